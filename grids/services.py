@@ -1,0 +1,80 @@
+"""Every write to regions and grids, and the grid locator."""
+
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from grids.models import Grid, Region
+from grids.validation import as_multipolygon, validate_boundary_shape
+
+
+def locate_grid(point: Point) -> Grid | None:
+    """The active grid holding the point (edges included), found through the spatial index.
+
+    A point on the edge shared by two grids belongs to the one with the lower code, so
+    the answer never depends on the database's row order.
+    """
+    if point.srid not in (None, 4326):
+        point = point.transform(4326, clone=True)
+    return Grid.objects.active().containing(point).order_by("code").first()
+
+
+@transaction.atomic
+def region_save(
+    *,
+    code: str,
+    name: str,
+    level: int,
+    parent: Region | None,
+    boundary: GEOSGeometry | None = None,
+) -> Region:
+    """Create or update the region with this division code, keeping subtree paths right."""
+    if parent is not None and parent.level >= level:
+        raise ValidationError(
+            {"parent": _("A region must sit below its parent on the ladder.")}
+        )
+    if boundary is not None:
+        boundary = as_multipolygon(boundary)
+        validate_boundary_shape(boundary)
+    path = f"{parent.path if parent else ''}{code}/"
+    region = Region.objects.select_for_update().filter(code=code).first()
+    if region is None:
+        region = Region(code=code)
+    old_path = region.path
+    region.name, region.level, region.parent, region.path = name, level, parent, path
+    if boundary is not None:
+        region.boundary = boundary
+    region.full_clean(exclude=["path"])
+    region.save()
+    if old_path and old_path != path:
+        Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
+            path=Concat(Value(path), Substr("path", len(old_path) + 1))
+        )
+    return region
+
+
+@transaction.atomic
+def grid_save(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    village: Region,
+    boundary: GEOSGeometry,
+    households: int = 0,
+    population: int = 0,
+    is_active: bool = True,
+) -> Grid:
+    """Create or update the grid with this code after every boundary check."""
+    if village.level != Region.Level.VILLAGE:
+        raise ValidationError({"village": _("A grid belongs to a village or community.")})
+    grid = Grid.objects.select_for_update().filter(code=code).first() or Grid(code=code)
+    grid.name, grid.kind, grid.village = name, kind, village
+    grid.boundary = as_multipolygon(boundary) if boundary is not None else None
+    grid.households, grid.population, grid.is_active = households, population, is_active
+    grid.full_clean()
+    grid.save()
+    return grid

@@ -1,0 +1,249 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.gis.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Grid, Region
+
+
+class User(AbstractUser):
+    """An account. Staff accounts carry a jurisdiction: one node of the ladder."""
+
+    jurisdiction = models.ForeignKey(
+        Region,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        full_name = self.get_full_name()
+        return f"{full_name} ({self.username})" if full_name else self.username
+
+
+class GridMember(models.Model):
+    """A grid member (网格员): the person who walks a grid."""
+
+    class Employment(models.TextChoices):
+        FULL_TIME = "full_time", _("Full-time")
+        PART_TIME = "part_time", _("Part-time")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="grid_member",
+    )
+    employment = models.CharField(_("employment"), max_length=16, choices=Employment.choices)
+    phone = models.CharField(_("work phone"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    grids = models.ManyToManyField(
+        Grid, through="GridAssignment", related_name="members", verbose_name=_("grids")
+    )
+
+    class Meta:
+        verbose_name = _("grid member")
+        verbose_name_plural = _("grid members")
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class GridAssignment(models.Model):
+    """A member's assignment to a grid, from a date to an optional end date.
+
+    Written only by members.services (grid_assign_member / grid_unassign_member), which
+    grant and revoke the member's object permissions on the grid.
+    """
+
+    member = models.ForeignKey(
+        GridMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    is_leader = models.BooleanField(_("grid leader"), default=False)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("grid assignment")
+        verbose_name_plural = _("grid assignments")
+        ordering = ["grid__code", "-is_leader", "member_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "grid"],
+                condition=Q(ends_on__isnull=True),
+                name="one_open_assignment_per_member_and_grid",
+                violation_error_message=_("This member is already assigned to this grid."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="assignment_ends_after_it_starts",
+                violation_error_message=_("An assignment cannot end before it starts."),
+            ),
+        ]
+        indexes = [models.Index(fields=["grid", "ends_on"], name="assignment_grid_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.grid}"
+
+
+class ResidentTag(models.Model):
+    """A key-group tag (重点人群): elderly living alone, disabled, left-behind child..."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("key-group tag")
+        verbose_name_plural = _("key-group tags")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(models.Model):
+    code = models.CharField(_("household code"), max_length=24, unique=True)
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="household_set"
+    )
+    address = models.CharField(_("address"), max_length=200)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.address}"
+
+
+class Resident(models.Model):
+    """A registered resident. ID number and phone are stored encrypted.
+
+    Beside each ciphertext: a keyed hash (HMAC) for exact lookup and de-duplication, and
+    the masked form that every list shows, so that lists never decrypt anything.
+    Written only through members.services.resident_save.
+    """
+
+    class Gender(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="residents"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    id_number_encrypted = models.TextField(editable=False, blank=True)
+    id_number_hash = models.CharField(max_length=64, editable=False, null=True, unique=True)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False, blank=True)
+    phone_encrypted = models.TextField(editable=False, blank=True)
+    phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, editable=False, blank=True)
+    tags = models.ManyToManyField(
+        ResidentTag, verbose_name=_("key-group tags"), blank=True, related_name="residents"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["household__code", "id"]
+        permissions = [
+            ("reveal_personal_data", _("Can reveal a resident's ID number or phone")),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonalDataAccess(models.Model):
+    """Append-only record of each look at a resident's unmasked personal data."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+        PHONE = "phone", _("Phone")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.PROTECT, related_name="accesses"
+    )
+    # Kept so that the log can be scoped by jurisdiction without joining through a
+    # household that may later move.
+    grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT)
+    field = models.CharField(_("field"), max_length=16, choices=Field.choices)
+    reason = models.CharField(_("reason"), max_length=200)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    accessed_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-accessed_at", "-id"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.actor} → {self.resident} ({self.field})"
+
+
+class PatrolLog(models.Model):
+    """A patrol (巡查日志): who walked which grid, when, along what route, finding what."""
+
+    member = models.ForeignKey(
+        GridMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="patrols"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="patrols"
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    route = models.LineStringField(_("route"), srid=4326, null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+
+    class Meta:
+        verbose_name = _("patrol log")
+        verbose_name_plural = _("patrol logs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["grid", "-started_at"], name="patrol_grid_started_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="patrol_ends_after_it_starts",
+                violation_error_message=_("A patrol cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.grid} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        return self.ended_at - self.started_at if self.ended_at else None

@@ -1,0 +1,78 @@
+"""The access funnel for people and their records: every page and query starts here."""
+
+from django.db.models import QuerySet
+
+from grids.permissions import assigned_grids
+from members.jurisdiction import ScopeKind, scope_of
+from members.models import GridMember, Household, PatrolLog, PersonalDataAccess, Resident
+
+
+def grid_members_visible_to(user) -> QuerySet[GridMember]:
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return GridMember.objects.all()
+    if scope.kind is ScopeKind.SUBTREE:
+        return GridMember.objects.filter(user__jurisdiction__path__startswith=scope.region.path)
+    if scope.kind is ScopeKind.GRIDS:
+        return GridMember.objects.filter(user=user)
+    return GridMember.objects.none()
+
+
+def households_visible_to(user) -> QuerySet[Household]:
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return Household.objects.all()
+    if scope.kind is ScopeKind.SUBTREE:
+        return Household.objects.filter(grid__village__path__startswith=scope.region.path)
+    if scope.kind is ScopeKind.GRIDS:
+        return Household.objects.filter(grid__in=assigned_grids(user))
+    if scope.kind is ScopeKind.OWN:
+        return Household.objects.filter(residents__user=user)
+    return Household.objects.none()
+
+
+def residents_visible_to(user) -> QuerySet[Resident]:
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return Resident.objects.all()
+    if scope.kind is ScopeKind.SUBTREE:
+        return Resident.objects.filter(
+            household__grid__village__path__startswith=scope.region.path
+        )
+    if scope.kind is ScopeKind.GRIDS:
+        return Resident.objects.filter(household__grid__in=assigned_grids(user))
+    if scope.kind is ScopeKind.OWN:
+        return Resident.objects.filter(user=user)
+    return Resident.objects.none()
+
+
+def patrol_logs_visible_to(user) -> QuerySet[PatrolLog]:
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return PatrolLog.objects.all()
+    if scope.kind is ScopeKind.SUBTREE:
+        return PatrolLog.objects.filter(grid__village__path__startswith=scope.region.path)
+    if scope.kind is ScopeKind.GRIDS:
+        return PatrolLog.objects.filter(member__user=user)
+    return PatrolLog.objects.none()
+
+
+def access_log_visible_to(user) -> QuerySet[PersonalDataAccess]:
+    """Officials with the view permission read the log of their jurisdiction."""
+    if not user.has_perm("members.view_personaldataaccess"):
+        return PersonalDataAccess.objects.none()
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return PersonalDataAccess.objects.all()
+    if scope.kind is ScopeKind.SUBTREE:
+        return PersonalDataAccess.objects.filter(
+            grid__village__path__startswith=scope.region.path
+        )
+    return PersonalDataAccess.objects.none()
+
+
+def can_reveal_personal_data(user, resident: Resident) -> bool:
+    return (
+        user.has_perm("members.reveal_personal_data")
+        and residents_visible_to(user).filter(pk=resident.pk).exists()
+    )
