@@ -223,9 +223,7 @@ LEAFLET_CONFIG = {
 # Grids of one town may touch but not overlap by more than this area (square metres).
 GRID_OVERLAP_TOLERANCE_M2 = env.float("GRID_OVERLAP_TOLERANCE_M2", default=10.0)
 # A grid may stick out of its village's boundary by at most this area (square metres).
-GRID_OUTSIDE_VILLAGE_TOLERANCE_M2 = env.float(
-    "GRID_OUTSIDE_VILLAGE_TOLERANCE_M2", default=10.0
-)
+GRID_OUTSIDE_VILLAGE_TOLERANCE_M2 = env.float("GRID_OUTSIDE_VILLAGE_TOLERANCE_M2", default=10.0)
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env(

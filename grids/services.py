@@ -33,9 +33,7 @@ def region_save(
 ) -> Region:
     """Create or update the region with this division code, keeping subtree paths right."""
     if parent is not None and parent.level >= level:
-        raise ValidationError(
-            {"parent": _("A region must sit below its parent on the ladder.")}
-        )
+        raise ValidationError({"parent": _("A region must sit below its parent on the ladder.")})
     if boundary is not None:
         boundary = as_multipolygon(boundary)
         validate_boundary_shape(boundary)

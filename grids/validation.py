@@ -26,8 +26,10 @@ def as_multipolygon(geometry: GEOSGeometry) -> MultiPolygon:
     if isinstance(geometry, MultiPolygon):
         return geometry
     raise ValidationError(
-        {"boundary": _("A boundary must be a polygon or a multipolygon, not %(kind)s.")
-         % {"kind": geometry.geom_type}}
+        {
+            "boundary": _("A boundary must be a polygon or a multipolygon, not %(kind)s.")
+            % {"kind": geometry.geom_type}
+        }
     )
 
 
@@ -36,18 +38,21 @@ def validate_boundary_shape(boundary: GEOSGeometry | None) -> None:
         raise ValidationError({"boundary": _("A grid needs a boundary.")})
     if boundary.srid not in (None, 4326):
         raise ValidationError(
-            {"boundary": _("Boundaries are stored in WGS84 (EPSG:4326), not EPSG:%(srid)s.")
-             % {"srid": boundary.srid}}
+            {
+                "boundary": _("Boundaries are stored in WGS84 (EPSG:4326), not EPSG:%(srid)s.")
+                % {"srid": boundary.srid}
+            }
         )
     x_min, y_min, x_max, y_max = boundary.extent
     if not (-180 <= x_min <= x_max <= 180 and -90 <= y_min <= y_max <= 90):
-        raise ValidationError(
-            {"boundary": _("The boundary has coordinates outside longitude ±180 and latitude ±90.")}
-        )
+        message = _("The boundary has coordinates outside longitude ±180 and latitude ±90.")
+        raise ValidationError({"boundary": message})
     if not boundary.valid:
         raise ValidationError(
-            {"boundary": _("The boundary is not a valid polygon: %(reason)s.")
-             % {"reason": boundary.valid_reason}}
+            {
+                "boundary": _("The boundary is not a valid polygon: %(reason)s.")
+                % {"reason": boundary.valid_reason}
+            }
         )
 
 
@@ -66,7 +71,8 @@ def validate_grid(grid) -> None:
             )
     if village is not None and grid.is_active:
         neighbours = (
-            type(grid).objects.active()
+            type(grid)
+            .objects.active()
             .filter(village__parent_id=village.parent_id, boundary__intersects=boundary)
             .exclude(pk=grid.pk)
             .only("code", "name", "boundary")

@@ -65,9 +65,7 @@ def access_log_visible_to(user) -> QuerySet[PersonalDataAccess]:
     if scope.kind is ScopeKind.ALL:
         return PersonalDataAccess.objects.all()
     if scope.kind is ScopeKind.SUBTREE:
-        return PersonalDataAccess.objects.filter(
-            grid__village__path__startswith=scope.region.path
-        )
+        return PersonalDataAccess.objects.filter(grid__village__path__startswith=scope.region.path)
     return PersonalDataAccess.objects.none()
 
 

@@ -82,9 +82,7 @@ def grid_permissions_sync(*, today: datetime.date, grid_ids: list[int] | None = 
         wanted.add((user_id, grid_id, permissions[MEMBER_PERMISSION].pk))
         if is_leader:
             wanted.add((user_id, grid_id, permissions[LEADER_PERMISSION].pk))
-    granted = GridUserObjectPermission.objects.filter(
-        permission__in=permissions.values()
-    )
+    granted = GridUserObjectPermission.objects.filter(permission__in=permissions.values())
     if grid_ids is not None:
         granted = granted.filter(content_object_id__in=grid_ids)
     existing = {
@@ -153,8 +151,10 @@ def resident_save(
         )
         if duplicate is not None:
             raise ValidationError(
-                {"id_number": _("This ID number is already registered (household %(code)s).")
-                 % {"code": duplicate.household.code}}
+                {
+                    "id_number": _("This ID number is already registered (household %(code)s).")
+                    % {"code": duplicate.household.code}
+                }
             )
     resident.household, resident.name, resident.gender = household, name, gender
     resident.birth_date = birth_date
@@ -192,4 +192,3 @@ def resident_reveal(
         ip_address=ip_address,
     )
     return personal_data.decrypt(getattr(resident, f"{field}_encrypted"))
-

@@ -17,6 +17,12 @@ from tests.factories import HouseholdFactory, box
 PASSWORD = "pw-for-tests-1"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at production strength costs ~0.3 s a user; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def ladder(db):
     """Taizhou → T City → S Town (villages V1, V2) and R Town (village W1).
@@ -30,15 +36,24 @@ def ladder(db):
         code="331081113", name="箬横镇", level=Region.Level.TOWN, parent=county
     )
     v1 = region_save(
-        code="331081112001", name="东山村", level=Region.Level.VILLAGE, parent=town,
+        code="331081112001",
+        name="东山村",
+        level=Region.Level.VILLAGE,
+        parent=town,
         boundary=box(121.00, 28.00, 121.02, 28.01),
     )
     v2 = region_save(
-        code="331081112002", name="西山村", level=Region.Level.VILLAGE, parent=town,
+        code="331081112002",
+        name="西山村",
+        level=Region.Level.VILLAGE,
+        parent=town,
         boundary=box(121.02, 28.00, 121.04, 28.01),
     )
     w1 = region_save(
-        code="331081113001", name="南湾村", level=Region.Level.VILLAGE, parent=other_town,
+        code="331081113001",
+        name="南湾村",
+        level=Region.Level.VILLAGE,
+        parent=other_town,
         boundary=box(121.10, 28.00, 121.12, 28.01),
     )
 
@@ -48,7 +63,13 @@ def ladder(db):
         )
 
     return SimpleNamespace(
-        city=city, county=county, town=town, other_town=other_town, v1=v1, v2=v2, w1=w1,
+        city=city,
+        county=county,
+        town=town,
+        other_town=other_town,
+        v1=v1,
+        v2=v2,
+        w1=w1,
         a1=grid("331081112001001", "东山一网格", v1, (121.00, 28.00, 121.01, 28.01)),
         a2=grid("331081112001002", "东山二网格", v1, (121.01, 28.00, 121.02, 28.01)),
         a3=grid("331081112002001", "西山一网格", v2, (121.02, 28.00, 121.04, 28.01)),
@@ -80,8 +101,11 @@ def cast(ladder):
     resident_user = make_user("resident", Role.RESIDENT)
     household = HouseholdFactory(grid=ladder.a1, code="3310811120010010001")
     resident = resident_save(
-        household=household, name="王小明", gender="male",
-        id_number="331081198001010019", phone="13812345678",
+        household=household,
+        name="王小明",
+        gender="male",
+        id_number="331081198001010019",
+        phone="13812345678",
     )
     resident.user = resident_user
     resident.save(update_fields=["user"])

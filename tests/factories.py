@@ -25,9 +25,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"区域{n}")
     level = Region.Level.TOWN
     parent = None
-    path = factory.LazyAttribute(
-        lambda o: f"{o.parent.path if o.parent else ''}{o.code}/"
-    )
+    path = factory.LazyAttribute(lambda o: f"{o.parent.path if o.parent else ''}{o.code}/")
 
 
 class GridFactory(factory.django.DjangoModelFactory):
