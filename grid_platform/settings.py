@@ -201,7 +201,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.grid_assignments_expire_task",
         "schedule": 600.0,
     },
+    "incidents-escalate-overdue": {
+        "task": "incidents.tasks.incidents_escalate_overdue_task",
+        "schedule": 60.0,
+    },
+    "notifications-deliver-pending": {
+        "task": "members.tasks.notifications_deliver_pending_task",
+        "schedule": 120.0,
+    },
 }
+# A publish that cannot reach the broker fails at once instead of blocking a request;
+# what it carried is retried from the database by the sweeps above.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
 
 # --- Maps ---------------------------------------------------------------------------------
 # Tiles are a setting: Tianditu, a town's own tile server, or none (an intranet with no
@@ -235,6 +247,11 @@ EMAIL_BACKEND = env(
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="grid-platform@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# SMS gateway class; the default writes messages to the log. See members/sms.py.
+SMS_SENDER = env("SMS_SENDER", default="members.sms.LoggingSmsSender")
+NOTIFICATION_MAX_ATTEMPTS = 8
+NOTIFICATION_BATCH = 200
 
 # --- Logging: personal data is masked in every log line -----------------------------------
 LOGGING = {
@@ -249,3 +266,15 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Working time ------------------------------------------------------------------------------
+# Working periods of a working day (local time). Ordinary limits count only these hours.
+WORKING_HOURS = [
+    tuple(period.split("-"))
+    for period in env.list("WORKING_HOURS", default=["08:30-12:00", "13:30-17:30"])
+]
+
+# --- Photos of cases ---------------------------------------------------------------------
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PIXELS = 40_000_000
+ATTACHMENT_MAX_SIDE = 2560

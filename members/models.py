@@ -247,3 +247,55 @@ class PatrolLog(models.Model):
     @property
     def duration(self):
         return self.ended_at - self.started_at if self.ended_at else None
+
+
+class Notification(models.Model):
+    """A message to one user: always in the app, and by e-mail or SMS where it applies.
+
+    Rows are written in the same transaction as the change they announce, so nothing is
+    lost when the broker is down; delivery by e-mail/SMS is an outbox that the delivery
+    task empties and the periodic sweep retries.
+    """
+
+    class Delivery(models.TextChoices):
+        NOT_NEEDED = "not_needed", _("Not needed")
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=32)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    email_status = models.CharField(
+        max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
+    )
+    sms_status = models.CharField(
+        max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(
+                fields=["created_at"],
+                name="notification_outbox_idx",
+                condition=Q(email_status="pending") | Q(sms_status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

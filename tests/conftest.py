@@ -17,6 +17,15 @@ from tests.factories import HouseholdFactory, box
 PASSWORD = "pw-for-tests-1"
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests empty every table when they end, the rows of data migrations
+    too (roles, catalogue, calendar); serialized rollback puts those back for the next."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "transactional_db" in fixtures or "live_server" in fixtures:
+            fixtures.append("django_db_serialized_rollback")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 at production strength costs ~0.3 s a user; tests need no such strength."""

@@ -1,0 +1,90 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin
+
+from grids.admin_forms import GridAdminForm, RegionAdminForm, SavedByServiceFormAdminMixin
+from grids.models import Grid, Region
+from grids.permissions import grids_visible_to, regions_visible_to
+from members.jurisdiction import ScopeKind, scope_of
+
+admin.site.site_header = _("Grid governance platform administration")
+admin.site.site_title = _("Grid governance platform administration")
+admin.site.index_title = _("Grid governance platform administration")
+
+
+def ordered(model_admin: admin.ModelAdmin, request, queryset):
+    """A funnel's queryset in the admin's order (the funnels keep the model's ordering)."""
+    ordering = model_admin.get_ordering(request)
+    return queryset.order_by(*ordering) if ordering else queryset
+
+
+@admin.register(Region)
+class RegionAdmin(SavedByServiceFormAdminMixin, LeafletGeoAdmin):
+    form = RegionAdminForm
+    list_display = ["code", "name", "level", "parent"]
+    list_select_related = ["parent"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "level", "parent", "path", "boundary"]
+
+    def get_queryset(self, request):
+        return ordered(self, request, regions_visible_to(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the region's identity: region_save finds the region by it.
+        return ["code", "path"] if obj is not None else ["path"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            kwargs["queryset"] = regions_visible_to(request.user)
+            # Only those who see the whole ladder may add a region at its top.
+            kwargs["required"] = scope_of(request.user).kind is not ScopeKind.ALL
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TownFilter(admin.SimpleListFilter):
+    title = _("town")
+    parameter_name = "town"
+
+    def lookups(self, request, model_admin):
+        towns = regions_visible_to(request.user).filter(level=Region.Level.TOWN)
+        return [(str(town.pk), town.name) for town in towns]
+
+    def queryset(self, request, queryset):
+        if self.value() not in {pk for pk, _name in self.lookup_choices}:
+            return queryset
+        return queryset.filter(village__parent_id=self.value())
+
+
+@admin.register(Grid)
+class GridAdmin(SavedByServiceFormAdminMixin, LeafletGeoAdmin):
+    form = GridAdminForm
+    list_display = ["code", "name", "kind", "village", "households", "population", "is_active"]
+    list_select_related = ["village"]
+    list_filter = ["kind", "is_active", TownFilter]
+    search_fields = ["code", "name"]
+    fields = [
+        "code",
+        "name",
+        "kind",
+        "village",
+        "boundary",
+        "households",
+        "population",
+        "is_active",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        return ordered(self, request, grids_visible_to(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the grid's identity: grid_save finds the grid by it.
+        return ["code", "updated_at"] if obj is not None else ["updated_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "village":
+            kwargs["queryset"] = regions_visible_to(request.user).filter(
+                level=Region.Level.VILLAGE
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,0 +1,476 @@
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.gis.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from grids.models import Grid, Region
+from incidents.querysets import IncidentQuerySet
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    IMPORTANT = "important", _("Important")
+    ORDINARY = "ordinary", _("Ordinary")
+
+
+class TimeUnit(models.TextChoices):
+    CLOCK_HOURS = "clock_hours", _("clock hours")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class Level(models.IntegerChoices):
+    """The rungs a case climbs; the numbers match grids.Region.Level, plus the grid."""
+
+    PREFECTURE = 2, _("Prefecture city")
+    COUNTY = 3, _("County-level city")
+    TOWN = 4, _("Town")
+    VILLAGE = 5, _("Village or community")
+    GRID = 6, _("Grid")
+
+
+class Department(models.Model):
+    """A functional department (职能部门) of a town or city; its handlers are a group."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="departments"
+    )
+    handlers = models.OneToOneField(
+        Group, verbose_name=_("handlers"), on_delete=models.PROTECT, related_name="department"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["region__path", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "code"], name="department_code_per_region")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryGroup(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category group")
+        verbose_name_plural = _("category groups")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A kind of case (事件类别), with the time limits a town sets for it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    group = models.ForeignKey(
+        CategoryGroup, verbose_name=_("group"), on_delete=models.PROTECT, related_name="categories"
+    )
+    default_department_code = models.SlugField(
+        _("default department code"),
+        max_length=40,
+        blank=True,
+        help_text=_("Code of the department that usually handles it in each town."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["group__order", "order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeLimit(models.Model):
+    """How long a stage may take for a category and an urgency."""
+
+    class Stage(models.TextChoices):
+        ACCEPTANCE = "acceptance", _("Acceptance")
+        HANDLING = "handling", _("Handling")
+        VERIFICATION = "verification", _("Verification")
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="limits"
+    )
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["category", "urgency", "stage"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "urgency", "stage"], name="one_limit_per_stage"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="time_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.urgency} {self.stage}: {self.amount} {self.unit}"
+
+
+class EscalationLimit(models.Model):
+    """How long a level of the ladder gets before an overdue case climbs past it."""
+
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+
+    class Meta:
+        verbose_name = _("escalation limit")
+        verbose_name_plural = _("escalation limits")
+        ordering = ["-level", "urgency"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "urgency"], name="one_limit_per_level"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="escalation_limit_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.urgency}: {self.amount} {self.unit}"
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a public holiday, or a weekend worked in exchange."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday")
+        WORKDAY = "workday", _("Working day (swapped weekend)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official schedule has been entered; other years fall back to Mon–Fri."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class Incident(models.Model):
+    """A case (事件): one reported problem on its way round the closed loop."""
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        DISPATCHED = "dispatched", _("Dispatched")
+        IN_PROGRESS = "in_progress", _("In progress")
+        HANDLED = "handled", _("Handled, awaiting verification")
+        CLOSED = "closed", _("Closed")
+        EVALUATED = "evaluated", _("Evaluated")
+        MERGED = "merged", _("Merged into another case")
+
+    class Source(models.TextChoices):
+        PATROL = "patrol", _("Grid patrol")
+        RESIDENT = "resident", _("Resident")
+        HOTLINE = "hotline", _("Hotline (12345)")
+        DEPARTMENT = "department", _("Department")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("Satisfied")
+        BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+        DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+    TRANSITIONS = {
+        Status.REPORTED: {Status.ACCEPTED, Status.REJECTED, Status.MERGED},
+        Status.ACCEPTED: {Status.DISPATCHED, Status.MERGED},
+        Status.DISPATCHED: {Status.IN_PROGRESS, Status.MERGED},
+        Status.IN_PROGRESS: {Status.HANDLED, Status.MERGED},
+        Status.HANDLED: {Status.CLOSED, Status.IN_PROGRESS},
+        Status.CLOSED: {Status.EVALUATED},
+        Status.REJECTED: set(),
+        Status.EVALUATED: set(),
+        Status.MERGED: set(),
+    }
+    OPEN_STATUSES = frozenset(
+        {Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.HANDLED}
+    )
+    STAGE_OF_STATUS = {
+        Status.REPORTED: TimeLimit.Stage.ACCEPTANCE,
+        Status.ACCEPTED: TimeLimit.Stage.HANDLING,
+        Status.DISPATCHED: TimeLimit.Stage.HANDLING,
+        Status.IN_PROGRESS: TimeLimit.Stage.HANDLING,
+        Status.HANDLED: TimeLimit.Stage.VERIFICATION,
+    }
+
+    code = models.CharField(_("case number"), max_length=32, unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"))
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    urgency = models.CharField(
+        _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.ORDINARY
+    )
+    location = models.PointField(_("location"), srid=4326, null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    town = models.ForeignKey(
+        Region, verbose_name=_("town"), on_delete=models.PROTECT, related_name="town_incidents"
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_incidents",
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone_encrypted = models.TextField(editable=False, blank=True)
+    reporter_phone_hash = models.CharField(max_length=64, editable=False, blank=True)
+    reporter_phone_masked = models.CharField(
+        _("reporter's phone"), max_length=20, editable=False, blank=True
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    handling_region = models.ForeignKey(
+        Region,
+        verbose_name=_("handling region"),
+        on_delete=models.PROTECT,
+        related_name="handled_incidents",
+    )
+    assignee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_incidents",
+    )
+    assignee_department = models.ForeignKey(
+        Department,
+        verbose_name=_("assigned department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED
+    )
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    is_supervised = models.BooleanField(_("supervised"), default=False)
+    is_stalled_at_top = models.BooleanField(_("overdue at the top of the ladder"), default=False)
+    escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
+    evaluation_comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        permissions = [("handle_incident", _("Can handle the case"))]
+        indexes = [
+            # The escalation sweep: open cases by deadline.
+            models.Index(
+                fields=["deadline"],
+                name="incident_open_deadline_idx",
+                condition=Q(
+                    status__in=["reported", "accepted", "dispatched", "in_progress", "handled"],
+                    is_stalled_at_top=False,
+                ),
+            ),
+            models.Index(fields=["status", "deadline"], name="incident_status_deadline_idx"),
+            models.Index(fields=["town", "-created_at"], name="incident_town_created_idx"),
+            models.Index(fields=["grid", "status"], name="incident_grid_status_idx"),
+            models.Index(fields=["handling_region", "status"], name="incident_region_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=Level.PREFECTURE, level__lte=Level.GRID),
+                name="incident_level_on_ladder",
+            ),
+            models.CheckConstraint(
+                condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=F("pk")),
+                name="incident_not_duplicate_of_itself",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="merged") | Q(duplicate_of__isnull=False),
+                name="merged_incident_names_survivor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def stage(self) -> str | None:
+        return self.STAGE_OF_STATUS.get(self.status)
+
+
+class IncidentEvent(models.Model):
+    """Append-only history of a case: one row per step, written by the step's service."""
+
+    class Action(models.TextChoices):
+        REPORT = "report", _("Reported")
+        ACCEPT = "accept", _("Accepted")
+        REJECT = "reject", _("Rejected")
+        DISPATCH = "dispatch", _("Dispatched")
+        START = "start", _("Handling started")
+        HANDLE = "handle", _("Reported as handled")
+        VERIFY = "verify", _("Verified and closed")
+        REWORK = "rework", _("Sent back for rework")
+        EVALUATE = "evaluate", _("Evaluated")
+        MERGE = "merge", _("Merged as a duplicate")
+        ESCALATE = "escalate", _("Escalated by hand")
+        AUTO_ESCALATE = "auto_escalate", _("Escalated: overdue")
+        STALL = "stall", _("Overdue at the top of the ladder")
+        SUPERVISE = "supervise", _("Supervision started")
+        UNSUPERVISE = "unsupervise", _("Supervision ended")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    from_status = models.CharField(max_length=16, choices=Incident.Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Incident.Status.choices, blank=True)
+    from_level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
+    to_level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # The deadline an automatic escalation answered: with the constraint below, one
+    # breach can be escalated once and only once, whatever the number of sweepers.
+    breached_deadline = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "breached_deadline"],
+                condition=Q(action__in=["auto_escalate", "stall"]),
+                name="one_escalation_per_breach",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.action}"
+
+
+class IncidentSequence(models.Model):
+    """The last case number given in a town and year."""
+
+    town = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["town", "year"], name="one_sequence_per_town_year")
+        ]
+
+
+class Attachment(models.Model):
+    """A photo of a case, re-encoded on upload so that no location metadata survives."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("At report")
+        BEFORE = "before", _("Before handling")
+        AFTER = "after", _("After handling")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        IncidentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    image = models.ImageField(_("photo"), upload_to="incidents/%Y/%m/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class IncidentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("case permission of a user")
+        verbose_name_plural = _("case permissions of users")
+
+
+class IncidentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("case permission of a group")
+        verbose_name_plural = _("case permissions of groups")

@@ -1,0 +1,108 @@
+"""The access funnel for cases: who sees a case, and who may take each step."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from grids.permissions import assigned_grids
+from incidents.models import Incident, Level
+from members.jurisdiction import ScopeKind, scope_of, user_roles
+from members.roles import Role
+
+# Roles that own cases at their level and above (accept, dispatch, verify, supervise...).
+MANAGER_ROLES = frozenset(
+    {Role.VILLAGE_STAFF, Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL}
+)
+
+
+def shared_incidents(user) -> QuerySet[Incident]:
+    """Cases granted to the user or to one of the user's department groups (guardian)."""
+    return get_objects_for_user(
+        user,
+        "incidents.handle_incident",
+        klass=Incident,
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+
+
+def incidents_visible_to(user) -> QuerySet[Incident]:
+    """Managers: their jurisdiction's subtree; everyone: cases shared with them, cases in
+    their grids, and cases they reported. One query, whatever the number of cases."""
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.NONE:
+        return Incident.objects.none()
+    if scope.kind is ScopeKind.ALL:
+        return Incident.objects.all()
+    condition = Q(reporter=user) | Q(pk__in=shared_incidents(user).values("pk"))
+    roles = user_roles(user)
+    if roles & MANAGER_ROLES and user.jurisdiction_id is not None:
+        condition |= Q(grid__village__path__startswith=user.jurisdiction.path)
+    if roles & {Role.GRID_MEMBER, Role.GRID_LEADER}:
+        condition |= Q(grid__in=assigned_grids(user))
+    return Incident.objects.filter(condition)
+
+
+def incident_get_for_user(user, pk) -> Incident:
+    try:
+        return incidents_visible_to(user).get(pk=pk)
+    except (Incident.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404 from error
+
+
+def _is_platform_admin(user) -> bool:
+    return user.is_superuser or Role.PLATFORM_ADMIN in user_roles(user)
+
+
+def can_manage(user, incident: Incident) -> bool:
+    """The owner of the case's rung, or anyone above it in whose jurisdiction it lies.
+
+    At the grid rung the grid's leader owns it too.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if _is_platform_admin(user):
+        return True
+    roles = user_roles(user)
+    if (
+        roles & MANAGER_ROLES
+        and user.jurisdiction_id is not None
+        and incident.handling_region.path.startswith(user.jurisdiction.path)
+    ):
+        return True
+    return incident.level == Level.GRID and user.has_perm("grids.lead_grid", incident.grid)
+
+
+def can_handle(user, incident: Incident) -> bool:
+    """The assignee: the person, or a handler of the department, it was dispatched to."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("incidents.handle_incident", incident)
+
+
+def can_verify(user, incident: Incident) -> bool:
+    """The case's grid members check on the spot; its managers may too."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("grids.patrol_grid", incident.grid) or can_manage(user, incident)
+
+
+def can_report_in(user, grid) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if _is_platform_admin(user) or user.has_perm("grids.patrol_grid", grid):
+        return True
+    roles = user_roles(user)
+    return bool(
+        roles & MANAGER_ROLES
+        and user.jurisdiction_id is not None
+        and grid.village.path.startswith(user.jurisdiction.path)
+    )
+
+
+def can_escalate(user, incident: Incident) -> bool:
+    return can_manage(user, incident) or can_handle(user, incident) or can_verify(user, incident)
+
+
+def can_evaluate(user, incident: Incident) -> bool:
+    return user.is_authenticated and incident.reporter_id == user.pk

@@ -1,0 +1,1 @@
+"""Every write to cases. Split by concern; import from the submodules."""

@@ -1,0 +1,18 @@
+from django.utils.translation import gettext as _
+
+
+class IncidentActionRefused(Exception):
+    """A step the case's state does not allow (pages show it; the API answers 409)."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def illegal_step(status_label: str, action_label: str) -> IncidentActionRefused:
+    return IncidentActionRefused(
+        _("A case that is “%(status)s” cannot be %(action)s.")
+        % {"status": status_label, "action": action_label},
+        code="illegal_transition",
+    )

@@ -1,0 +1,98 @@
+"""Who hears of a case's step, and the notifications written for them."""
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from grids.models import Region
+from incidents.models import Incident, Level
+from members.models import User
+from members.notifications import notifications_create
+from members.roles import Role
+
+ROLE_OF_LEVEL = {
+    Level.VILLAGE: Role.VILLAGE_STAFF,
+    Level.TOWN: Role.TOWN_OFFICIAL,
+    Level.COUNTY: Role.COUNTY_OFFICIAL,
+    Level.PREFECTURE: Role.CITY_OFFICIAL,
+}
+
+
+def incident_url(incident_id: int) -> str:
+    try:
+        return reverse("incidents:detail", args=[incident_id])
+    except NoReverseMatch:  # the case pages are mounted by the front-door issue
+        return f"/incidents/{incident_id}/"
+
+
+def officials_of(region_ids: list[int], level: int):
+    """Active staff of the level's role whose jurisdiction is exactly one of these regions."""
+    role = ROLE_OF_LEVEL.get(level)
+    if role is None:
+        return User.objects.none()
+    return User.objects.filter(
+        is_active=True, jurisdiction_id__in=region_ids, groups__name=role
+    ).distinct()
+
+
+def assignees_of(incident: Incident):
+    condition = Q(pk=incident.assignee_user_id) if incident.assignee_user_id else Q(pk__in=[])
+    if incident.assignee_department_id:
+        condition |= Q(groups__department__pk=incident.assignee_department_id)
+    return User.objects.filter(condition, is_active=True).distinct()
+
+
+def notify_assignees(incident: Incident, title: str, *, sms: bool = False) -> None:
+    notifications_create(
+        recipients=assignees_of(incident),
+        kind="incident",
+        title=title,
+        body=incident.title,
+        url=incident_url(incident.pk),
+        sms=sms,
+    )
+
+
+def notify_reporter(incident: Incident, title: str) -> None:
+    if incident.reporter_id:
+        notifications_create(
+            recipients=[incident.reporter],
+            kind="incident",
+            title=title,
+            url=incident_url(incident.pk),
+        )
+
+
+def notify_level(incident: Incident, title: str) -> None:
+    """The officials who own the case's current rung."""
+    notifications_create(
+        recipients=officials_of([incident.handling_region_id], incident.level),
+        kind="incident",
+        title=title,
+        body=incident.title,
+        url=incident_url(incident.pk),
+    )
+
+
+def notify_escalation_digests(
+    escalated: dict[tuple[int, int], list[str]], *, stalled: bool = False
+) -> None:
+    """One digest per receiving region and sweep: {(region_id, level): [case codes]}."""
+    names = dict(
+        Region.objects.filter(pk__in={region for region, _level in escalated}).values_list(
+            "pk", "name"
+        )
+    )
+    for (region_id, level), codes in escalated.items():
+        template = (
+            _("%(count)d cases overdue at the top of the ladder in %(region)s")
+            if stalled
+            else _("%(count)d overdue cases escalated to %(region)s")
+        )
+        title = template % {"count": len(codes), "region": names.get(region_id, "")}
+        notifications_create(
+            recipients=officials_of([region_id], level),
+            kind="stalled_digest" if stalled else "escalation_digest",
+            title=title,
+            body="\n".join(codes),
+        )

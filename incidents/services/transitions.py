@@ -1,0 +1,396 @@
+"""The closed loop: one service function per step of a case.
+
+Each step locks the case, checks the actor through incidents.permissions, refuses a step
+that Incident.TRANSITIONS does not allow (IncidentActionRefused, nothing changed), writes
+exactly one IncidentEvent, sets the next deadline and queues notifications after commit.
+Nothing else assigns ``Incident.status``.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, get_users_with_perms
+
+from incidents import permissions
+from incidents.models import Department, Incident, IncidentEvent, Level
+from incidents.services import notify
+from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
+from incidents.services.errors import IncidentActionRefused, illegal_step
+from incidents.working_time import WorkingCalendar
+from members.notifications import notifications_create
+
+Status = Incident.Status
+Action = IncidentEvent.Action
+
+
+def _lock(incident: Incident) -> Incident:
+    return (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("handling_region", "grid", "grid__village", "category")
+        .get(pk=incident.pk)
+    )
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You may not take this step on this case."))
+
+
+def _require_reason(reason: str, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: _("Give a reason.")})
+    return reason
+
+
+def _move(
+    incident: Incident,
+    *,
+    actor,
+    action: str,
+    to_status: str,
+    note: str = "",
+    fields: dict | None = None,
+    now: datetime.datetime | None = None,
+    from_statuses: frozenset | None = None,
+) -> IncidentEvent:
+    """Apply a status change the table allows, set the stage deadline, write the event.
+
+    ``from_statuses`` narrows the table where two actions share an edge's target
+    (start: dispatched → in progress; rework: handled → in progress).
+    """
+    from_status = incident.status
+    allowed = to_status in Incident.TRANSITIONS[from_status]
+    if not allowed or (from_statuses is not None and from_status not in from_statuses):
+        raise illegal_step(incident.get_status_display(), IncidentEvent.Action(action).label)
+    now = now or timezone.now()
+    incident.status = to_status
+    for name, value in (fields or {}).items():
+        setattr(incident, name, value)
+    incident.deadline = stage_deadline(incident, now)
+    if to_status in (Status.CLOSED, Status.REJECTED, Status.MERGED):
+        incident.closed_at = now
+    incident.save()
+    return IncidentEvent.objects.create(
+        incident=incident,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        from_level=incident.level,
+        to_level=incident.level,
+        note=note,
+    )
+
+
+def _step(
+    incident: Incident,
+    *,
+    actor,
+    check: Callable,
+    action: str,
+    to_status: str,
+    note: str = "",
+    fields: dict | None = None,
+    from_statuses: frozenset | None = None,
+) -> tuple[Incident, IncidentEvent]:
+    locked = _lock(incident)
+    _require(check(actor, locked))
+    event = _move(
+        locked,
+        actor=actor,
+        action=action,
+        to_status=to_status,
+        note=note,
+        fields=fields,
+        from_statuses=from_statuses,
+    )
+    return locked, event
+
+
+@transaction.atomic
+def incident_accept(*, actor, incident: Incident, note: str = "") -> Incident:
+    incident, _event = _step(
+        incident,
+        actor=actor,
+        check=permissions.can_manage,
+        action=Action.ACCEPT,
+        to_status=Status.ACCEPTED,
+        note=note,
+    )
+    notify.notify_reporter(
+        incident, _("Your case %(code)s was accepted") % {"code": incident.code}
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_reject(*, actor, incident: Incident, reason: str) -> Incident:
+    reason = _require_reason(reason)
+    incident, _event = _step(
+        incident,
+        actor=actor,
+        check=permissions.can_manage,
+        action=Action.REJECT,
+        to_status=Status.REJECTED,
+        note=reason,
+    )
+    notify.notify_reporter(
+        incident, _("Your case %(code)s was not accepted") % {"code": incident.code}
+    )
+    return incident
+
+
+def _check_dispatch_target(incident: Incident, user, department: Department | None) -> None:
+    if (user is None) == (department is None):
+        raise ValidationError(_("Dispatch to one person or one department."))
+    if department is not None:
+        if not department.is_active:
+            raise ValidationError({"department": _("This department is inactive.")})
+        if not incident.town.path.startswith(department.region.path):
+            raise ValidationError(
+                {"department": _("This department does not serve the case's town.")}
+            )
+        return
+    in_grid = user.has_perm("grids.patrol_grid", incident.grid)
+    in_area = user.jurisdiction_id is not None and incident.grid.village.path.startswith(
+        user.jurisdiction.path
+    )
+    if not user.is_active or not (in_grid or in_area):
+        raise ValidationError(
+            {"user": _("Dispatch to a member of the case's grid or staff of its area.")}
+        )
+
+
+@transaction.atomic
+def incident_dispatch(
+    *,
+    actor,
+    incident: Incident,
+    user=None,
+    department: Department | None = None,
+    note: str = "",
+) -> Incident:
+    """Hand the case to a person (the grid, a village) or a department, who may then handle it.
+
+    The handler's right to the case is a django-guardian object permission: on the user,
+    or on the department's handler group.
+    """
+    locked = _lock(incident)
+    _require(permissions.can_manage(actor, locked))
+    _check_dispatch_target(locked, user, department)
+    _move(
+        locked,
+        actor=actor,
+        action=Action.DISPATCH,
+        to_status=Status.DISPATCHED,
+        note=note,
+        fields={"assignee_user": user, "assignee_department": department},
+    )
+    assign_perm("incidents.handle_incident", user or department.handlers, locked)
+    notify.notify_assignees(
+        locked, _("Case %(code)s was dispatched to you") % {"code": locked.code}, sms=True
+    )
+    return locked
+
+
+@transaction.atomic
+def incident_start(*, actor, incident: Incident, note: str = "") -> Incident:
+    incident, _event = _step(
+        incident,
+        actor=actor,
+        check=permissions.can_handle,
+        action=Action.START,
+        to_status=Status.IN_PROGRESS,
+        note=note,
+        from_statuses=frozenset({Status.DISPATCHED}),
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_handle(*, actor, incident: Incident, note: str) -> Incident:
+    """The handler reports the case done (photos are attached with attachment_add)."""
+    note = _require_reason(note, "note")
+    incident, _event = _step(
+        incident,
+        actor=actor,
+        check=permissions.can_handle,
+        action=Action.HANDLE,
+        to_status=Status.HANDLED,
+        note=note,
+    )
+    title = _("Case %(code)s is waiting for your verification") % {"code": incident.code}
+    notifications_create(
+        recipients=_grid_members(incident),
+        kind="incident",
+        title=title,
+        url=notify.incident_url(incident.pk),
+    )
+    return incident
+
+
+def _grid_members(incident: Incident):
+    return get_users_with_perms(
+        incident.grid, only_with_perms_in=["patrol_grid"], with_group_users=False
+    )
+
+
+@transaction.atomic
+def incident_verify(*, actor, incident: Incident, passed: bool, reason: str = "") -> Incident:
+    """Close a handled case after the check on the spot, or send it back for rework."""
+    if passed:
+        incident, _event = _step(
+            incident,
+            actor=actor,
+            check=permissions.can_verify,
+            action=Action.VERIFY,
+            to_status=Status.CLOSED,
+            note=reason,
+        )
+        notify.notify_reporter(
+            incident, _("Case %(code)s is closed: please rate it") % {"code": incident.code}
+        )
+        return incident
+    reason = _require_reason(reason)
+    incident, _event = _step(
+        incident,
+        actor=actor,
+        check=permissions.can_verify,
+        action=Action.REWORK,
+        to_status=Status.IN_PROGRESS,
+        note=reason,
+        from_statuses=frozenset({Status.HANDLED}),
+    )
+    notify.notify_assignees(incident, _("Case %(code)s needs rework") % {"code": incident.code})
+    return incident
+
+
+@transaction.atomic
+def incident_evaluate(
+    *, actor, incident: Incident, satisfaction: str, comment: str = ""
+) -> Incident:
+    if satisfaction not in Incident.Satisfaction.values:
+        raise ValidationError({"satisfaction": _("Choose one of the ratings.")})
+    incident, _event = _step(
+        incident,
+        actor=actor,
+        check=permissions.can_evaluate,
+        action=Action.EVALUATE,
+        to_status=Status.EVALUATED,
+        note=comment,
+        fields={"satisfaction": satisfaction, "evaluation_comment": comment},
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "") -> Incident:
+    """Close a case as a duplicate of another; a merge into itself or a loop is refused."""
+    if into.pk == incident.pk:
+        raise ValidationError({"into": _("A case cannot be merged into itself.")})
+    survivor = into
+    seen = {incident.pk}
+    while survivor is not None:
+        if survivor.pk in seen:
+            raise ValidationError({"into": _("This merge would make a loop of duplicates.")})
+        seen.add(survivor.pk)
+        survivor = survivor.duplicate_of
+    locked = _lock(incident)
+    _require(permissions.can_manage(actor, locked) and permissions.can_manage(actor, into))
+    _move(
+        locked,
+        actor=actor,
+        action=Action.MERGE,
+        to_status=Status.MERGED,
+        note=note or into.code,
+        fields={"duplicate_of": into},
+    )
+    notify.notify_reporter(
+        locked,
+        _("Case %(code)s was merged into %(into)s") % {"code": locked.code, "into": into.code},
+    )
+    return locked
+
+
+def is_at_top(level: int, handling_region_parent_id: int | None) -> bool:
+    """A grid case can always climb to its village; above that, only to a parent region."""
+    return level <= Level.VILLAGE and (
+        level == Level.PREFECTURE or handling_region_parent_id is None
+    )
+
+
+def _climb(incident: Incident, now: datetime.datetime) -> None:
+    """Move the (locked) case one rung up and restart its clock with that rung's limit."""
+    if incident.level > Level.VILLAGE:
+        incident.level = Level.VILLAGE  # grid → its village: the handling region stays
+    else:
+        incident.level -= 1
+        incident.handling_region = incident.handling_region.parent
+    incident.escalation_count += 1
+    incident.is_stalled_at_top = False
+    incident.deadline = escalation_deadline(
+        incident.level,
+        incident.urgency,
+        now,
+        limits=escalation_limits(),
+        calendar=WorkingCalendar.around(now),
+    )
+
+
+@transaction.atomic
+def incident_escalate(*, actor, incident: Incident, reason: str) -> Incident:
+    """Push an open case one rung up by hand, when it is beyond its level's power."""
+    reason = _require_reason(reason)
+    locked = _lock(incident)
+    _require(permissions.can_escalate(actor, locked))
+    if not locked.is_open:
+        raise IncidentActionRefused(_("Only an open case can be escalated."), "not_open")
+    if is_at_top(locked.level, locked.handling_region.parent_id):
+        raise IncidentActionRefused(_("The case is already at the top of the ladder."), "top")
+    from_level = locked.level
+    _climb(locked, timezone.now())
+    locked.save()
+    IncidentEvent.objects.create(
+        incident=locked,
+        actor=actor,
+        action=Action.ESCALATE,
+        from_status=locked.status,
+        to_status=locked.status,
+        from_level=from_level,
+        to_level=locked.level,
+        note=reason,
+    )
+    notify.notify_level(locked, _("Case %(code)s was escalated to you") % {"code": locked.code})
+    return locked
+
+
+@transaction.atomic
+def incident_supervise(*, actor, incident: Incident, on: bool, note: str = "") -> Incident:
+    """Flag a case as supervised (督办): it rises to the top of lists, its handler is told."""
+    locked = _lock(incident)
+    _require(permissions.can_manage(actor, locked))
+    if locked.is_supervised == on:
+        message = _("The case is already supervised.") if on else _("The case is not supervised.")
+        raise IncidentActionRefused(message, "unchanged")
+    locked.is_supervised = on
+    locked.save(update_fields=["is_supervised", "updated_at"])
+    IncidentEvent.objects.create(
+        incident=locked,
+        actor=actor,
+        action=Action.SUPERVISE if on else Action.UNSUPERVISE,
+        from_status=locked.status,
+        to_status=locked.status,
+        from_level=locked.level,
+        to_level=locked.level,
+        note=note,
+    )
+    if on:
+        notify.notify_assignees(
+            locked, _("Case %(code)s is under supervision") % {"code": locked.code}
+        )
+    return locked

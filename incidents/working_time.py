@@ -1,0 +1,114 @@
+"""Deadlines on China's working calendar.
+
+Ordinary limits count working time: Monday to Friday, minus public holidays, plus the
+weekends worked in exchange (调休), inside the working hours of ``settings.WORKING_HOURS``.
+A working day is one day's worth of working hours, so "3 working days" from Friday 15:00
+ends on Wednesday 15:00. Urgent limits count clock hours.
+
+The calendar is data (``CalendarDay``, ``CalendarYear``) that a town keeps up to date. A year
+with no data counts Monday to Friday and is reported by ``missing_calendar_years`` so that
+pages can say so; computing a deadline never fails for want of a calendar.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+
+from incidents.models import CalendarDay, CalendarYear, TimeUnit
+
+MAX_SEARCH_DAYS = 400
+
+
+def _parse(value: str) -> datetime.time:
+    hours, minutes = value.split(":")
+    return datetime.time(int(hours), int(minutes))
+
+
+def working_periods() -> list[tuple[datetime.time, datetime.time]]:
+    return [(_parse(start), _parse(end)) for start, end in settings.WORKING_HOURS]
+
+
+def hours_per_working_day() -> float:
+    total = 0.0
+    for start, end in working_periods():
+        delta = datetime.datetime.combine(datetime.date.min, end) - datetime.datetime.combine(
+            datetime.date.min, start
+        )
+        total += delta.total_seconds() / 3600
+    return total
+
+
+@dataclass
+class WorkingCalendar:
+    """The exceptions of some years, loaded once so that many deadlines cost no query."""
+
+    holidays: set[datetime.date] = field(default_factory=set)
+    workdays: set[datetime.date] = field(default_factory=set)
+    known_years: set[int] = field(default_factory=set)
+    fallback_years: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, first_year: int, last_year: int) -> "WorkingCalendar":
+        calendar = cls()
+        rows = CalendarDay.objects.filter(
+            date__gte=datetime.date(first_year, 1, 1), date__lte=datetime.date(last_year, 12, 31)
+        ).values_list("date", "kind")
+        for day, kind in rows:
+            (calendar.holidays if kind == CalendarDay.Kind.HOLIDAY else calendar.workdays).add(day)
+        calendar.known_years = set(
+            CalendarYear.objects.filter(year__gte=first_year, year__lte=last_year).values_list(
+                "year", flat=True
+            )
+        )
+        return calendar
+
+    @classmethod
+    def around(cls, moment: datetime.datetime) -> "WorkingCalendar":
+        """This year and the next: enough for any limit counted from ``moment``."""
+        year = timezone.localtime(moment).year
+        return cls.load(year, year + 1)
+
+    def is_workday(self, day: datetime.date) -> bool:
+        if day.year not in self.known_years:
+            self.fallback_years.add(day.year)
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def add_working_hours(self, start: datetime.datetime, hours: float) -> datetime.datetime:
+        """The moment ``hours`` of working time after ``start`` (an aware datetime)."""
+        tz = timezone.get_current_timezone()
+        local = timezone.localtime(start, tz)
+        remaining = datetime.timedelta(hours=hours)
+        day = local.date()
+        for _ in range(MAX_SEARCH_DAYS):
+            if self.is_workday(day):
+                for period_start, period_end in working_periods():
+                    begin = datetime.datetime.combine(day, period_start, tzinfo=tz)
+                    end = datetime.datetime.combine(day, period_end, tzinfo=tz)
+                    begin = max(begin, local)
+                    if begin >= end:
+                        continue
+                    if begin + remaining <= end:
+                        return begin + remaining
+                    remaining -= end - begin
+            day += datetime.timedelta(days=1)
+        raise ValueError("A working-time limit reaches beyond the calendar search window.")
+
+    def deadline(self, start: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
+        if unit == TimeUnit.CLOCK_HOURS:
+            return start + datetime.timedelta(hours=amount)
+        if unit == TimeUnit.WORKING_HOURS:
+            return self.add_working_hours(start, amount)
+        return self.add_working_hours(start, amount * hours_per_working_day())
+
+
+def missing_calendar_years(today: datetime.date) -> list[int]:
+    """This year and, from October, the next one, where no official schedule was entered."""
+    wanted = {today.year} | ({today.year + 1} if today.month >= 10 else set())
+    known = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
+    return sorted(wanted - known)

@@ -1,0 +1,57 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+
+from incidents.models import Category, Department, Incident, IncidentEvent
+from incidents.services.reporting import incident_report
+from tests.conftest import make_user
+
+NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)  # Monday 17:00 in Shanghai
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.get(code="garbage")
+
+
+@pytest.fixture
+def department(ladder):
+    group = Group.objects.create(name="dept:331081112:urban-management")
+    return Department.objects.create(
+        code="urban-management", name="综合行政执法队", region=ladder.town, handlers=group
+    )
+
+
+@pytest.fixture
+def handler(department):
+    user = make_user("handler_um", "department_handler", department.region)
+    user.groups.add(department.handlers)
+    return user
+
+
+@pytest.fixture
+def report(cast, category, ladder):
+    """A function that files a case in grid A1 as its grid member."""
+
+    def _report(**overrides) -> Incident:
+        values = {
+            "actor": cast.member,
+            "category": category,
+            "title": "垃圾堆放",
+            "description": "村口垃圾堆放三天无人清理",
+            "source": Incident.Source.PATROL,
+            "grid": ladder.a1,
+        }
+        values.update(overrides)
+        return incident_report(**values)
+
+    return _report
+
+
+def events_of(incident: Incident) -> list[str]:
+    return list(
+        IncidentEvent.objects.filter(incident=incident)
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
