@@ -18,6 +18,7 @@ from members.models import (
     GridAssignment,
     GridMember,
     Household,
+    Notification,
     PatrolLog,
     PersonalDataAccess,
     Resident,
@@ -340,3 +341,34 @@ class PatrolLogAdmin(LeafletGeoAdmin):
         elif db_field.name == "grid":
             kwargs["queryset"] = grids_visible_to(request.user).defer("boundary")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: the outbox's state, for finding what could not be delivered."""
+
+    list_display = [
+        "created_at",
+        "recipient",
+        "kind",
+        "title",
+        "email_status",
+        "sms_status",
+        "attempts",
+        "read_at",
+    ]
+    list_filter = ["kind", "email_status", "sms_status"]
+    list_select_related = ["recipient"]
+    search_fields = ["title", "recipient__username"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if scope_of(request.user).kind is ScopeKind.ALL:
+            return queryset
+        return queryset.filter(recipient=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

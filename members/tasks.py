@@ -17,6 +17,9 @@ def notifications_deliver_task(ids: list[int]) -> int:
 
 
 @shared_task
-def notifications_deliver_pending_task() -> int:
-    """The outbox sweep: whatever the broker or a mail server failed to take earlier."""
-    return notifications_deliver(older_than_seconds=60)
+def notifications_deliver_pending_task(older_than_seconds: int = 60) -> int:
+    """The outbox sweep: whatever the broker or a mail server failed to take earlier.
+
+    It leaves the last minute's rows to the delivery task queued with them.
+    """
+    return notifications_deliver(older_than_seconds=older_than_seconds)

@@ -22,14 +22,19 @@ def pytest_collection_modifyitems(items):
     too (roles, catalogue, calendar); serialized rollback puts those back for the next."""
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
-        if "transactional_db" in fixtures or "live_server" in fixtures:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+        elif "transactional_db" in fixtures or "live_server" in fixtures:
             fixtures.append("django_db_serialized_rollback")
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """PBKDF2 at production strength costs ~0.3 s a user; tests need no such strength."""
+def _test_settings(settings, tmp_path):
+    """PBKDF2 at production strength costs ~0.3 s a user; uploads go to a temporary folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

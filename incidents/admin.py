@@ -1,0 +1,189 @@
+"""Admin for the catalogue, the calendar and (read-only) cases.
+
+A case's status moves only through incidents.services; here it is shown, never edited.
+"""
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.models import (
+    Attachment,
+    CalendarDay,
+    CalendarYear,
+    Category,
+    CategoryGroup,
+    Department,
+    EscalationLimit,
+    Incident,
+    IncidentEvent,
+    TimeLimit,
+)
+from incidents.permissions import incidents_visible_to
+from incidents.working_time import missing_calendar_years
+
+
+class TimeLimitInline(admin.TabularInline):
+    model = TimeLimit
+    extra = 0
+
+
+@admin.register(CategoryGroup)
+class CategoryGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+    list_editable = ["order"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "group", "default_department_code", "is_active"]
+    list_filter = ["group", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["group"]
+    inlines = [TimeLimitInline]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "region", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["region"]
+    raw_id_fields = ["region", "handlers"]
+
+
+@admin.register(EscalationLimit)
+class EscalationLimitAdmin(admin.ModelAdmin):
+    list_display = ["level", "urgency", "amount", "unit"]
+    list_editable = ["amount", "unit"]
+
+
+class CalendarWarningMixin:
+    """Say on the calendar's pages which years still count Monday to Friday."""
+
+    def changelist_view(self, request, extra_context=None):
+        missing = missing_calendar_years(timezone.localdate())
+        if missing:
+            messages.warning(
+                request,
+                _(
+                    "No official working calendar has been entered for %(years)s: deadlines "
+                    "count Monday to Friday until its holidays and swapped working days are "
+                    "added here and the year is marked as entered."
+                )
+                % {"years": ", ".join(map(str, missing))},
+            )
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
+    list_display = ["year", "source"]
+
+
+class IncidentEventInline(admin.TabularInline):
+    model = IncidentEvent
+    fields = [
+        "created_at",
+        "action",
+        "actor",
+        "from_status",
+        "to_status",
+        "from_level",
+        "to_level",
+        "note",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    fields = ["kind", "image", "width", "height", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "title",
+        "category",
+        "status",
+        "level",
+        "handling_region",
+        "deadline",
+        "is_supervised",
+        "is_stalled_at_top",
+    ]
+    list_filter = [
+        "status",
+        "urgency",
+        "level",
+        "source",
+        "is_supervised",
+        "is_stalled_at_top",
+        "category__group",
+    ]
+    search_fields = ["code", "title"]
+    list_select_related = ["category", "handling_region"]
+    date_hierarchy = "created_at"
+    inlines = [IncidentEventInline, AttachmentInline]
+    exclude = ["reporter_phone_encrypted", "reporter_phone_hash"]
+    readonly_fields = [
+        field.name
+        for field in Incident._meta.fields
+        if field.name not in ("reporter_phone_encrypted", "reporter_phone_hash")
+    ]
+
+    def get_queryset(self, request):
+        return (
+            incidents_visible_to(request.user)
+            .select_related("category", "handling_region")
+            .defer("location")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IncidentEvent)
+class IncidentEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "incident", "action", "actor", "from_level", "to_level"]
+    list_filter = ["action"]
+    list_select_related = ["incident", "actor"]
+    search_fields = ["incident__code"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

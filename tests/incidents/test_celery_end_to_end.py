@@ -1,0 +1,164 @@
+"""Escalation and notification delivery through a real Celery worker and a real Redis.
+
+Each test runs its own redis-server on a free port, so that it can take the broker away
+and bring it back, and so that no other worker on this machine takes its messages.
+"""
+
+import datetime
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+import incidents.tasks  # noqa: F401 - registers the shared tasks
+import members.tasks  # noqa: F401
+from incidents.models import Incident, IncidentEvent, Level
+from members.models import Notification
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.dir = tmp_path
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def broker_app(redis_server, settings):
+    """The platform's Celery configuration, on this test's own broker, as the current app."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    app = Celery("grid_platform_test", set_as_current=True)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = redis_server.url
+    app.conf.broker_transport_options = {"socket_connect_timeout": 1, "visibility_timeout": 60}
+    app.set_current()
+    app.set_default()
+    yield app
+    app.close()
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_an_overdue_case_escalates_through_the_worker_and_the_village_hears(
+    broker_app, cast, ladder, category
+):
+    cast.village_staff.email = "village@example.org"
+    cast.village_staff.save(update_fields=["email"])
+    case = Incident.objects.create(
+        code="E2E-1",
+        title="占道",
+        description="-",
+        category=category,
+        town=ladder.town,
+        grid=ladder.a1,
+        source="patrol",
+        level=Level.GRID,
+        handling_region=ladder.v1,
+        status="accepted",
+        deadline=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    )
+
+    with start_worker(broker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        broker_app.send_task("incidents.tasks.incidents_escalate_overdue_task")
+        assert wait_for(lambda: IncidentEvent.objects.filter(incident=case).exists())
+        assert wait_for(lambda: len(mail.outbox) == 1)
+
+    case.refresh_from_db()
+    assert (case.level, case.escalation_count) == (Level.VILLAGE, 1)
+    digest = Notification.objects.get(recipient=cast.village_staff)
+    assert digest.kind == "escalation_digest"
+    assert "E2E-1" in digest.body
+    assert digest.email_status == Notification.Delivery.SENT
+    assert mail.outbox[0].to == ["village@example.org"]
+
+
+def test_a_case_filed_while_the_broker_is_down_is_saved_and_heard_of_later(
+    broker_app, redis_server, report, cast
+):
+    cast.leader.email = "leader@example.org"
+    cast.leader.save(update_fields=["email"])
+    redis_server.stop()
+
+    started = time.monotonic()
+    case = report()
+    elapsed = time.monotonic() - started
+
+    assert Incident.objects.filter(pk=case.pk).exists()
+    assert elapsed < 5, "an unreachable broker must not hold up the reporter"
+    pending = Notification.objects.get(recipient=cast.leader)
+    assert pending.email_status == Notification.Delivery.PENDING
+    assert mail.outbox == []
+
+    redis_server.start()
+    with start_worker(broker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        broker_app.send_task(
+            "members.tasks.notifications_deliver_pending_task", kwargs={"older_than_seconds": 0}
+        )
+        assert wait_for(lambda: len(mail.outbox) == 1)
+
+    pending.refresh_from_db()
+    assert pending.email_status == Notification.Delivery.SENT
+    assert mail.outbox[0].to == ["leader@example.org"]
