@@ -20,6 +20,7 @@ from incidents.models import (
     TimeLimit,
 )
 from incidents.permissions import incidents_visible_to
+from incidents.services.catalogue import department_save
 from incidents.working_time import missing_calendar_years
 
 
@@ -45,11 +46,23 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "is_active"]
+    """Handlers are added by giving their accounts the department's group."""
+
+    list_display = ["code", "name", "region", "handlers", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name"]
-    list_select_related = ["region"]
-    raw_id_fields = ["region", "handlers"]
+    list_select_related = ["region", "handlers"]
+    raw_id_fields = ["region"]
+    readonly_fields = ["handlers"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["handlers", "code", "region"] if obj else ["handlers"]
+
+    def save_model(self, request, obj, form, change):
+        saved = department_save(
+            code=obj.code, name=obj.name, region=obj.region, is_active=obj.is_active
+        )
+        obj.pk, obj.handlers_id = saved.pk, saved.handlers_id
 
 
 @admin.register(EscalationLimit)

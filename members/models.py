@@ -280,6 +280,7 @@ class Notification(models.Model):
         max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)

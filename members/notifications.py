@@ -73,15 +73,17 @@ def notifications_deliver(*, ids: list[int] | None = None, older_than_seconds: i
     """
     sent = 0
     with transaction.atomic():
+        now = timezone.now()
         pending = Notification.objects.filter(
             Q(email_status=Delivery.PENDING) | Q(sms_status=Delivery.PENDING),
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
             attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
         )
         if ids is not None:
             pending = pending.filter(pk__in=ids)
         if older_than_seconds:
             pending = pending.filter(
-                created_at__lt=timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+                created_at__lt=now - datetime.timedelta(seconds=older_than_seconds)
             )
         claimed = list(
             pending.select_for_update(skip_locked=True, of=("self",))
@@ -89,11 +91,11 @@ def notifications_deliver(*, ids: list[int] | None = None, older_than_seconds: i
             .order_by("pk")[: settings.NOTIFICATION_BATCH]
         )
         for notification in claimed:
-            sent += _deliver_one(notification)
+            sent += _deliver_one(notification, now)
     return sent
 
 
-def _deliver_one(notification: Notification) -> int:
+def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
     errors = []
     if notification.email_status == Delivery.PENDING:
         try:
@@ -114,12 +116,17 @@ def _deliver_one(notification: Notification) -> int:
             errors.append(f"SMS: {error}")
     notification.attempts += 1
     notification.last_error = "; ".join(errors)[:200]
+    # Exponential backoff: 2, 4, 8 ... minutes, at most an hour, between attempts.
+    backoff = min(2**notification.attempts, 60)
+    notification.next_attempt_at = now + datetime.timedelta(minutes=backoff) if errors else None
     if errors and notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         if notification.email_status == Delivery.PENDING:
             notification.email_status = Delivery.FAILED
         if notification.sms_status == Delivery.PENDING:
             notification.sms_status = Delivery.FAILED
-    notification.save(update_fields=["email_status", "sms_status", "attempts", "last_error"])
+    notification.save(
+        update_fields=["email_status", "sms_status", "attempts", "last_error", "next_attempt_at"]
+    )
     return 0 if errors else 1
 
 

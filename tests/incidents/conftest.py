@@ -1,9 +1,9 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 
-from incidents.models import Category, Department, Incident, IncidentEvent
+from incidents.models import Category, Incident, IncidentEvent
+from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from tests.conftest import make_user
 
@@ -17,10 +17,7 @@ def category(db):
 
 @pytest.fixture
 def department(ladder):
-    group = Group.objects.create(name="dept:331081112:urban-management")
-    return Department.objects.create(
-        code="urban-management", name="综合行政执法队", region=ladder.town, handlers=group
-    )
+    return department_save(code="urban-management", name="综合行政执法队", region=ladder.town)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 import pytest
 import time_machine
 
-from incidents.models import CalendarYear
+from incidents.models import CalendarYear, Department
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,21 @@ def test_cases_are_shown_masked_and_not_editable_in_the_admin(client, staff_admi
     assert "13900001234" not in page.text
     case.refresh_from_db()
     assert case.status == "reported"
+
+
+def test_a_department_added_in_the_admin_gets_its_handler_group(client, staff_admin, ladder):
+    client.force_login(staff_admin)
+
+    response = client.post(
+        "/admin/incidents/department/add/",
+        {
+            "code": "market-supervision",
+            "name": "市场监管所",
+            "region": ladder.town.pk,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    department = Department.objects.get()
+    assert department.handlers.name == "dept:331081112:market-supervision"
