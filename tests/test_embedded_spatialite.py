@@ -1,0 +1,97 @@
+"""The embedded set-up: SpatiaLite, no Redis, ``migrate`` then ``seed_demo`` in a subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Printed by ``manage.py shell -c`` in the seeded database: counts, and the tiling checked
+# with GEOS (SpatiaLite has no geography type for areas in square metres).
+REPORT = """
+import json
+from django.contrib.gis.geos import MultiPolygon
+from grids.models import Grid, Region
+from members.models import GridMember, Household, Resident, User
+grids = list(Grid.objects.all())
+town = Region.objects.get(code="331081112")
+overlaps = [
+    (a.code, b.code) for i, a in enumerate(grids) for b in grids[i + 1:]
+    if a.boundary.intersection(b.boundary).area > 1e-12
+]
+union = MultiPolygon(*[p for g in grids for p in g.boundary]).unary_union
+print(json.dumps({
+    "levels": sorted(Region.objects.values_list("level", flat=True)),
+    "grids": len(grids),
+    "members": GridMember.objects.count(),
+    "households": Household.objects.count(),
+    "residents": Resident.objects.count(),
+    "accounts": sorted(User.objects.filter(username__startswith="demo_")
+                       .values_list("username", flat=True)),
+    "overlaps": overlaps,
+    "area_ratio": sum(g.boundary.area for g in grids) / town.boundary.area,
+    "uncovered": town.boundary.difference(union).area,
+}))
+"""
+
+
+def _manage(*args: str, env: dict, timeout: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_migrates_and_seeds_the_demo_town_on_spatialite(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DATABASE_URL=f"spatialite:///{tmp_path / 'db.sqlite3'}",
+        DEBUG="true",
+        BROKER_DIR=str(tmp_path / "broker"),
+    )
+
+    migrated = _manage("migrate", "--no-input", "-v0", env=env, timeout=120)
+    seeded = _manage("seed_demo", "-v0", env=env, timeout=180)
+    report = _manage("shell", "-v0", "-c", REPORT, env=env, timeout=60)
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert seeded.returncode == 0, seeded.stderr
+    assert "demo_admin" in seeded.stdout
+    assert report.returncode == 0, report.stderr
+    figures = json.loads(report.stdout.strip().splitlines()[-1])
+    assert figures["levels"] == [2, 3, 4] + [5] * 8
+    assert figures["grids"] == 40
+    assert figures["members"] == 60
+    assert figures["households"] == 2000
+    assert figures["residents"] == 5000
+    assert figures["accounts"] == sorted(
+        f"demo_{name}"
+        for name in [
+            "resident",
+            "member",
+            "leader",
+            "village",
+            "department",
+            "town",
+            "county",
+            "city",
+            "admin",
+        ]
+    )
+    assert figures["overlaps"] == []
+    assert figures["area_ratio"] == pytest.approx(1, rel=1e-6)
+    assert figures["uncovered"] < 1e-12

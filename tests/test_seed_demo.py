@@ -1,0 +1,311 @@
+"""``manage.py seed_demo`` with its default options, on PostGIS.
+
+The seed runs once for the module inside a transaction that is rolled back at the end;
+each test runs in a savepoint inside it, so that nothing leaks into other modules.
+"""
+
+import datetime
+import re
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
+
+from grids.models import Grid, Region
+from members import personal_data
+from members.demo import STREETS
+from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
+from members.roles import Role
+
+PASSWORD = "Demo-2026-grid"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Every test asks for ``db`` (through ``town`` or directly): pytest-django runs such tests
+# before the transactional ones, which empty the tables that data migrations fill.
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The printed output of one default run (with the tests' fast password hasher, which
+    conftest's autouse fixture sets for each test but cannot set for a module)."""
+    fast_hashing = override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
+        output = StringIO()
+        call_command("seed_demo", verbosity=0, stdout=output)
+        yield output.getvalue()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def town(seeded, db):
+    return Region.objects.get(code="331081112")
+
+
+def _rows(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _content() -> dict:
+    return {
+        "regions": list(Region.objects.values_list("code", "name", "path").order_by("code")),
+        "grids": list(Grid.objects.values_list("code", "name", "kind").order_by("code")),
+        "members": list(
+            GridAssignment.objects.values_list(
+                "member__user__username", "grid__code", "is_leader", "starts_on"
+            ).order_by("grid__code", "member__user__username")
+        ),
+        "households": list(Household.objects.values_list("code", "address").order_by("code")),
+        "residents": list(
+            Resident.objects.values_list(
+                "household__code", "name", "id_number_hash", "phone_hash", "birth_date"
+            ).order_by("id_number_hash")
+        ),
+        "tags": list(
+            Resident.tags.through.objects.values_list(
+                "resident__id_number_hash", "residenttag__code"
+            ).order_by("resident__id_number_hash", "residenttag__code")
+        ),
+        "users": list(
+            User.objects.values_list("username", "password", "jurisdiction__code").order_by(
+                "username"
+            )
+        ),
+    }
+
+
+def test_seeds_the_ladder_from_taizhou_down_to_eight_villages(town):
+    levels = {level: Region.objects.filter(level=level).count() for level in Region.Level}
+
+    assert levels == {
+        Region.Level.PREFECTURE: 1,
+        Region.Level.COUNTY: 1,
+        Region.Level.TOWN: 1,
+        Region.Level.VILLAGE: 8,
+    }
+    assert Region.objects.get(level=Region.Level.PREFECTURE).name == "台州市"
+    assert Region.objects.get(level=Region.Level.COUNTY).name == "温岭市"
+    assert town.name == "石塘镇"
+    assert town.path == "331000/331081/331081112/"
+    villages = Region.objects.filter(parent=town)
+    assert all(re.fullmatch(r"331081112\d{3}", v.code) for v in villages)
+    assert {v.name[-2:] == "社区" or v.name[-1] == "村" for v in villages} == {True}
+
+
+def test_seeds_forty_grids_of_every_kind(town):
+    grids = Grid.objects.within(town)
+
+    assert grids.count() == 40
+    assert grids.filter(is_active=True).count() == 40
+    assert grids.filter(kind=Grid.Kind.SPECIAL).count() == 2
+    assert {g.kind for g in grids} == set(Grid.Kind.values)
+    for grid in grids.select_related("village"):
+        assert grid.code.startswith(grid.village.code)
+        assert grid.village.name[-2:] == "社区" or grid.kind != Grid.Kind.RESIDENTIAL
+
+
+def test_the_town_lies_at_shitang_on_the_taizhou_coast(town):
+    x_min, y_min, x_max, y_max = town.boundary.extent
+
+    assert 121.54 < x_min < x_max < 121.64
+    assert 28.23 < y_min < y_max < 28.32
+
+
+def test_grids_tile_the_town_without_overlap(town):
+    overlaps = _rows(
+        """
+        SELECT a.code, b.code, ST_Area(ST_Intersection(a.boundary, b.boundary)::geography)
+        FROM grids_grid a
+        JOIN grids_grid b ON a.id < b.id AND ST_Intersects(a.boundary, b.boundary)
+        WHERE ST_Area(ST_Intersection(a.boundary, b.boundary)::geography) > %s
+        """,
+        [settings.GRID_OVERLAP_TOLERANCE_M2],
+    )
+    [(grids_area, town_area, uncovered)] = _rows(
+        """
+        SELECT SUM(ST_Area(g.boundary::geography)), ST_Area(t.boundary::geography),
+               ST_Area(ST_Difference(t.boundary, ST_Union(g.boundary))::geography)
+        FROM grids_grid g, grids_region t
+        WHERE t.code = '331081112'
+        GROUP BY t.boundary
+        """
+    )
+
+    assert overlaps == []
+    assert grids_area == pytest.approx(town_area, rel=1e-6)
+    assert uncovered < 1
+    assert 20e6 < town_area < 40e6  # square metres: the size of a coastal town
+
+
+def test_every_grid_lies_inside_its_village(town):
+    outside = _rows(
+        """
+        SELECT g.code, ST_Area(ST_Difference(g.boundary, v.boundary)::geography)
+        FROM grids_grid g JOIN grids_region v ON v.id = g.village_id
+        WHERE ST_Area(ST_Difference(g.boundary, v.boundary)::geography) > %s
+        """,
+        [settings.GRID_OUTSIDE_VILLAGE_TOLERANCE_M2],
+    )
+    [(villages, parts, villages_area, town_area)] = _rows(
+        """
+        SELECT COUNT(*), SUM(ST_NumGeometries(v.boundary)), SUM(ST_Area(v.boundary::geography)),
+               ST_Area(t.boundary::geography)
+        FROM grids_region v JOIN grids_region t ON t.id = v.parent_id
+        WHERE t.id = %s GROUP BY t.boundary
+        """,
+        [town.pk],
+    )
+
+    assert outside == []
+    assert (villages, parts) == (8, 8)  # each village is one piece
+    assert villages_area == pytest.approx(town_area, rel=1e-6)
+
+
+def test_every_grid_has_a_full_time_leader_and_half_a_part_timer(town):
+    assignments = GridAssignment.objects.filter(ends_on__isnull=True)
+
+    assert GridMember.objects.count() == 60
+    assert assignments.count() == 60
+    assert assignments.filter(is_leader=True).count() == 40
+    assert set(assignments.filter(is_leader=True).values_list("grid__code", flat=True)) == set(
+        Grid.objects.values_list("code", flat=True)
+    )
+    assert (
+        assignments.filter(
+            is_leader=True, member__employment=GridMember.Employment.FULL_TIME
+        ).count()
+        == 40
+    )
+    assert GridMember.objects.filter(employment=GridMember.Employment.PART_TIME).count() == 20
+    assert all(a.starts_on <= datetime.date(2026, 1, 1) for a in assignments)
+
+
+def test_seeds_two_thousand_households_and_five_thousand_residents(town):
+    grids = Grid.objects.all()
+
+    assert Household.objects.count() == 2000
+    assert Resident.objects.count() == 5000
+    assert {g.households for g in grids} == {50}
+    assert sum(g.population for g in grids) == 5000
+    household = Household.objects.order_by("code").first()
+    assert re.fullmatch(r"331081112\d{6}\d{4}", household.code)
+    assert household.code.startswith(household.grid.code)
+    assert household.address in {f"新街社区{street}1号" for street in STREETS}
+
+
+def test_residents_have_valid_wenling_id_numbers_and_mobile_phones(town):
+    residents = list(Resident.objects.all())
+    id_numbers = [personal_data.decrypt(r.id_number_encrypted) for r in residents]
+    phones = [personal_data.decrypt(r.phone_encrypted) for r in residents]
+
+    assert len(set(id_numbers)) == 5000
+    for resident, number, phone in zip(residents, id_numbers, phones, strict=True):
+        assert personal_data.normalise_id_number(number) == number
+        assert number.startswith("331081")
+        assert number[6:14] == f"{resident.birth_date:%Y%m%d}"
+        assert int(number[16]) % 2 == (resident.gender == Resident.Gender.MALE)
+        assert resident.id_number_hash == personal_data.lookup_hash(number)
+        assert resident.id_number_masked == personal_data.mask_id_number(number)
+        assert re.fullmatch(r"(1[3-9]\d{9})?", phone)
+        assert resident.phone_masked == personal_data.mask_phone(phone)
+        assert 2 <= len(resident.name) <= 3
+    assert sum(1 for phone in phones if phone) > 3000
+
+
+def test_some_residents_carry_key_group_tags(town):
+    counts = {tag.code: tag.residents.count() for tag in ResidentTag.objects.all()}
+
+    assert counts["elderly-alone"] > 50
+    assert counts["disabled"] > 20
+    assert sum(counts.values()) < 2000
+    for resident in Resident.objects.filter(tags__code="elderly-alone"):
+        assert resident.household.residents.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "jurisdiction", "is_staff"),
+    [
+        ("demo_resident", Role.RESIDENT, None, False),
+        ("demo_member", Role.GRID_MEMBER, None, False),
+        ("demo_leader", Role.GRID_LEADER, None, False),
+        ("demo_village", Role.VILLAGE_STAFF, "331081112001", False),
+        ("demo_department", Role.DEPARTMENT_HANDLER, "331081112", False),
+        ("demo_town", Role.TOWN_OFFICIAL, "331081112", True),
+        ("demo_county", Role.COUNTY_OFFICIAL, "331081", True),
+        ("demo_city", Role.CITY_OFFICIAL, "331000", True),
+        ("demo_admin", Role.PLATFORM_ADMIN, None, True),
+    ],
+)
+def test_every_role_has_a_demo_account(town, username, role, jurisdiction, is_staff):
+    user = User.objects.get(username=username)
+
+    assert list(user.groups.values_list("name", flat=True)) == [role]
+    assert (user.jurisdiction.code if user.jurisdiction else None) == jurisdiction
+    assert user.is_staff is is_staff
+    assert user.is_superuser is (role == Role.PLATFORM_ADMIN)
+    assert user.is_active
+
+
+def test_the_member_and_leader_accounts_walk_the_first_grid(town):
+    grid = Grid.objects.order_by("code").first()
+    member = User.objects.get(username="demo_member")
+    leader = User.objects.get(username="demo_leader")
+
+    assert member.grid_member.employment == GridMember.Employment.PART_TIME
+    assert leader.grid_member.employment == GridMember.Employment.FULL_TIME
+    assert GridAssignment.objects.get(member__user=leader, grid=grid).is_leader
+    assert not GridAssignment.objects.get(member__user=member, grid=grid).is_leader
+    assert member.has_perm("grids.patrol_grid", grid)
+    assert not member.has_perm("grids.lead_grid", grid)
+    assert leader.has_perm("grids.lead_grid", grid)
+
+
+def test_the_resident_account_is_a_registered_resident(town):
+    resident = Resident.objects.get(user__username="demo_resident")
+
+    assert resident.household.code == "3310811120010010001"
+    assert User.objects.get(username="demo_resident").get_full_name().replace(" ", "") in {
+        resident.name,
+        resident.name[1:] + resident.name[0],
+    }
+
+
+def test_prints_every_demo_account_with_its_password(seeded, db):
+    lines = [line.split() for line in seeded.splitlines() if line.startswith("demo_")]
+
+    assert [line[0] for line in lines] == [
+        "demo_resident",
+        "demo_member",
+        "demo_leader",
+        "demo_village",
+        "demo_department",
+        "demo_town",
+        "demo_county",
+        "demo_city",
+        "demo_admin",
+    ]
+    assert all(PASSWORD in line for line in lines)
+    assert re.search(r"^geography: \d+\.\d s$", seeded, re.MULTILINE)
+
+
+def test_a_demo_account_logs_in_with_the_printed_password(town, client):
+    assert client.login(username="demo_town", password=PASSWORD)
+    assert {user.password for user in User.objects.filter(username__startswith="demo_")} == {
+        User.objects.get(username="demo_town").password
+    }  # one hash, so every demo account takes the same password
+    assert check_password(PASSWORD, User.objects.get(username="demo_resident").password)
+
+
+def test_a_second_run_leaves_the_same_state(town):
+    before = _content()
+
+    call_command("seed_demo", verbosity=0, stdout=StringIO())
+
+    after = _content()
+    assert after == before
+    assert len(after["residents"]) == 5000
+    assert GridMember.objects.count() == 60
