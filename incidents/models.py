@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -304,7 +305,7 @@ class Incident(models.Model):
         _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
     )
     evaluation_comment = models.TextField(_("comment"), blank=True)
-    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 

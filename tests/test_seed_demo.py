@@ -14,8 +14,10 @@ from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from grids.models import Grid, Region
+from incidents.models import CategoryGroup, Incident, IncidentEvent, Level
 from members import personal_data
 from members.demo import STREETS
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
@@ -69,6 +71,18 @@ def _content() -> dict:
             Resident.tags.through.objects.values_list(
                 "resident__id_number_hash", "residenttag__code"
             ).order_by("resident__id_number_hash", "residenttag__code")
+        ),
+        "cases": list(
+            Incident.objects.values_list(
+                "code",
+                "status",
+                "level",
+                "category__code",
+                "grid__code",
+                "urgency",
+                "assignee_department__code",
+                "duplicate_of__code",
+            ).order_by("code")
         ),
         "users": list(
             User.objects.values_list("username", "password", "jurisdiction__code").order_by(
@@ -243,7 +257,8 @@ def test_some_residents_carry_key_group_tags(town):
 def test_every_role_has_a_demo_account(town, username, role, jurisdiction, is_staff):
     user = User.objects.get(username=username)
 
-    assert list(user.groups.values_list("name", flat=True)) == [role]
+    assert role in user.groups.values_list("name", flat=True)
+    assert not user.groups.filter(name__in=Role.values).exclude(name=role).exists()
     assert (user.jurisdiction.code if user.jurisdiction else None) == jurisdiction
     assert user.is_staff is is_staff
     assert user.is_superuser is (role == Role.PLATFORM_ADMIN)
@@ -300,6 +315,32 @@ def test_a_demo_account_logs_in_with_the_printed_password(town, client):
     assert check_password(PASSWORD, User.objects.get(username="demo_resident").password)
 
 
+def test_seeds_cases_in_every_status_group_and_rung(town):
+    cases = Incident.objects.filter(town=town)
+
+    assert cases.count() == 600
+    assert set(cases.values_list("status", flat=True)) == set(Incident.Status.values)
+    assert set(cases.values_list("category__group__code", flat=True)) == set(
+        CategoryGroup.objects.values_list("code", flat=True)
+    )
+    assert set(cases.values_list("level", flat=True)) == {
+        Level.GRID,
+        Level.VILLAGE,
+        Level.TOWN,
+        Level.COUNTY,
+    }
+    assert cases.overdue(timezone.now()).exists(), "escalations happen as the demo runs"
+    assert IncidentEvent.objects.filter(incident__town=town, action="report").count() == 600
+
+
+def test_cases_dispatched_to_a_department_are_shared_with_its_handlers(town):
+    handler = User.objects.get(username="demo_department")
+    shared = Incident.objects.filter(assignee_department__handlers__user=handler)
+
+    assert shared.exists()
+    assert all(handler.has_perm("incidents.handle_incident", case) for case in shared[:5])
+
+
 def test_a_second_run_leaves_the_same_state(town):
     before = _content()
 
@@ -309,3 +350,4 @@ def test_a_second_run_leaves_the_same_state(town):
     assert after == before
     assert len(after["residents"]) == 5000
     assert GridMember.objects.count() == 60
+    assert len(after["cases"]) == 600

@@ -18,6 +18,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from grids.demo import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
+from incidents.demo import cases_seed, departments_seed
 from members.demo import accounts_seed, demo_password_hash, members_seed, register_seed
 
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
@@ -45,6 +46,12 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--password", default=DEFAULT_PASSWORD, help="Password of every demo account."
+        )
+        parser.add_argument(
+            "--cases-per-grid",
+            type=int,
+            default=15,
+            help="Demo cases in each grid (replaces the seeded towns' cases on every run).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Seed of the generators.")
 
@@ -79,6 +86,20 @@ class Command(BaseCommand):
             )
         with self._phase("accounts"):
             accounts = accounts_seed(geography=geography, password_hash=password_hash, seed=seed)
+        with self._phase("departments and cases"):
+            departments = departments_seed(
+                towns=geography.towns, handler_username="demo_department"
+            )
+            cases = cases_seed(
+                geography=geography,
+                departments=departments,
+                cases_per_grid=options["cases_per_grid"],
+                seed=seed,
+                progress=progress,
+            )
+        self.stdout.write(
+            f"cases: {cases.created}, of which {cases.overdue_soon} fall due within two hours"
+        )
         self._print_accounts(accounts, options["password"])
 
     def _check(self, options) -> None:
@@ -88,6 +109,8 @@ class Command(BaseCommand):
             raise CommandError(f"--grids-per-town must be between 1 and {MAX_GRIDS_PER_TOWN}.")
         if not 1 <= options["households_per_grid"] <= 9999:
             raise CommandError("--households-per-grid must be between 1 and 9999.")
+        if not 0 <= options["cases_per_grid"] <= 100_000:
+            raise CommandError("--cases-per-grid must be between 0 and 100000.")
         if options["residents_per_household"] < 1:
             raise CommandError("--residents-per-household must be at least 1.")
         try:
