@@ -1,7 +1,40 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from grids.selectors import grid_geojson_for_user
+
+VIEW_GRIDS = "grids.view_grid"
 
 
 @login_required
 def home(request):
+    """Staff who may see grids start on the map; everyone else on a page of their links."""
+    if request.user.has_perm(VIEW_GRIDS):
+        return redirect("grids:map")
     return render(request, "home.html")
+
+
+@require_GET
+@login_required
+@permission_required(VIEW_GRIDS, raise_exception=True)
+def grid_map(request):
+    return render(request, "grids/map.html")
+
+
+@require_GET
+@never_cache
+def grid_geojson(request):
+    """The map's data. A fetch() cannot follow a login redirect usefully: deny with JSON."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Log in to see the grids.")}, status=403)
+    if not request.user.has_perm(VIEW_GRIDS):
+        return JsonResponse({"detail": _("You may not see the grids.")}, status=403)
+    return JsonResponse(
+        grid_geojson_for_user(request.user),
+        content_type="application/geo+json",
+        json_dumps_params={"ensure_ascii": False},
+    )

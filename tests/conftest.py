@@ -1,14 +1,19 @@
 """Shared fixtures: a small ladder with two towns, and the cast of users of style.md."""
 
 import datetime
+import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
 
 from grids.models import Grid, Region
 from grids.services import grid_save, region_save
+from incidents.models import Category
 from members.models import GridMember, User
 from members.roles import Role
 from members.services import grid_assign_member, resident_save
@@ -17,17 +22,23 @@ from tests.factories import HouseholdFactory, box
 PASSWORD = "pw-for-tests-1"
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests empty every table when they end, the rows of data migrations
-    too (roles, catalogue, calendar); serialized rollback puts those back for the next."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction"):
-            kwargs = {**marker.kwargs, "serialized_rollback": True}
-            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
-        elif "transactional_db" in fixtures or "live_server" in fixtures:
-            fixtures.append("django_db_serialized_rollback")
+DATA_MIGRATIONS = [
+    ("members.migrations.0002_roles", "create_roles"),
+    ("incidents.migrations.0002_catalogue_and_calendar", "load"),
+    ("incidents.migrations.0003_role_permissions", "grant"),
+]
+
+
+@receiver(post_migrate)
+def _reload_data_migrations(sender, **kwargs):
+    """Transactional tests (live server, concurrency, Celery) end with a flush that empties
+    every table, the rows of data migrations too; the flush then sends post_migrate, and
+    this puts roles, catalogue and calendar back, whichever connection the next test uses.
+    """
+    if sender.label != "incidents" or Category.objects.exists():
+        return
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -136,6 +147,22 @@ def cast(ladder):
         county_official=make_user("official_t", Role.COUNTY_OFFICIAL, ladder.county),
         admin=make_user("platform_admin", Role.PLATFORM_ADMIN),
     )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Debian's Chromium; Playwright must never download a browser of its own."""
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
 
 
 @pytest.fixture
