@@ -18,8 +18,16 @@ def grid_members_visible_to(user) -> QuerySet[GridMember]:
     return GridMember.objects.none()
 
 
+def _may_see_register(user, scope) -> bool:
+    """Jurisdiction roles see the register only with its view permission (department
+    handlers do not); residents see their own records, grid members their grids'."""
+    return scope.kind is not ScopeKind.SUBTREE or user.has_perm("members.view_resident")
+
+
 def households_visible_to(user) -> QuerySet[Household]:
     scope = scope_of(user)
+    if not _may_see_register(user, scope):
+        return Household.objects.none()
     if scope.kind is ScopeKind.ALL:
         return Household.objects.all()
     if scope.kind is ScopeKind.SUBTREE:
@@ -33,6 +41,8 @@ def households_visible_to(user) -> QuerySet[Household]:
 
 def residents_visible_to(user) -> QuerySet[Resident]:
     scope = scope_of(user)
+    if not _may_see_register(user, scope):
+        return Resident.objects.none()
     if scope.kind is ScopeKind.ALL:
         return Resident.objects.all()
     if scope.kind is ScopeKind.SUBTREE:

@@ -65,3 +65,14 @@ def test_a_department_added_in_the_admin_gets_its_handler_group(client, staff_ad
     assert response.status_code == 302
     department = Department.objects.get()
     assert department.handlers.name == "dept:331081112:market-supervision"
+
+
+@time_machine.travel("2026-11-23 09:00 +08:00")
+def test_officials_pages_warn_of_the_missing_calendar_but_residents_do_not(client, cast):
+    client.force_login(cast.town_official)
+    official_page = client.get("/grids/map/", HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(cast.resident)
+    resident_page = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "No official working calendar has been entered for 2027" in official_page.text
+    assert "No official working calendar" not in resident_page.text

@@ -9,6 +9,7 @@ from members.permissions import (
     residents_visible_to,
 )
 from members.services import resident_save
+from tests.conftest import make_user
 from tests.factories import HouseholdFactory
 
 RESIDENTS_SEEN = {
@@ -93,3 +94,10 @@ def test_patrol_logs_follow_the_member_and_the_jurisdiction(cast, ladder):
     assert patrol_logs_visible_to(cast.town_official).count() == 1
     assert patrol_logs_visible_to(cast.other_official).count() == 0
     assert patrol_logs_visible_to(cast.resident).count() == 0
+
+
+def test_a_department_handler_does_not_see_the_register(register, ladder):
+    handler = make_user("handler", "department_handler", ladder.town)
+
+    assert not residents_visible_to(handler).exists()
+    assert not households_visible_to(handler).exists()
