@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,10 @@ def _manage(*args: str, env: dict, timeout: int) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow
-def test_migrates_and_seeds_the_demo_town_on_spatialite(tmp_path):
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """An embedded platform: SpatiaLite file, file-based broker, migrated and seeded."""
+    tmp_path = tmp_path_factory.mktemp("embedded")
     env = {
         key: value
         for key, value in os.environ.items()
@@ -63,14 +66,80 @@ def test_migrates_and_seeds_the_demo_town_on_spatialite(tmp_path):
         DEBUG="true",
         BROKER_DIR=str(tmp_path / "broker"),
     )
-
     migrated = _manage("migrate", "--no-input", "-v0", env=env, timeout=120)
+    assert migrated.returncode == 0, migrated.stderr
     seeded = _manage("seed_demo", "-v0", env=env, timeout=180)
+    assert seeded.returncode == 0, seeded.stderr
+    return env, seeded.stdout
+
+
+ESCALATED = """
+from incidents.models import IncidentEvent
+print(IncidentEvent.objects.filter(action="auto_escalate").count())
+"""
+OVERDUE = """
+from django.utils import timezone
+from incidents.models import Incident
+print(Incident.objects.overdue(timezone.now()).count())
+"""
+
+
+def _number(env, code: str) -> int:
+    result = _manage("shell", "-v0", "-c", code, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_escalation_runs_on_the_embedded_broker_and_database(embedded):
+    env, _output = embedded
+    overdue = _number(env, OVERDUE)
+    assert overdue > 0, "the demo seeds cases that are already overdue"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "grid_platform",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        sent = _manage(
+            "shell",
+            "-v0",
+            "-c",
+            "from incidents.tasks import incidents_escalate_overdue_task as t; t.delay()",
+            env=env,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and _number(env, ESCALATED) < overdue:
+            time.sleep(1)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+    assert _number(env, ESCALATED) >= overdue
+
+
+@pytest.mark.slow
+def test_migrates_and_seeds_the_demo_town_on_spatialite(embedded):
+    env, seeded_output = embedded
     report = _manage("shell", "-v0", "-c", REPORT, env=env, timeout=60)
 
-    assert migrated.returncode == 0, migrated.stderr
-    assert seeded.returncode == 0, seeded.stderr
-    assert "demo_admin" in seeded.stdout
+    assert "demo_admin" in seeded_output
     assert report.returncode == 0, report.stderr
     figures = json.loads(report.stdout.strip().splitlines()[-1])
     assert figures["levels"] == [2, 3, 4] + [5] * 8
