@@ -1,0 +1,83 @@
+# Two commands do all on a fresh Debian 12 machine: `make run` and `make test` (README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# The steps of `make test` and `make run` depend on each other in the order written.
+.NOTPARALLEL:
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+
+# `make test` runs against real PostgreSQL/PostGIS and Redis; both can be overridden.
+TEST_DATABASE_URL := $(or $(DATABASE_URL),postgis://postgres@127.0.0.1:5432/grid_platform)
+TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=true
+# CI starts from a fresh clone: apply the migrations to a new test database every time.
+PYTEST_ARGS ?= $(if $(filter true 1,$(CI)),--create-db -p no:cacheprovider,)
+
+.PHONY: help run test lint format migrate bench clean distclean \
+	system-packages-run system-packages-test venv-run venv-test services messages check-migrations
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: system-packages-run venv-run ## install what is missing, migrate, seed the demo town, serve on :8000
+	scripts/run-dev.sh
+
+test: system-packages-test venv-test services lint check-migrations messages ## the whole suite on PostGIS + Redis
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv-test ## ruff check and ruff format --check
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: venv-test ## ruff format and ruff check --fix
+	$(RUFF) format .
+	$(RUFF) check --fix .
+
+migrate: venv-run ## apply migrations to the local database (DATABASE_URL, default var/db.sqlite3)
+	. scripts/dev-env.sh && DATABASE_URL="$${DATABASE_URL:-}" scripts/ensure-services.sh \
+		&& $(PYTHON) manage.py migrate
+
+bench: venv-test services ## run the benchmarks in bench/ (kept out of make test)
+	@shopt -s nullglob; scripts=(bench/*.py); \
+	if (( $${#scripts[@]} == 0 )); then echo "bench: no benchmarks in bench/ yet"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do \
+		echo "bench: $$script"; $(TEST_ENV) PYTHONPATH=. $(PYTHON) "$$script"; \
+	done
+
+clean: ## remove caches, collected static files and compiled catalogues (keeps .venv and the database)
+	rm -rf .pytest_cache .ruff_cache var/static var/broker
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.mo' \) -print0 \
+		| xargs -0 rm -rf
+
+distclean: clean ## also remove .venv and var/ (the embedded database and its keys)
+	rm -rf $(VENV) var
+
+# --- steps ---------------------------------------------------------------------------------
+system-packages-run:
+	scripts/ensure-system-packages.sh run
+
+system-packages-test:
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-system-packages.sh test
+
+venv-run:
+	scripts/ensure-venv.sh run
+
+venv-test:
+	scripts/ensure-venv.sh test
+
+services:
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) scripts/ensure-services.sh
+
+check-migrations: venv-test
+	$(TEST_ENV) $(PYTHON) manage.py makemigrations --check --dry-run
+
+# The zh_Hans catalogue comes later; until a *.po exists there is nothing to compile.
+messages: venv-test
+	@if find . -path ./$(VENV) -prune -o -path ./var -prune -o -name '*.po' -print | grep -q .; then \
+		$(VENV)/bin/django-admin compilemessages --ignore $(VENV) --ignore var; \
+	else \
+		echo "messages: no translation catalogues (*.po) yet; nothing to compile"; \
+	fi
