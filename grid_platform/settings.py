@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "grids",
     "incidents",
     "surveys",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

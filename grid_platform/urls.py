@@ -15,6 +15,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("grids/", include("grids.urls")),
     path("members/", include("members.urls")),
+    path("cases/", include("incidents.urls")),
+    path("request/", include("incidents.public_urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:
