@@ -77,7 +77,7 @@ check-migrations: venv-test
 # The zh_Hans catalogue comes later; until a *.po exists there is nothing to compile.
 messages: venv-test
 	@if find . -path ./$(VENV) -prune -o -path ./var -prune -o -name '*.po' -print | grep -q .; then \
-		$(VENV)/bin/django-admin compilemessages --ignore $(VENV) --ignore var; \
+		$(VENV)/bin/django-admin compilemessages --ignore $(VENV) --ignore var --ignore bench; \
 	else \
 		echo "messages: no translation catalogues (*.po) yet; nothing to compile"; \
 	fi

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from dashboard import views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("map/", views.map_data, name="map"),
+    path("export/", views.export, name="export"),
+]

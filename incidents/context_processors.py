@@ -5,11 +5,19 @@ from django.utils import timezone
 from incidents.permissions import MANAGER_ROLES
 from incidents.working_time import missing_calendar_years
 from members.jurisdiction import user_roles
+from members.roles import Role
 
 
 def calendar_warning(request) -> dict:
-    """Years whose official working calendar nobody has entered yet (for officials only)."""
+    """For officials: that they are one (the dashboard link), and the years whose official
+    working calendar nobody has entered yet. Residents get the links to their requests."""
     user = getattr(request, "user", None)
-    if user is None or not (user.is_superuser or user_roles(user) & MANAGER_ROLES):
+    if user is None or not user.is_authenticated:
         return {}
-    return {"missing_calendar_years": missing_calendar_years(timezone.localdate())}
+    roles = user_roles(user)
+    if not (user.is_superuser or roles & MANAGER_ROLES or Role.PLATFORM_ADMIN in roles):
+        return {"is_resident": Role.RESIDENT in roles}
+    return {
+        "is_official": True,
+        "missing_calendar_years": missing_calendar_years(timezone.localdate()),
+    }

@@ -125,7 +125,10 @@ class TimeLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category} {self.urgency} {self.stage}: {self.amount} {self.unit}"
+        return (
+            f"{self.category} {self.get_urgency_display()} {self.get_stage_display()}: "
+            f"{self.amount} {self.get_unit_display()}"
+        )
 
 
 class EscalationLimit(models.Model):
@@ -146,7 +149,10 @@ class EscalationLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} {self.urgency}: {self.amount} {self.unit}"
+        return (
+            f"{self.get_level_display()} {self.get_urgency_display()}: "
+            f"{self.amount} {self.get_unit_display()}"
+        )
 
 
 class CalendarDay(models.Model):
@@ -330,6 +336,12 @@ class Incident(models.Model):
             models.Index(fields=["town", "-created_at"], name="incident_town_created_idx"),
             models.Index(fields=["grid", "status"], name="incident_grid_status_idx"),
             models.Index(fields=["handling_region", "status"], name="incident_region_status_idx"),
+            # "Closed in the period" on the dashboard.
+            models.Index(
+                fields=["closed_at"],
+                name="incident_closed_at_idx",
+                condition=Q(closed_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -390,20 +402,34 @@ class IncidentEvent(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    from_status = models.CharField(max_length=16, choices=Incident.Status.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=Incident.Status.choices, blank=True)
-    from_level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
-    to_level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
+    from_status = models.CharField(
+        _("status before"), max_length=16, choices=Incident.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("status after"), max_length=16, choices=Incident.Status.choices, blank=True
+    )
+    from_level = models.PositiveSmallIntegerField(
+        _("level before"), choices=Level.choices, null=True, blank=True
+    )
+    to_level = models.PositiveSmallIntegerField(
+        _("level after"), choices=Level.choices, null=True, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     # The deadline an automatic escalation answered: with the constraint below, one
     # breach can be escalated once and only once, whatever the number of sweepers.
-    breached_deadline = models.DateTimeField(null=True, blank=True)
+    breached_deadline = models.DateTimeField(_("breached deadline"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["created_at", "id"]
+        indexes = [
+            # The rework rate of the dashboard.
+            models.Index(
+                fields=["incident"], name="event_rework_idx", condition=Q(action="rework")
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["incident", "breached_deadline"],
@@ -413,7 +439,7 @@ class IncidentEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.incident_id} {self.action}"
+        return f"{self.incident_id} {self.get_action_display()}"
 
 
 class IncidentSequence(models.Model):
@@ -441,16 +467,26 @@ class Attachment(models.Model):
         Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
     )
     event = models.ForeignKey(
-        IncidentEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        IncidentEvent,
+        verbose_name=_("step"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     image = models.ImageField(_("photo"), upload_to="incidents/%Y/%m/")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("photo")

@@ -1,2 +1,12 @@
+from django.urls import path
+
+from incidents import public_views
+
 app_name = "public"
-urlpatterns: list = []
+urlpatterns = [
+    path("", public_views.request_new, name="new"),
+    path("sent/", public_views.request_done, name="done"),
+    path("track/", public_views.track, name="track"),
+    path("track/rate/", public_views.rate, name="rate"),
+    path("mine/", public_views.mine, name="mine"),
+]

@@ -212,7 +212,7 @@ class ResidentAdmin(SavedByServiceFormAdminMixin, admin.ModelAdmin):
         "name",
         "gender",
         "household",
-        "household__grid",
+        "household_grid",
         "id_number_masked",
         "phone_masked",
         "tag_names",
@@ -278,6 +278,11 @@ class ResidentAdmin(SavedByServiceFormAdminMixin, admin.ModelAdmin):
         if db_field.name == "household":
             kwargs["queryset"] = households_visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # A "household__grid" column would be headed by its path ("Household grid"), untranslated.
+    @admin.display(description=gettext_lazy("grid"), ordering="household__grid__code")
+    def household_grid(self, resident: Resident):
+        return resident.household.grid
 
     @admin.display(description=gettext_lazy("key-group tags"))
     def tag_names(self, resident: Resident) -> str:

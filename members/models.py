@@ -210,7 +210,7 @@ class PersonalDataAccess(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.actor} → {self.resident} ({self.field})"
+        return f"{self.actor} → {self.resident} ({self.get_field_display()})"
 
 
 class PatrolLog(models.Model):
@@ -274,14 +274,14 @@ class Notification(models.Model):
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=200, blank=True)
     email_status = models.CharField(
-        max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
+        _("e-mail"), max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
     )
     sms_status = models.CharField(
-        max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
+        _("SMS"), max_length=12, choices=Delivery.choices, default=Delivery.NOT_NEEDED
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 

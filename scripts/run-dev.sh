@@ -80,7 +80,7 @@ trap 'stop_all' EXIT
 # --- database, translations, static files, demo town -----------------------------------
 manage migrate --noinput
 if find . -path ./.venv -prune -o -path ./var -prune -o -name '*.po' -print | grep -q .; then
-    "$project_dir/.venv/bin/django-admin" compilemessages --ignore .venv --ignore var
+    "$project_dir/.venv/bin/django-admin" compilemessages --ignore .venv --ignore var --ignore bench
 else
     echo "run: no translation catalogues (*.po) yet; skipping compilemessages"
 fi

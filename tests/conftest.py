@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+from django.utils import translation
 
 from grids.models import Grid, Region
 from grids.services import grid_save, region_save
@@ -46,6 +47,17 @@ def _test_settings(settings, tmp_path):
     """PBKDF2 at production strength costs ~0.3 s a user; uploads go to a temporary folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Code outside a request speaks English, the language the tests assert in.
+
+    Pages follow the request as in production: LANGUAGE_CODE (zh-hans) unless the test asks
+    for another language, and the language a request activated ends with its test.
+    """
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

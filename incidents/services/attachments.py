@@ -44,13 +44,20 @@ def photo_reencode(upload) -> tuple[ContentFile, int, int]:
 
 @transaction.atomic
 def attachment_add(*, actor, incident: Incident, upload, kind: str) -> Attachment:
-    allowed = (
-        incident.reporter_id == getattr(actor, "pk", None)
+    """A photo added to an existing case by its reporter, its handler or its verifiers."""
+    signed_in = getattr(actor, "is_authenticated", False)
+    allowed = signed_in and (
+        incident.reporter_id == actor.pk
         or permissions.can_handle(actor, incident)
         or permissions.can_verify(actor, incident)
     )
     if not allowed:
         raise PermissionDenied(_("You may not add photos to this case."))
+    return attachment_save(incident=incident, upload=upload, kind=kind, uploaded_by=actor)
+
+
+def attachment_save(*, incident: Incident, upload, kind: str, uploaded_by=None) -> Attachment:
+    """Store a photo once the caller has established the right to (no check here)."""
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of photo.")})
     content, width, height = photo_reencode(upload)
@@ -59,7 +66,7 @@ def attachment_add(*, actor, incident: Incident, upload, kind: str) -> Attachmen
         kind=kind,
         width=width,
         height=height,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
     )
     attachment.image.save(content.name, content, save=False)
     attachment.save()

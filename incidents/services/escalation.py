@@ -5,8 +5,9 @@ Set-based, in batches:
    sweeper running at the same moment takes other rows, or none);
 2. move them with one UPDATE per (rung, urgency) group, since every case of a group gets
    the same new deadline: at most a dozen statements whatever the batch size;
-3. insert their events in one statement; the unique constraint on (case, breached deadline)
-   makes a second escalation of the same breach impossible, not merely unlikely;
+3. write their events in one INSERT ... SELECT from the locked rows, before they move (no
+   Python object per event); the unique constraint on (case, breached deadline) makes a
+   second escalation of the same breach impossible, not merely unlikely;
 4. after the last batch, one digest per receiving region for the officials there.
 """
 
@@ -14,7 +15,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
@@ -62,26 +63,23 @@ def _sweep_batch(now, batch_size, limits, calendar, parents, result: SweepResult
         Incident.objects.overdue(now)
         .select_for_update(skip_locked=True)
         .order_by("deadline")
-        .values_list("pk", "code", "level", "urgency", "handling_region_id", "deadline", "status")[
-            :batch_size
-        ]
+        .values_list("pk", "code", "level", "urgency", "handling_region_id")[:batch_size]
     )
     if not rows:
         return 0
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     stalled: list[int] = []
-    events = []
-    for pk, code, level, urgency, region_id, deadline, status in rows:
+    for pk, code, level, urgency, region_id in rows:
         if is_at_top(level, parents.get(region_id)):
             stalled.append(pk)
-            events.append(_event(pk, Action.STALL, status, level, level, deadline))
             result.stalled_digests[(region_id, level)].append(code)
             continue
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
         to_region = region_id if level > Level.VILLAGE else parents[region_id]
         groups[(level, urgency)].append(pk)
-        events.append(_event(pk, Action.AUTO_ESCALATE, status, level, to_level, deadline))
         result.digests[(to_region, to_level)].append(code)
+    _insert_events([pk for ids in groups.values() for pk in ids], Action.AUTO_ESCALATE)
+    _insert_events(stalled, Action.STALL)
     for (level, urgency), ids in groups.items():
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
         changes = {
@@ -99,19 +97,29 @@ def _sweep_batch(now, batch_size, limits, calendar, parents, result: SweepResult
         Incident.objects.filter(pk__in=ids).update(**changes)
     if stalled:
         Incident.objects.filter(pk__in=stalled).update(is_stalled_at_top=True, updated_at=now)
-    IncidentEvent.objects.bulk_create(events)
     result.escalated += len(rows) - len(stalled)
     result.stalled += len(stalled)
     return len(rows)
 
 
-def _event(pk, action, status, from_level, to_level, deadline) -> IncidentEvent:
-    return IncidentEvent(
-        incident_id=pk,
-        action=action,
-        from_status=status,
-        to_status=status,
-        from_level=from_level,
-        to_level=to_level,
-        breached_deadline=deadline,
+def _insert_events(ids: list[int], action: str) -> None:
+    """One event per case, read by the database from its locked row before the row moves.
+
+    Portable SQL (PostGIS and SpatiaLite): no Python object per event, no rows sent back.
+    """
+    if not ids:
+        return
+    to_level = (
+        "level" if action == Action.STALL else "CASE WHEN level > %s THEN %s ELSE level - 1 END"
     )
+    params = [action] + ([] if action == Action.STALL else [Level.VILLAGE, Level.VILLAGE])
+    placeholders = ", ".join(["%s"] * len(ids))
+    # The names come from the models; every value is a parameter.
+    statement = (
+        f"INSERT INTO {IncidentEvent._meta.db_table} (incident_id, action, from_status,"  # noqa: S608
+        " to_status, from_level, to_level, note, breached_deadline, created_at)"
+        f" SELECT id, %s, status, status, level, {to_level}, '', deadline, %s"
+        f" FROM {Incident._meta.db_table} WHERE id IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, timezone.now(), *ids])

@@ -1,6 +1,7 @@
 """Taking in a new case: the first step of the loop."""
 
 import datetime
+from collections.abc import Sequence
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +14,17 @@ from guardian.shortcuts import get_users_with_perms
 from grids.models import Grid
 from grids.services import locate_grid
 from incidents import permissions
-from incidents.models import Category, Incident, IncidentEvent, IncidentSequence, Level, Urgency
+from incidents.models import (
+    Attachment,
+    Category,
+    Incident,
+    IncidentEvent,
+    IncidentSequence,
+    Level,
+    Urgency,
+)
 from incidents.services import notify
+from incidents.services.attachments import attachment_save
 from incidents.services.deadlines import stage_deadline
 from members import personal_data
 from members.jurisdiction import user_roles
@@ -77,8 +87,13 @@ def incident_report(
     grid: Grid | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
+    photos: Sequence = (),
 ) -> Incident:
-    """File a case at the grid rung of the grid that holds it, with its acceptance clock."""
+    """File a case at the grid rung of the grid that holds it, with its acceptance clock.
+
+    ``photos`` are the reporter's own, stored with the case in the same transaction: a
+    photo that turns out unreadable leaves no case behind.
+    """
     if not category.is_active:
         raise ValidationError({"category": _("This category is no longer in use.")})
     if urgency not in Urgency.values:
@@ -120,6 +135,10 @@ def incident_report(
         to_status=incident.status,
         to_level=incident.level,
     )
+    for upload in photos:
+        attachment_save(
+            incident=incident, upload=upload, kind=Attachment.Kind.REPORT, uploaded_by=reporter
+        )
     leaders = get_users_with_perms(grid, only_with_perms_in=["lead_grid"], with_group_users=False)
     notifications_create(
         recipients=leaders,

@@ -274,12 +274,26 @@ def incident_verify(*, actor, incident: Incident, passed: bool, reason: str = ""
 def incident_evaluate(
     *, actor, incident: Incident, satisfaction: str, comment: str = ""
 ) -> Incident:
+    return evaluate_step(
+        incident,
+        actor=actor,
+        check=permissions.can_evaluate,
+        satisfaction=satisfaction,
+        comment=comment,
+    )
+
+
+def evaluate_step(
+    incident: Incident, *, actor, check: Callable, satisfaction: str, comment: str
+) -> Incident:
+    """The reporter's rating, with the caller's proof that this is the reporter: the
+    account (incident_evaluate) or the phone given at report (services.public)."""
     if satisfaction not in Incident.Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose one of the ratings.")})
     incident, _event = _step(
         incident,
         actor=actor,
-        check=permissions.can_evaluate,
+        check=check,
         action=Action.EVALUATE,
         to_status=Status.EVALUATED,
         note=comment,

@@ -209,10 +209,28 @@ def nav_links(content: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "links"),
     [
-        ("member", ["grids:map", "members:resident_list"]),
-        ("leader", ["grids:map", "members:resident_list"]),
-        ("village_staff", ["grids:map", "members:resident_list", "members:access_log"]),
-        ("town_official", ["grids:map", "members:resident_list", "members:access_log"]),
+        ("member", ["grids:map", "incidents:queue", "members:resident_list"]),
+        ("leader", ["grids:map", "incidents:queue", "members:resident_list"]),
+        (
+            "village_staff",
+            [
+                "grids:map",
+                "incidents:queue",
+                "dashboard:home",
+                "members:resident_list",
+                "members:access_log",
+            ],
+        ),
+        (
+            "town_official",
+            [
+                "grids:map",
+                "incidents:queue",
+                "dashboard:home",
+                "members:resident_list",
+                "members:access_log",
+            ],
+        ),
     ],
 )
 def test_the_menu_shows_each_role_only_the_pages_it_may_use(client, cast, who, links):
@@ -240,3 +258,13 @@ def test_every_page_offers_a_post_logout_and_a_language_switch(client, cast):
 
     assert f'method="post" action="{reverse("logout")}"' in content
     assert f'method="post" action="{reverse("set_language")}"' in content
+
+
+def test_the_menu_offers_residents_their_requests_and_visitors_the_public_pages(client, cast):
+    client.force_login(cast.resident)
+    resident_links = nav_links(client.get(reverse("home")).content.decode())
+    client.logout()
+    visitor_links = nav_links(client.get(reverse("login")).content.decode())
+
+    assert resident_links == [reverse("public:new"), reverse("public:mine")]
+    assert visitor_links == [reverse("public:new"), reverse("public:track")]

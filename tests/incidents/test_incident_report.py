@@ -144,3 +144,35 @@ def test_a_stranger_cannot_add_photos(report, cast):
         attachment_add(actor=cast.other_official, incident=case, upload=upload, kind="report")
 
     assert not Attachment.objects.exists()
+
+
+def test_an_anonymous_caller_cannot_add_photos_to_an_anonymous_report(report):
+    case = report(
+        actor=None,
+        source=Incident.Source.RESIDENT,
+        reporter_name="李女士",
+        reporter_phone="13900001234",
+    )
+    upload = SimpleUploadedFile("a.jpg", jpeg_with_gps(), content_type="image/jpeg")
+
+    with pytest.raises(PermissionDenied):
+        attachment_add(actor=AnonymousUser(), incident=case, upload=upload, kind="report")
+
+    assert not Attachment.objects.exists()
+
+
+def test_photos_given_at_report_are_stored_with_the_case(report):
+    upload = SimpleUploadedFile("a.jpg", jpeg_with_gps(), content_type="image/jpeg")
+
+    case = report(photos=[upload])
+
+    assert case.attachments.get().kind == "report"
+
+
+def test_an_unreadable_photo_at_report_leaves_no_case(report):
+    upload = SimpleUploadedFile("a.jpg", b"not an image", content_type="image/jpeg")
+
+    with pytest.raises(ValidationError):
+        report(photos=[upload])
+
+    assert not Incident.objects.exists()

@@ -1,0 +1,107 @@
+"""The dashboard's period selector."""
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A trend has one point per day; a longer custom period would only draw a smear.
+MAX_PERIOD_DAYS = 731
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local dates [start, end): ``end`` is the first day no longer included."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def start_at(self) -> datetime.datetime:
+        return _local_midnight(self.start)
+
+    @property
+    def end_at(self) -> datetime.datetime:
+        return _local_midnight(self.end)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.end - datetime.timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @classmethod
+    def last_days(cls, days: int, today: datetime.date | None = None) -> "Period":
+        """The ``days`` local days up to and including today."""
+        today = today or timezone.localdate()
+        end = today + datetime.timedelta(days=1)
+        return cls(start=end - datetime.timedelta(days=days), end=end)
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+
+
+class PeriodForm(forms.Form):
+    """Presets of 7, 30 or 90 days up to today, this month so far, or custom dates.
+
+    ``to`` is the last day included, as people say it; the Period it gives ends the day after.
+    """
+
+    PRESET_DAYS = {"7": 7, "30": 30, "90": 90}
+    DEFAULT_PRESET = "30"
+
+    preset = forms.ChoiceField(
+        label=_("Period"),
+        choices=[
+            ("7", _("Last 7 days")),
+            ("30", _("Last 30 days")),
+            ("90", _("Last 90 days")),
+            ("month", _("This month")),
+            ("custom", _("Custom dates")),
+        ],
+        initial=DEFAULT_PRESET,
+        required=False,
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    to = forms.DateField(
+        label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("preset") != "custom":
+            return cleaned
+        start, to = cleaned.get("start"), cleaned.get("to")
+        if start is None and "start" not in self.errors:
+            self.add_error("start", _("Give the first day of the period."))
+        if to is None and "to" not in self.errors:
+            self.add_error("to", _("Give the last day of the period."))
+        if start is None or to is None:
+            return cleaned
+        if to < start:
+            self.add_error("to", _("The last day cannot be before the first day."))
+        elif (to - start).days + 1 > MAX_PERIOD_DAYS:
+            self.add_error(
+                "to", _("A period can be at most %(days)d days long.") % {"days": MAX_PERIOD_DAYS}
+            )
+        return cleaned
+
+    def period(self, today: datetime.date | None = None) -> Period:
+        """The chosen period; call only after is_valid() returned True (or on an unbound form)."""
+        today = today or timezone.localdate()
+        data = self.cleaned_data if self.is_bound else {}
+        preset = data.get("preset") or self.DEFAULT_PRESET
+        if preset == "custom":
+            return Period(start=data["start"], end=data["to"] + datetime.timedelta(days=1))
+        if preset == "month":
+            return Period(start=today.replace(day=1), end=today + datetime.timedelta(days=1))
+        return Period.last_days(self.PRESET_DAYS[preset], today)

@@ -1,0 +1,494 @@
+"""The officials' dashboard: every figure of the page, scoped to what the user may see.
+
+Definitions (``period`` is local dates [start, end), Asia/Shanghai; see dashboard.forms):
+
+- opened: cases whose ``created_at`` falls in the period.
+- closed: cases with status closed or evaluated whose ``closed_at`` falls in the period.
+- on-time closure rate: of the cases closed in the period, the share that never breached a
+  deadline, i.e. that have no ``auto_escalate`` and no ``stall`` event. A case that an
+  official escalated by hand, without a breach, still counts as on time.
+- average handling time: mean of ``closed_at - created_at`` over the cases closed in the period.
+- escalation rate: of the cases opened in the period, the share escalated at least once
+  (``escalation_count > 0``: by hand or by the overdue sweep).
+- rework rate: of the cases handled to the end in the period (= closed in the period), the
+  share that was sent back for rework at least once (a ``rework`` event).
+- satisfaction: the ratings of the cases closed in the period that the reporter has rated;
+  the satisfied share counts "satisfied" and "basically satisfied".
+- open now / overdue now: open cases today, and those of them past their deadline
+  (cases overdue at the top of the ladder included: they are the most overdue of all).
+- trend: per local day, the cases opened and the cases closed.
+- breakdowns (category, village, grid, assigned department): opened and closed in the
+  period, closed on time, and overdue now; grids are the 20 with most cases opened.
+- member workload: members with an open assignment to a grid the user sees: open cases
+  assigned to them, patrols started in the period and their hours. Hollow patrols: patrols
+  in the period without a route, or shorter than ``SHORT_PATROL``; a member is flagged when
+  no patrol of theirs has recorded a finding for ``QUIET_DAYS`` days, or a patrol is hollow.
+
+Each function issues a fixed number of queries, whatever the number of cases; the page's
+total is asserted by tests/dashboard/test_dashboard_view.py and measured by
+bench/dashboard.py.
+"""
+
+import datetime
+import json
+
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from dashboard.forms import Period
+from grids.models import Grid
+from grids.permissions import grids_visible_to
+from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
+from incidents.models import Category, Department, Incident, IncidentEvent
+from incidents.permissions import incidents_visible_to
+from members.models import GridAssignment, GridMember
+from members.permissions import patrol_logs_visible_to
+
+CLOSED_STATUSES = (Incident.Status.CLOSED, Incident.Status.EVALUATED)
+BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
+SHORT_PATROL = datetime.timedelta(minutes=10)
+QUIET_DAYS = 28
+TOP_GRIDS = 20
+OVERDUE_LIST_SIZE = 20
+MAP_POINTS = 2000
+SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _opened(period: Period) -> Q:
+    return Q(created_at__gte=period.start_at, created_at__lt=period.end_at)
+
+
+def _closed(period: Period) -> Q:
+    return Q(
+        status__in=CLOSED_STATUSES, closed_at__gte=period.start_at, closed_at__lt=period.end_at
+    )
+
+
+def _open_overdue(now: datetime.datetime) -> Q:
+    return Q(status__in=Incident.OPEN_STATUSES, deadline__lt=now)
+
+
+def _has_event(*actions: str) -> Exists:
+    return Exists(IncidentEvent.objects.filter(incident=OuterRef("pk"), action__in=actions))
+
+
+def dashboard_figures(user, period: Period, *, now: datetime.datetime | None = None) -> dict:
+    """All figures of the dashboard page except the map (see ``dashboard_map``).
+
+    The cases are read three times (opened by status and day; the facts by category, grid
+    and department; closed by day); headline and breakdowns are sums of the facts.
+    """
+    now = now or timezone.now()
+    cases = incidents_visible_to(user)
+    opened = _opened_by_status_and_day(cases, period)
+    facts = _facts(cases, period, now)
+    closed_per_day = _closed_per_day(cases, period)
+    names = _names(facts)
+    by_category_and_grid = _sum(facts, lambda row: (row["category_id"], row["grid_id"]))
+    cells = [
+        {"category_id": c, "grid_id": g, **total} for (c, g), total in by_category_and_grid.items()
+    ]
+    return {
+        "period": period,
+        "now": now,
+        "headline": _headline(opened, facts, cells),
+        "trend": _trend(period, opened, closed_per_day),
+        "by_category": _by_category(cells, names),
+        "by_village": _by_village(cells, names),
+        "by_grid": _by_grid(cells, names),
+        "by_department": _by_department(facts, names),
+        "overdue": overdue_cases(cases, now),
+        "workload": member_workload(user, cases, period, now),
+    }
+
+
+def _opened_by_status_and_day(cases: QuerySet, period: Period) -> list[dict]:
+    return list(
+        cases.filter(_opened(period))
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("status", "day")
+        .annotate(count=Count("pk"), escalated=Count("pk", filter=Q(escalation_count__gt=0)))
+        .order_by()
+    )
+
+
+FACT_KEYS = ("category_id", "grid_id", "assignee_department_id")
+RATED = tuple(f"rated_{value}" for value in Incident.Satisfaction.values)
+SUMMED = (
+    "opened",
+    "closed",
+    "on_time",
+    "reworked",
+    *RATED,
+    "open",
+    "overdue",
+    "stalled",
+    "supervised",
+)
+
+
+def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict]:
+    """One GROUP BY over every case that counts for any figure, by category, grid and
+    department: the finest grain that all breakdowns and the headline are sums of."""
+    opened, closed, backlog = (
+        _opened(period),
+        _closed(period),
+        Q(status__in=Incident.OPEN_STATUSES),
+    )
+    return list(
+        cases.filter(opened | closed | backlog)
+        .values(*FACT_KEYS)
+        .annotate(
+            opened=Count("pk", filter=opened),
+            closed=Count("pk", filter=closed),
+            on_time=Count("pk", filter=closed & ~Q(_has_event(*BREACH_ACTIONS))),
+            reworked=Count("pk", filter=closed & Q(_has_event(IncidentEvent.Action.REWORK))),
+            handling=Sum(
+                ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField()),
+                filter=closed,
+            ),
+            **{
+                f"rated_{value}": Count("pk", filter=closed & Q(satisfaction=value))
+                for value in Incident.Satisfaction.values
+            },
+            open=Count("pk", filter=backlog),
+            overdue=Count("pk", filter=backlog & Q(deadline__lt=now)),
+            stalled=Count("pk", filter=backlog & Q(is_stalled_at_top=True)),
+            supervised=Count("pk", filter=backlog & Q(is_supervised=True)),
+        )
+        .order_by()
+    )
+
+
+def _closed_per_day(cases: QuerySet, period: Period) -> dict[datetime.date, int]:
+    return dict(
+        cases.filter(_closed(period))
+        .annotate(day=TruncDate("closed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(count=Count("pk"))
+        .order_by()
+        .values_list("day", "count")
+    )
+
+
+def _names(facts: list[dict]) -> dict:
+    """Names of the categories, grids and departments that occur: one query each."""
+    categories = {
+        row["pk"]: row
+        for row in Category.objects.values("pk", "name", "order", "group__name", "group__order")
+    }
+    grids = {
+        row["pk"]: row
+        for row in Grid.objects.filter(pk__in={row["grid_id"] for row in facts}).values(
+            "pk", "code", "name", "village__code", "village__name"
+        )
+    }
+    departments = dict(
+        Department.objects.filter(
+            pk__in={row["assignee_department_id"] for row in facts} - {None}
+        ).values_list("pk", "name")
+    )
+    return {"categories": categories, "grids": grids, "departments": departments}
+
+
+def _sum(rows, key) -> dict:
+    """Sum the fact rows by ``key(row)``."""
+    totals: dict = {}
+    for row in rows:
+        group = key(row)
+        total = totals.get(group)
+        if total is None:
+            totals[group] = {field: row[field] for field in SUMMED}
+        else:
+            for field in SUMMED:
+                total[field] += row[field]
+    return totals
+
+
+def _headline(opened_rows: list[dict], facts: list[dict], cells: list[dict]) -> dict:
+    total = _sum(cells, lambda row: None).get(None, dict.fromkeys(SUMMED, 0))
+    handled = [row["handling"] for row in facts if row["handling"] is not None]
+    by_status: dict[str, int] = {}
+    for row in opened_rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["count"]
+    opened = sum(by_status.values())
+    escalated = sum(row["escalated"] for row in opened_rows)
+    ratings = [
+        {"value": value, "label": label, "count": total[f"rated_{value}"]}
+        for value, label in Incident.Satisfaction.choices
+    ]
+    rated = sum(rating["count"] for rating in ratings)
+    satisfied = sum(rating["count"] for rating in ratings if rating["value"] in SATISFIED)
+    return {
+        "opened": opened,
+        "closed": total["closed"],
+        "closed_on_time": total["on_time"],
+        "on_time_rate": _rate(total["on_time"], total["closed"]),
+        "average_handling": sum(handled, datetime.timedelta()) / total["closed"]
+        if total["closed"]
+        else None,
+        "escalated": escalated,
+        "escalation_rate": _rate(escalated, opened),
+        "reworked": total["reworked"],
+        "rework_rate": _rate(total["reworked"], total["closed"]),
+        "ratings": ratings,
+        "rated": rated,
+        "satisfied": satisfied,
+        "satisfaction_rate": _rate(satisfied, rated),
+        "open_now": total["open"],
+        "overdue_now": total["overdue"],
+        "stalled_now": total["stalled"],
+        "supervised_now": total["supervised"],
+        "statuses": [
+            {"value": value, "label": label, "count": by_status[value]}
+            for value, label in Incident.Status.choices
+            if value in by_status
+        ],
+    }
+
+
+def _trend(period: Period, opened_rows: list[dict], closed: dict) -> list[dict]:
+    opened: dict[datetime.date, int] = {}
+    for row in opened_rows:
+        opened[row["day"]] = opened.get(row["day"], 0) + row["count"]
+    days = (period.start + datetime.timedelta(days=n) for n in range(period.days))
+    return [
+        {"day": day, "opened": opened.get(day, 0), "closed": closed.get(day, 0)} for day in days
+    ]
+
+
+def _rows(totals: dict, describe) -> list[dict]:
+    """Breakdown rows: the sums, the on-time rate, and what ``describe(key)`` says of the key."""
+    return [
+        {
+            **describe(key),
+            "opened": total["opened"],
+            "closed": total["closed"],
+            "on_time": total["on_time"],
+            "on_time_rate": _rate(total["on_time"], total["closed"]),
+            "overdue": total["overdue"],
+        }
+        for key, total in totals.items()
+    ]
+
+
+def _by_category(facts: list[dict], names: dict) -> list[dict]:
+    categories = names["categories"]
+
+    def describe(pk):
+        category = categories[pk]
+        return {
+            "name": category["name"],
+            "group": category["group__name"],
+            "sort": (category["group__order"], category["order"], category["name"]),
+        }
+
+    rows = _rows(_sum(facts, lambda row: row["category_id"]), describe)
+    return sorted(rows, key=lambda row: row["sort"])
+
+
+def _by_village(facts: list[dict], names: dict) -> list[dict]:
+    grids = names["grids"]
+
+    def describe(code):
+        return {"name": villages[code], "code": code}
+
+    villages = {grid["village__code"]: grid["village__name"] for grid in grids.values()}
+    rows = _rows(_sum(facts, lambda row: grids[row["grid_id"]]["village__code"]), describe)
+    return sorted(rows, key=lambda row: row["code"])
+
+
+def _by_grid(facts: list[dict], names: dict) -> list[dict]:
+    """The ``TOP_GRIDS`` grids with most cases opened in the period (then most overdue)."""
+    grids = names["grids"]
+
+    def describe(pk):
+        grid = grids[pk]
+        return {"name": grid["name"], "code": grid["code"], "village": grid["village__name"]}
+
+    rows = _rows(_sum(facts, lambda row: row["grid_id"]), describe)
+    rows.sort(key=lambda row: (-row["opened"], -row["overdue"], row["code"]))
+    return rows[:TOP_GRIDS]
+
+
+def _by_department(facts: list[dict], names: dict) -> list[dict]:
+    """Departments are judged like grids: the cases dispatched to them, on time or not."""
+    departments = names["departments"]
+    dispatched = [row for row in facts if row["assignee_department_id"] is not None]
+    rows = _rows(
+        _sum(dispatched, lambda row: row["assignee_department_id"]),
+        lambda pk: {"name": departments[pk]},
+    )
+    return sorted(rows, key=lambda row: (-row["opened"], row["name"]))
+
+
+def overdue_cases(cases: QuerySet, now: datetime.datetime) -> list[Incident]:
+    """The ``OVERDUE_LIST_SIZE`` open cases longest past their deadline, supervised first."""
+    return list(
+        cases.filter(_open_overdue(now))
+        .select_related("category", "grid", "handling_region", "assignee_department")
+        .only(
+            "code",
+            "title",
+            "status",
+            "level",
+            "deadline",
+            "is_supervised",
+            "is_stalled_at_top",
+            "escalation_count",
+            "category__name",
+            "grid__name",
+            "handling_region__name",
+            "assignee_department__name",
+        )
+        .order_by("-is_supervised", "deadline", "pk")[:OVERDUE_LIST_SIZE]
+    )
+
+
+def member_workload(user, cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict]:
+    """Three queries: the members with their open cases, their grids, their patrols."""
+    visible_grids = grids_visible_to(user)
+    open_assigned = (
+        cases.filter(status__in=Incident.OPEN_STATUSES, assignee_user=OuterRef("user_id"))
+        .order_by()
+        .values("assignee_user")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    members = list(
+        GridMember.objects.filter(
+            pk__in=GridAssignment.objects.filter(
+                grid__in=visible_grids, ends_on__isnull=True
+            ).values("member")
+        )
+        .annotate(
+            open_assigned=Coalesce(Subquery(open_assigned), Value(0), output_field=IntegerField())
+        )
+        .values(
+            "pk",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+            "employment",
+            "open_assigned",
+        )
+        .order_by("user__username")
+    )
+    grids_of: dict[int, list[str]] = {}
+    for member_id, name in (
+        GridAssignment.objects.filter(grid__in=visible_grids, ends_on__isnull=True)
+        .order_by("grid__code")
+        .values_list("member_id", "grid__name")
+    ):
+        grids_of.setdefault(member_id, []).append(name)
+    quiet_since = now - datetime.timedelta(days=QUIET_DAYS)
+    patrols = _patrol_figures(user, period, since=min(period.start_at, quiet_since))
+    rows = []
+    for member in members:
+        figures = patrols.get(member["pk"], {})
+        last_finding = figures.get("last_finding")
+        quiet = last_finding is None or last_finding < quiet_since
+        hours = figures.get("duration")
+        rows.append(
+            {
+                "id": member["pk"],
+                "username": member["user__username"],
+                "name": f"{member['user__last_name']}{member['user__first_name']}"
+                or member["user__username"],
+                "employment": member["employment"],
+                "grids": grids_of.get(member["pk"], []),
+                "open_assigned": member["open_assigned"],
+                "patrols": figures.get("patrols", 0),
+                "patrol_hours": hours.total_seconds() / 3600 if hours else 0.0,
+                "without_route": figures.get("without_route", 0),
+                "short": figures.get("short", 0),
+                "last_finding": last_finding,
+                "quiet": quiet,
+            }
+        )
+    for row in rows:
+        row["hollow"] = row["quiet"] or row["without_route"] > 0 or row["short"] > 0
+    rows.sort(key=lambda row: (not row["hollow"], -row["open_assigned"], row["username"]))
+    return rows
+
+
+def _patrol_figures(user, period: Period, *, since: datetime.datetime) -> dict[int, dict]:
+    in_period = Q(started_at__gte=period.start_at, started_at__lt=period.end_at)
+    ended = Q(ended_at__isnull=False)
+    rows = (
+        patrol_logs_visible_to(user)
+        .filter(started_at__gte=since)
+        .values("member_id")
+        .annotate(
+            patrols=Count("pk", filter=in_period),
+            duration=Sum(
+                ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()),
+                filter=in_period & ended,
+            ),
+            without_route=Count("pk", filter=in_period & Q(route__isnull=True)),
+            short=Count(
+                "pk", filter=in_period & ended & Q(ended_at__lt=F("started_at") + SHORT_PATROL)
+            ),
+            last_finding=Max("started_at", filter=~Q(findings="")),
+        )
+        .order_by()
+    )
+    return {row["member_id"]: row for row in rows}
+
+
+def dashboard_map(user, period: Period, *, now: datetime.datetime | None = None) -> dict:
+    """Grid boundaries and the points of the cases opened in the period and still open.
+
+    Two queries. At most ``MAP_POINTS`` points, the newest first; ``truncated`` says more exist.
+    """
+    now = now or timezone.now()
+    rows = list(
+        incidents_visible_to(user)
+        .filter(_opened(period), status__in=Incident.OPEN_STATUSES, location__isnull=False)
+        .annotate(geometry=AsGeoJSON("location", precision=GEOJSON_PRECISION))
+        .values("pk", "code", "title", "status", "deadline", "geometry")
+        .order_by("-created_at", "-pk")[: MAP_POINTS + 1]
+    )
+    statuses = dict(Incident.Status.choices)
+    points = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": row["pk"],
+                "geometry": json.loads(row["geometry"]),
+                "properties": {
+                    "code": row["code"],
+                    "title": row["title"],
+                    "status": str(statuses.get(row["status"], row["status"])),
+                    "overdue": row["deadline"] is not None and row["deadline"] < now,
+                },
+            }
+            for row in rows[:MAP_POINTS]
+        ],
+    }
+    return {
+        "grids": grid_geojson_for_user(user),
+        "cases": points,
+        "truncated": len(rows) > MAP_POINTS,
+    }

@@ -1,0 +1,27 @@
+"""Display of the dashboard's rates and durations."""
+
+import datetime
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.8571 → "85.7%"; no denominator → an em dash."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}%"
+
+
+@register.filter
+def hours(value: datetime.timedelta | float | None) -> str:
+    """A duration (or a number of hours) as hours, or days and hours from two days on."""
+    if value is None or value == "":
+        return "—"
+    total = value.total_seconds() / 3600 if isinstance(value, datetime.timedelta) else value
+    if total >= 48:
+        return _("%(days).1f days") % {"days": total / 24}
+    return _("%(hours).1f h") % {"hours": total}

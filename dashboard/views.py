@@ -1,0 +1,185 @@
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+
+from dashboard.forms import PeriodForm
+from dashboard.selectors import QUIET_DAYS, SHORT_PATROL, dashboard_figures, dashboard_map
+from incidents.permissions import MANAGER_ROLES
+from members.jurisdiction import user_roles
+from members.roles import Role
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _may_see_dashboard(user) -> bool:
+    roles = user_roles(user)
+    return user.is_superuser or Role.PLATFORM_ADMIN in roles or bool(roles & MANAGER_ROLES)
+
+
+def _period_form(request) -> PeriodForm:
+    if not _may_see_dashboard(request.user):
+        raise PermissionDenied
+    return PeriodForm(request.GET or None)
+
+
+@require_GET
+@never_cache
+@login_required
+def home(request):
+    form = _period_form(request)
+    if form.is_bound and not form.is_valid():
+        return render(request, "dashboard/home.html", {"form": form}, status=400)
+    period = form.period()
+    context = {
+        "form": form,
+        "figures": dashboard_figures(request.user, period),
+        "query": request.GET.urlencode(),
+        "quiet_days": QUIET_DAYS,
+        "short_minutes": int(SHORT_PATROL.total_seconds() // 60),
+    }
+    return render(request, "dashboard/home.html", context)
+
+
+@require_GET
+@never_cache
+def map_data(request):
+    """The map's layers, fetched by the page: a fetch() cannot follow a login redirect."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Log in to see the dashboard.")}, status=403)
+    if not _may_see_dashboard(request.user):
+        return JsonResponse({"detail": _("You may not see the dashboard.")}, status=403)
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return JsonResponse({"detail": form.errors}, status=400)
+    return JsonResponse(
+        dashboard_map(request.user, form.period()), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def export(request):
+    """The page's figures as one long table: section, item, measure, value (CSV or XLSX)."""
+    form = _period_form(request)
+    if form.is_bound and not form.is_valid():
+        errors = "; ".join(str(error) for errors in form.errors.values() for error in errors)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    period = form.period()
+    rows = export_rows(dashboard_figures(request.user, period))
+    stem = f"dashboard-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}"
+    if request.GET.get("format") == "xlsx":
+        return _xlsx_response(rows, f"{stem}.xlsx")
+    return _csv_response(rows, f"{stem}.csv")
+
+
+def export_header() -> list[str]:
+    return [_("Section"), _("Item"), _("Measure"), _("Value")]
+
+
+def export_rows(figures: dict) -> list[list]:
+    period, headline = figures["period"], figures["headline"]
+    rows = [
+        [_("Period"), "", _("First day"), period.start.isoformat()],
+        [_("Period"), "", _("Last day"), period.last_day.isoformat()],
+    ]
+    summary = _("Summary")
+    handling = headline["average_handling"]
+    for measure, value in (
+        (_("Opened"), headline["opened"]),
+        (_("Closed"), headline["closed"]),
+        (_("Closed on time"), headline["closed_on_time"]),
+        (_("On-time closure rate"), _ratio(headline["on_time_rate"])),
+        (
+            _("Average handling time (hours)"),
+            round(handling.total_seconds() / 3600, 2) if handling else "",
+        ),
+        (_("Escalated"), headline["escalated"]),
+        (_("Escalation rate"), _ratio(headline["escalation_rate"])),
+        (_("Sent back for rework"), headline["reworked"]),
+        (_("Rework rate"), _ratio(headline["rework_rate"])),
+        (_("Rated"), headline["rated"]),
+        (_("Satisfaction rate"), _ratio(headline["satisfaction_rate"])),
+        (_("Open now"), headline["open_now"]),
+        (_("Overdue now"), headline["overdue_now"]),
+    ):
+        rows.append([summary, "", measure, value])
+    for rating in headline["ratings"]:
+        rows.append([_("Satisfaction"), str(rating["label"]), _("Cases"), rating["count"]])
+    for status in headline["statuses"]:
+        rows.append([_("Opened by status"), str(status["label"]), _("Cases"), status["count"]])
+    for day in figures["trend"]:
+        rows.append([_("Trend"), day["day"].isoformat(), _("Opened"), day["opened"]])
+        rows.append([_("Trend"), day["day"].isoformat(), _("Closed"), day["closed"]])
+    for section, key in (
+        (_("Category"), "by_category"),
+        (_("Village or community"), "by_village"),
+        (_("Grid"), "by_grid"),
+        (_("Assigned department"), "by_department"),
+    ):
+        for row in figures[key]:
+            rows.extend(_breakdown_rows(section, row["name"], row))
+    for member in figures["workload"]:
+        for measure, value in (
+            (_("Open cases assigned"), member["open_assigned"]),
+            (_("Patrols"), member["patrols"]),
+            (_("Patrol hours"), round(member["patrol_hours"], 2)),
+            (_("Patrols without a route"), member["without_route"]),
+            (_("Patrols that were too short"), member["short"]),
+            (_("Flagged as hollow"), _("yes") if member["hollow"] else _("no")),
+        ):
+            rows.append([_("Grid member"), member["name"], measure, value])
+    return rows
+
+
+def _breakdown_rows(section: str, item: str, row: dict) -> list[list]:
+    return [
+        [section, item, _("Opened"), row["opened"]],
+        [section, item, _("Closed"), row["closed"]],
+        [section, item, _("Closed on time"), row["on_time"]],
+        [section, item, _("On-time closure rate"), _ratio(row["on_time_rate"])],
+        [section, item, _("Overdue now"), row["overdue"]],
+    ]
+
+
+def _ratio(value: float | None):
+    return "" if value is None else round(value, 4)
+
+
+def _cell(value):
+    """Keep spreadsheets from running a text cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return f"'{value}"
+    return value
+
+
+def _csv_response(rows: list[list], filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(export_header())
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    # The byte-order mark makes Excel read the file as UTF-8 (Chinese names).
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_response(rows: list[list], filename: str) -> HttpResponse:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Dashboard"))
+    sheet.append(export_header())
+    for row in rows:
+        sheet.append([_cell(value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

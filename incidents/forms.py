@@ -1,0 +1,183 @@
+"""The action forms of the case page: one small form per step, each posted on its own."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from incidents import selectors
+from incidents.models import Incident
+from incidents.permissions import incidents_visible_to
+
+NOTE_ROWS = {"rows": 2}
+
+
+def _note(label=None, *, required=False) -> forms.CharField:
+    return forms.CharField(
+        label=label or _("Note"),
+        required=required,
+        max_length=2000,
+        widget=forms.Textarea(attrs=NOTE_ROWS),
+    )
+
+
+class ActionForm(forms.Form):
+    """Every action form knows its case and its user (for choices that depend on them)."""
+
+    action = ""
+    title = ""
+    submit = ""
+    has_files = False
+
+    def __init__(self, *args, incident: Incident, user, **kwargs):
+        self.incident = incident
+        self.user = user
+        kwargs.setdefault("prefix", self.action)
+        super().__init__(*args, **kwargs)
+
+
+class AcceptForm(ActionForm):
+    action = "accept"
+    title = _("Accept the case")
+    submit = _("Accept")
+    note = _note()
+
+
+class RejectForm(ActionForm):
+    action = "reject"
+    title = _("Reject the case")
+    submit = _("Reject")
+    reason = _note(_("Reason"), required=True)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        if obj.jurisdiction_id:
+            return f"{obj} · {obj.jurisdiction.name}"
+        return str(obj)
+
+
+class DispatchForm(ActionForm):
+    action = "dispatch"
+    title = _("Dispatch")
+    submit = _("Dispatch")
+    department = forms.ModelChoiceField(
+        label=_("To a department"), queryset=None, required=False, empty_label="—"
+    )
+    user = PersonChoiceField(
+        label=_("Or to a person"), queryset=None, required=False, empty_label="—"
+    )
+    note = _note()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = selectors.dispatch_departments(self.incident)
+        self.fields["user"].queryset = selectors.dispatch_people(self.incident)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if bool(cleaned.get("department")) == bool(cleaned.get("user")):
+            raise forms.ValidationError(_("Choose either a department or a person."))
+        return cleaned
+
+
+class StartForm(ActionForm):
+    action = "start"
+    title = _("Start handling")
+    submit = _("Start")
+    note = _note()
+
+
+class HandleForm(ActionForm):
+    action = "handle"
+    title = _("Report as handled")
+    submit = _("Report as handled")
+    has_files = True
+    note = _note(_("What was done"), required=True)
+    photo = forms.FileField(
+        label=_("Photo after handling"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+
+
+class VerifyForm(ActionForm):
+    action = "verify"
+    title = _("Verify")
+    submit = _("Record the check")
+    PASS = "pass"  # noqa: S105 (a decision, not a password)
+    REWORK = "rework"
+    decision = forms.ChoiceField(
+        label=_("Result of the check"),
+        choices=[(PASS, _("Passed: close the case")), (REWORK, _("Send back for rework"))],
+        widget=forms.RadioSelect,
+        initial=PASS,
+    )
+    reason = _note(_("Reason or remark"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REWORK and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Give a reason for the rework."))
+        return cleaned
+
+
+class EscalateForm(ActionForm):
+    action = "escalate"
+    title = _("Escalate one level")
+    submit = _("Escalate")
+    reason = _note(_("Why it is beyond this level"), required=True)
+
+
+class SuperviseForm(ActionForm):
+    action = "supervise"
+    title = _("Supervision")
+    submit = _("Start supervision")
+    on = forms.TypedChoiceField(
+        label=_("Supervision"),
+        choices=[("1", _("Start supervision")), ("0", _("End supervision"))],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    note = _note()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = "0" if self.incident.is_supervised else "1"
+        if self.incident.is_supervised:
+            self.submit = _("End supervision")
+
+
+class MergeForm(ActionForm):
+    action = "merge"
+    title = _("Merge as a duplicate")
+    submit = _("Merge")
+    into = forms.CharField(
+        label=_("Number of the case it duplicates"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    note = _note()
+
+    def clean_into(self) -> Incident:
+        code = self.cleaned_data["into"].strip()
+        survivor = incidents_visible_to(self.user).filter(code=code).first()
+        if survivor is None:
+            raise forms.ValidationError(_("No case you can see has this number."))
+        return survivor
+
+
+ACTION_FORMS = {
+    form.action: form
+    for form in (
+        AcceptForm,
+        RejectForm,
+        DispatchForm,
+        StartForm,
+        HandleForm,
+        VerifyForm,
+        EscalateForm,
+        SuperviseForm,
+        MergeForm,
+    )
+}

@@ -1,0 +1,254 @@
+"""The residents' door: file a request without an account, follow it, rate the result.
+
+Anyone may knock, so each page that writes or looks up is rate-limited
+(incidents.ratelimit) and answers a wrong code or phone with one message that does not
+say which was wrong.
+"""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grids.models import Grid
+from incidents.models import Incident
+from incidents.public_forms import PublicRequestForm, RatingForm, TrackForm
+from incidents.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
+from incidents.services.errors import IncidentActionRefused
+from incidents.services.public import (
+    incident_evaluate_by_reporter_phone,
+    incident_find_for_reporter,
+    incident_public_timeline,
+)
+from incidents.services.reporting import incident_report
+from incidents.services.transitions import incident_evaluate
+from members.jurisdiction import user_roles
+from members.roles import Role
+
+REQUESTS_PER_IP = Limit("public-request-ip", 5, 3600)
+REQUESTS_PER_PHONE = Limit("public-request-phone", 3, 3600)
+TRACK_FAILURES_PER_IP = Limit("public-track-ip", 10, 3600)
+MINE_PAGE_SIZE = 20
+SUBMITTED_SESSION_KEY = "public_submitted_code"
+# Keys of the services' ValidationError dicts → the form fields shown beside them.
+SERVICE_FIELDS = {"location": "latitude", "image": "photo"}
+
+
+def _grids_geojson() -> dict:
+    """The active grids' outlines, so that a resident sees where clicking places the case."""
+    grids = (
+        Grid.objects.active()
+        .annotate(shape=AsGeoJSON("boundary", precision=6))
+        .values_list("name", "shape")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(shape), "properties": {"name": name}}
+            for name, shape in grids
+        ],
+    }
+
+
+def _render_request_form(request, form: PublicRequestForm, *, status: int = 200, notice=""):
+    context = {"form": form, "grids_geojson": _grids_geojson(), "notice": notice}
+    return render(request, "incidents/public/request_form.html", context, status=status)
+
+
+def _reporting_actor(request):
+    """A signed-in resident files as themselves; anyone else files by name and phone."""
+    return request.user if Role.RESIDENT in user_roles(request.user) else None
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, messages in error.message_dict.items():
+        field = SERVICE_FIELDS.get(key, key)
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _file_request(request, form: PublicRequestForm) -> Incident:
+    """The case and its photo together: a photo refused after all leaves no case behind."""
+    data = form.cleaned_data
+    actor = _reporting_actor(request)
+    with transaction.atomic():
+        incident = incident_report(
+            actor=actor,
+            category=data["category"],
+            title=data["title"],
+            description=data["description"],
+            source=Incident.Source.RESIDENT,
+            location=data["location"],
+            address=data["address"].strip(),
+            grid=data["grid"],
+            reporter_name=data["reporter_name"],
+            reporter_phone=data["reporter_phone"],
+            photos=[data["photo"]] if data["photo"] else [],
+        )
+    return incident
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    if request.method == "GET":
+        initial = {}
+        if request.user.is_authenticated:
+            initial["reporter_name"] = request.user.get_full_name()
+        return _render_request_form(request, PublicRequestForm(initial=initial))
+    form = PublicRequestForm(request.POST, request.FILES)
+    if form.is_honeypot_filled:
+        # Documented choice: a generic 400 and nothing saved (no fake tracking code).
+        form.add_error(None, _("Your request could not be sent. Please try again."))
+        return _render_request_form(request, form, status=400)
+    if not form.is_valid():
+        return _render_request_form(request, form)
+    ip, phone = client_ip(request), form.cleaned_data["reporter_phone"]
+    too_many = _(
+        "Too many requests have been sent from here or for this phone. Please try "
+        "again in an hour, or call the town service hotline."
+    )
+    if not limit_hit(REQUESTS_PER_IP, ip):
+        return _render_request_form(request, form, status=429, notice=too_many)
+    if not limit_hit(REQUESTS_PER_PHONE, phone):
+        limit_undo(REQUESTS_PER_IP, ip)
+        return _render_request_form(request, form, status=429, notice=too_many)
+    try:
+        incident = _file_request(request, form)
+    except (ValidationError, PermissionDenied) as error:
+        limit_undo(REQUESTS_PER_IP, ip)
+        limit_undo(REQUESTS_PER_PHONE, phone)
+        if isinstance(error, PermissionDenied):
+            error = ValidationError(str(error))
+        _add_service_errors(form, error)
+        return _render_request_form(request, form)
+    request.session[SUBMITTED_SESSION_KEY] = incident.code
+    return redirect("public:done")
+
+
+@never_cache
+@require_GET
+def request_done(request):
+    code = request.session.get(SUBMITTED_SESSION_KEY)
+    if not code:
+        return redirect("public:new")
+    return render(request, "incidents/public/request_done.html", {"code": code})
+
+
+def _own_case(request, code: str) -> Incident | None:
+    if not request.user.is_authenticated or not code:
+        return None
+    return (
+        Incident.objects.select_related("category")
+        .defer("location", "reporter_phone_encrypted")
+        .filter(code=code.strip(), reporter=request.user)
+        .first()
+    )
+
+
+def _render_track_form(request, form: TrackForm, *, status: int = 200, notice: str = ""):
+    context = {"form": form, "notice": notice}
+    return render(request, "incidents/public/track_form.html", context, status=status)
+
+
+def _not_found(request, form: TrackForm):
+    limit_hit(TRACK_FAILURES_PER_IP, client_ip(request))
+    notice = _("No request matches this tracking code and phone. Check both and try again.")
+    return _render_track_form(request, form, status=404, notice=notice)
+
+
+def _too_many_tries(request, form: TrackForm):
+    notice = _("Too many unsuccessful tries from here. Please try again in an hour.")
+    return _render_track_form(request, form, status=429, notice=notice)
+
+
+def _render_status(
+    request, incident: Incident, *, phone: str = "", rating_form=None, status=200, notice=""
+):
+    if rating_form is None and incident.status == Incident.Status.CLOSED:
+        rating_form = RatingForm(initial={"code": incident.code, "phone": phone})
+    context = {
+        "incident": incident,
+        "timeline": incident_public_timeline(incident),
+        "rating_form": rating_form,
+        "notice": notice,
+        "notice_is_error": status >= 400,
+    }
+    return render(request, "incidents/public/track_status.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def track(request):
+    if request.method == "GET":
+        code = request.GET.get("code", "")
+        if own := _own_case(request, code):
+            return _render_status(request, own)
+        return _render_track_form(request, TrackForm(initial={"code": code}))
+    form = TrackForm(request.POST)
+    if limit_exceeded(TRACK_FAILURES_PER_IP, client_ip(request)):
+        return _too_many_tries(request, form)
+    if not form.is_valid():
+        return _render_track_form(request, form)
+    incident = incident_find_for_reporter(
+        code=form.cleaned_data["code"], phone=form.cleaned_data["phone"]
+    )
+    if incident is None:
+        return _not_found(request, form)
+    return _render_status(request, incident, phone=form.cleaned_data["phone"])
+
+
+@never_cache
+@require_POST
+def rate(request):
+    code, phone = request.POST.get("code", ""), request.POST.get("phone", "")
+    track_form = TrackForm(initial={"code": code})
+    if limit_exceeded(TRACK_FAILURES_PER_IP, client_ip(request)):
+        return _too_many_tries(request, track_form)
+    own = _own_case(request, code)
+    incident = own or incident_find_for_reporter(code=code, phone=phone)
+    if incident is None:
+        return _not_found(request, track_form)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _render_status(request, incident, phone=phone, rating_form=form)
+    values = {
+        "incident": incident,
+        "satisfaction": form.cleaned_data["satisfaction"],
+        "comment": form.cleaned_data["comment"].strip(),
+    }
+    try:
+        if own is not None:
+            incident = incident_evaluate(actor=request.user, **values)
+        else:
+            incident = incident_evaluate_by_reporter_phone(phone=phone, **values)
+    except IncidentActionRefused as refused:
+        return _render_status(request, incident, phone=phone, status=409, notice=refused.message)
+    except PermissionDenied:
+        return _not_found(request, track_form)
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _render_status(request, incident, phone=phone, rating_form=form)
+    return _render_status(request, incident, notice=_("Thank you for rating the result."))
+
+
+@require_GET
+@login_required
+def mine(request):
+    incidents = (
+        Incident.objects.filter(reporter=request.user)
+        .select_related("category")
+        .only("code", "title", "status", "created_at", "category__name")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(incidents, MINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/public/mine.html", {"page": page})

@@ -1,0 +1,154 @@
+"""Reads shared by the case pages: the queue, its figures, and what a user may do now."""
+
+import datetime
+
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
+from guardian.shortcuts import get_users_with_perms
+
+from incidents import permissions
+from incidents.models import Department, Incident
+from incidents.services.transitions import is_at_top
+from members.models import User
+
+Status = Incident.Status
+
+# The order of the action forms on the case page.
+ACTIONS = (
+    "accept",
+    "reject",
+    "dispatch",
+    "start",
+    "handle",
+    "verify",
+    "escalate",
+    "supervise",
+    "merge",
+)
+
+# Steps that move the status: (target status, statuses it may start from, or None for
+# any the table allows, the permission that decides who may take it).
+STATUS_STEPS = {
+    "accept": (Status.ACCEPTED, None, permissions.can_manage),
+    "reject": (Status.REJECTED, None, permissions.can_manage),
+    "dispatch": (Status.DISPATCHED, None, permissions.can_manage),
+    # start and rework share the edge to "in progress"; start leaves "dispatched" only.
+    "start": (Status.IN_PROGRESS, frozenset({Status.DISPATCHED}), permissions.can_handle),
+    "handle": (Status.HANDLED, None, permissions.can_handle),
+    "verify": (Status.CLOSED, None, permissions.can_verify),
+    "merge": (Status.MERGED, None, permissions.can_manage),
+}
+
+# Who may take each action at all, whatever the case's state (a wrong state is a refusal).
+ACTION_CHECKS = {
+    "accept": permissions.can_manage,
+    "reject": permissions.can_manage,
+    "dispatch": permissions.can_manage,
+    "start": permissions.can_handle,
+    "handle": permissions.can_handle,
+    "verify": permissions.can_verify,
+    "escalate": permissions.can_escalate,
+    "supervise": permissions.can_manage,
+    "merge": permissions.can_manage,
+}
+
+# Lists never load boundaries: a grid's polygon can weigh more than the whole row.
+LIST_DEFERRED = ("grid__boundary", "handling_region__boundary", "town__boundary")
+
+
+def _step_allowed(incident: Incident, target: str, sources) -> bool:
+    if target not in Incident.TRANSITIONS[incident.status]:
+        return False
+    return sources is None or incident.status in sources
+
+
+def incident_available_actions(user, incident: Incident) -> list[str]:
+    """The action forms the case page offers this user now, in page order.
+
+    The services stay the judges (a race may still refuse a step); this only decides
+    what to show, from the same permission functions and Incident.TRANSITIONS.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    available = []
+    for action in ACTIONS:
+        if action in STATUS_STEPS:
+            target, sources, check = STATUS_STEPS[action]
+            allowed = _step_allowed(incident, target, sources) and check(user, incident)
+        elif action == "escalate":
+            allowed = (
+                incident.is_open
+                and not is_at_top(incident.level, incident.handling_region.parent_id)
+                and permissions.can_escalate(user, incident)
+            )
+        else:  # supervise
+            allowed = incident.is_open and permissions.can_manage(user, incident)
+        if allowed:
+            available.append(action)
+    return available
+
+
+def incident_action_permitted(user, incident: Incident, action: str) -> bool:
+    return ACTION_CHECKS[action](user, incident)
+
+
+def incident_queue(user, now: datetime.datetime) -> QuerySet[Incident]:
+    """The cases a user sees, ready for a list: supervised first, then by due time."""
+    return (
+        permissions.incidents_visible_to(user)
+        .select_related(
+            "category", "category__group", "grid", "grid__village", "handling_region", "town"
+        )
+        .defer(*LIST_DEFERRED)
+        .annotate(
+            is_overdue=Case(
+                When(
+                    status__in=sorted(Incident.OPEN_STATUSES), deadline__lt=now, then=Value(True)
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-is_supervised", F("deadline").asc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def incident_status_counts(incidents: QuerySet[Incident]) -> list[tuple[str, str, int]]:
+    """(status, label, count) for each status, in the table's order: one aggregate query."""
+    figures = incidents.order_by().aggregate(
+        **{value: Count("pk", filter=Q(status=value)) for value in Status.values}
+    )
+    return [(value, label, figures[value]) for value, label in Status.choices]
+
+
+def _path_prefixes(path: str) -> list[str]:
+    """ "331000/331081/331081112/" → the paths of the node and of each ancestor."""
+    parts = [part for part in path.split("/") if part]
+    return ["".join(f"{part}/" for part in parts[: i + 1]) for i in range(len(parts))]
+
+
+def dispatch_departments(incident: Incident) -> QuerySet[Department]:
+    """Active departments of the case's town or of a region above it."""
+    return (
+        Department.objects.filter(
+            is_active=True, region__path__in=_path_prefixes(incident.town.path)
+        )
+        .select_related("region")
+        .order_by("-region__path", "name")
+    )
+
+
+def dispatch_people(incident: Incident) -> QuerySet[User]:
+    """The grid's members and the staff whose jurisdiction covers the case's village."""
+    members = get_users_with_perms(
+        incident.grid, only_with_perms_in=["patrol_grid"], with_group_users=False
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=members.values("pk"))
+            | Q(jurisdiction__path__in=_path_prefixes(incident.grid.village.path))
+        )
+        .select_related("jurisdiction")
+        .defer("jurisdiction__boundary")
+        .order_by("jurisdiction__path", "username")
+    )

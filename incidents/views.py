@@ -1,0 +1,226 @@
+"""The officials' workspace: the case queue, its exports, the case page and its actions."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from incidents import exports, selectors
+from incidents.filters import IncidentQueueFilter
+from incidents.forms import ACTION_FORMS, ActionForm, VerifyForm
+from incidents.models import Attachment, Incident
+from incidents.permissions import incidents_visible_to
+from incidents.services import transitions
+from incidents.services.attachments import attachment_add
+from incidents.services.errors import IncidentActionRefused
+
+PAGE_SIZE = 50
+VIEW_INCIDENTS = "incidents.view_incident"
+# The case page's joins: every label it shows, none of the polygons but the grid's.
+CASE_RELATED = (
+    "category",
+    "category__group",
+    "grid",
+    "grid__village",
+    "town",
+    "handling_region",
+    "reporter",
+    "assignee_user",
+    "assignee_department",
+    "duplicate_of",
+)
+CASE_DEFERRED = ("town__boundary", "handling_region__boundary", "grid__village__boundary")
+
+
+def _queue_filter(request) -> tuple[IncidentQueueFilter, object]:
+    filterset = IncidentQueueFilter(
+        request.GET,
+        queryset=selectors.incident_queue(request.user, timezone.now()),
+        request=request,
+    )
+    incidents = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return filterset, incidents
+
+
+@require_GET
+@login_required
+@permission_required(VIEW_INCIDENTS, raise_exception=True)
+def queue(request):
+    filterset, incidents = _queue_filter(request)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "status_counts": selectors.incident_status_counts(incidents),
+    }
+    return render(request, "incidents/queue.html", context)
+
+
+@require_GET
+@never_cache
+@login_required
+@permission_required(VIEW_INCIDENTS, raise_exception=True)
+def queue_export(request, file_format: str):
+    """The filtered queue as a file; phones only masked, cells safe from formulas."""
+    _filterset, incidents = _queue_filter(request)
+    if file_format == "xlsx":
+        return exports.queue_xlsx_response(incidents)
+    return exports.queue_csv_response(incidents)
+
+
+def _case(user, pk) -> Incident:
+    """The access funnel (as incident_get_for_user), with the labels the page shows."""
+    return get_object_or_404(
+        incidents_visible_to(user).select_related(*CASE_RELATED).defer(*CASE_DEFERRED), pk=pk
+    )
+
+
+def _map_data(incident: Incident) -> dict | None:
+    if incident.location is None:
+        return None
+    return {
+        "point": [incident.location.x, incident.location.y],
+        "boundary": json.loads(incident.grid.boundary.geojson),
+    }
+
+
+def _action_forms(request, incident: Incident, bound: ActionForm | None) -> list[ActionForm]:
+    available = selectors.incident_available_actions(request.user, incident)
+    forms = [
+        bound
+        if bound is not None and bound.action == action
+        else ACTION_FORMS[action](incident=incident, user=request.user)
+        for action in available
+    ]
+    if bound is not None and bound.action not in available:
+        forms.append(bound)
+    return forms
+
+
+def _render_case(request, incident: Incident, *, bound: ActionForm | None = None, status=200):
+    now = timezone.now()
+    context = {
+        "incident": incident,
+        "is_overdue": incident.is_open
+        and incident.deadline is not None
+        and incident.deadline < now,
+        "events": list(incident.events.select_related("actor").order_by("created_at", "pk")),
+        "attachments": list(incident.attachments.order_by("created_at", "pk")),
+        "action_forms": _action_forms(request, incident, bound),
+        "map_data": _map_data(incident),
+    }
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def detail(request, pk):
+    return _render_case(request, _case(request.user, pk))
+
+
+@require_GET
+@login_required
+def photo(request, pk, attachment_id):
+    """Case photos are not public media: served only to those who can see the case."""
+    incident = _case(request.user, pk)
+    attachment = get_object_or_404(Attachment.objects.filter(incident=incident), pk=attachment_id)
+    try:
+        image = attachment.image.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404 from error
+    response = FileResponse(image)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _handle(actor, incident: Incident, data: dict) -> Incident:
+    # One transaction: a photo that fails its checks undoes the step it came with.
+    with transaction.atomic():
+        incident = transitions.incident_handle(actor=actor, incident=incident, note=data["note"])
+        if data.get("photo"):
+            attachment_add(
+                actor=actor, incident=incident, upload=data["photo"], kind=Attachment.Kind.AFTER
+            )
+    return incident
+
+
+PERFORM = {
+    "accept": lambda a, i, d: transitions.incident_accept(actor=a, incident=i, note=d["note"]),
+    "reject": lambda a, i, d: transitions.incident_reject(actor=a, incident=i, reason=d["reason"]),
+    "dispatch": lambda a, i, d: transitions.incident_dispatch(
+        actor=a, incident=i, user=d["user"], department=d["department"], note=d["note"]
+    ),
+    "start": lambda a, i, d: transitions.incident_start(actor=a, incident=i, note=d["note"]),
+    "handle": _handle,
+    "verify": lambda a, i, d: transitions.incident_verify(
+        actor=a, incident=i, passed=d["decision"] == VerifyForm.PASS, reason=d["reason"]
+    ),
+    "escalate": lambda a, i, d: transitions.incident_escalate(
+        actor=a, incident=i, reason=d["reason"]
+    ),
+    "supervise": lambda a, i, d: transitions.incident_supervise(
+        actor=a, incident=i, on=d["on"], note=d["note"]
+    ),
+    "merge": lambda a, i, d: transitions.incident_merge(
+        actor=a, incident=i, into=d["into"], note=d["note"]
+    ),
+}
+
+SUCCESS = {
+    "accept": _("The case was accepted."),
+    "reject": _("The case was rejected."),
+    "dispatch": _("The case was dispatched."),
+    "start": _("Handling has started."),
+    "handle": _("The case was reported as handled."),
+    "verify": _("The check was recorded."),
+    "escalate": _("The case was escalated."),
+    "supervise": _("Supervision was changed."),
+    "merge": _("The case was merged."),
+}
+
+# Services name some fields differently from the forms.
+SERVICE_FIELDS = {"image": "photo", "kind": "photo"}
+
+
+def _add_service_errors(form: ActionForm, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        name = SERVICE_FIELDS.get(field, field)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@require_POST
+@login_required
+def action(request, pk, action):
+    """One door for every step: validate, let the service decide, and say what happened."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    incident = _case(request.user, pk)
+    if not selectors.incident_action_permitted(request.user, incident, action):
+        raise PermissionDenied
+    form = form_class(request.POST, request.FILES, incident=incident, user=request.user)
+    if not form.is_valid():
+        return _render_case(request, incident, bound=form, status=400)
+    try:
+        PERFORM[action](request.user, incident, form.cleaned_data)
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _render_case(request, incident, bound=form, status=400)
+    except IncidentActionRefused as refusal:
+        messages.error(request, refusal.message)
+        return _render_case(request, _case(request.user, pk), status=409)
+    messages.success(request, str(SUCCESS[action]))
+    return redirect("incidents:detail", pk=incident.pk)

@@ -1,0 +1,100 @@
+/*
+ * The map of the request form: a click marks the problem's place in the hidden
+ * latitude/longitude inputs. The active grids' outlines come from a json_script element;
+ * they do not take clicks, so a click anywhere marks the place. The server decides the
+ * grid; the name shown here is only a hint.
+ */
+(function () {
+  "use strict";
+
+  function insideRing(lng, lat, ring) {
+    var inside = false;
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > lat) !== (yj > lat) && lng < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) {
+        inside = !inside;
+      }
+    }
+    return inside;
+  }
+
+  function gridAt(collection, lng, lat) {
+    for (var f = 0; f < collection.features.length; f++) {
+      var geometry = collection.features[f].geometry;
+      var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+      for (var p = 0; p < polygons.length; p++) {
+        var rings = polygons[p];
+        if (insideRing(lng, lat, rings[0]) && !rings.slice(1).some(function (hole) {
+          return insideRing(lng, lat, hole);
+        })) {
+          return collection.features[f].properties.name;
+        }
+      }
+    }
+    return null;
+  }
+
+  window.portalMapInit = function (map) {
+    var container = map.getContainer();
+    var texts = container.dataset;
+    var latitude = document.getElementById(texts.latitudeInput);
+    var longitude = document.getElementById(texts.longitudeInput);
+    var status = document.getElementById(texts.status);
+    var clear = document.getElementById("portal-map-clear");
+    var source = document.getElementById("portal-grids");
+    var grids = source ? JSON.parse(source.textContent) : { features: [] };
+    var marker = null;
+
+    var layer = L.geoJSON(grids, {
+      interactive: false,
+      style: { color: "#1f5fa8", weight: 2, fillColor: "#4a90d9", fillOpacity: 0.15 }
+    }).addTo(map);
+
+    function describe(lat, lng) {
+      var name = gridAt(grids, lng, lat);
+      if (name) {
+        return texts.textInGrid.replace("{grid}", name);
+      }
+      return grids.features.length ? texts.textOutside : texts.textPlaced;
+    }
+
+    function place(lat, lng) {
+      latitude.value = lat.toFixed(6);
+      longitude.value = lng.toFixed(6);
+      if (marker) {
+        marker.setLatLng([lat, lng]);
+      } else {
+        marker = L.circleMarker([lat, lng], { radius: 8, color: "#b3261e", fillOpacity: 0.8 })
+          .addTo(map);
+      }
+      status.textContent = describe(lat, lng);
+      container.dataset.placed = "true";
+      clear.hidden = false;
+    }
+
+    map.on("click", function (event) {
+      place(event.latlng.lat, event.latlng.lng);
+    });
+    clear.addEventListener("click", function () {
+      latitude.value = "";
+      longitude.value = "";
+      if (marker) {
+        map.removeLayer(marker);
+        marker = null;
+      }
+      status.textContent = "";
+      delete container.dataset.placed;
+      clear.hidden = true;
+    });
+
+    if (grids.features.length) {
+      map.fitBounds(layer.getBounds(), { padding: [12, 12], animate: false });
+    }
+    var lat = parseFloat(latitude.value), lng = parseFloat(longitude.value);
+    if (!isNaN(lat) && !isNaN(lng)) {
+      place(lat, lng);
+      map.setView([lat, lng], Math.max(map.getZoom(), 15), { animate: false });
+    }
+    container.dataset.ready = "true";
+  };
+})();

@@ -1,0 +1,88 @@
+"""A resident on a phone: a request with a missing field, then a complete one placed on
+the map, the tracking code, and the progress page. No account, no internet, no tiles."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from playwright.sync_api import Page, expect
+
+from incidents.models import Category, Incident
+from tests.test_browser_map import watched_page  # noqa: F401 (a fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "test-screenshots"
+DESCRIPTION = "东山村村口的垃圾堆了三天没人清理，气味很大"
+
+
+@pytest.fixture
+def page_on_phone(watched_page, request):  # noqa: F811
+    """The watched page at 390×844; a screenshot under var/test-screenshots/ on failure.
+
+    A failed call phase is counted in ``session.testsfailed`` before fixtures tear down.
+    """
+    cache.clear()
+    watched_page.set_viewport_size({"width": 390, "height": 844})
+    failed_before = request.session.testsfailed
+    yield watched_page
+    if request.session.testsfailed > failed_before:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]", "_", request.node.name)
+        watched_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    cache.clear()
+
+
+def click_inside_grid(page: Page, index: int) -> None:
+    """Click the middle of a grid outline drawn on the map (outlines do not take clicks)."""
+    outline = page.locator("#portalmap path").nth(index)
+    expect(outline).to_be_visible()
+    page.locator("#portalmap").scroll_into_view_if_needed()
+    box = outline.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def test_a_resident_reports_a_problem_and_follows_it(page_on_phone, live_server, cast, ladder):
+    page = page_on_phone
+    page.goto(f"{live_server.url}{reverse('public:new')}")
+    expect(page.locator("#portalmap")).to_have_attribute("data-ready", "true")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # First try: the name is missing.
+    page.fill("#id_reporter_phone", "13900001111")
+    page.select_option("#id_category", label=Category.objects.get(code="garbage").name)
+    page.fill("#id_description", DESCRIPTION)
+    click_inside_grid(page, 0)  # the outlines come in code order: A1 first
+    expect(page.locator("#portal-map-status")).to_contain_text(ladder.a1.name)
+    page.click("main form button[type=submit]")
+
+    name_field = page.locator(".field", has=page.locator("#id_reporter_name"))
+    expect(name_field.locator(".field-error")).to_have_text(_("This field is required."))
+    expect(page.locator("#id_description")).to_have_value(DESCRIPTION)
+    expect(page.locator("#id_reporter_phone")).to_have_value("13900001111")
+    expect(page.locator("#portalmap")).to_have_attribute("data-placed", "true")
+    assert Incident.objects.count() == 0
+
+    # Second try: complete.
+    page.fill("#id_reporter_name", "李阿姨")
+    page.click("main form button[type=submit]")
+
+    expect(page).to_have_url(f"{live_server.url}{reverse('public:done')}")
+    incident = Incident.objects.get()
+    assert incident.grid == ladder.a1
+    expect(page.locator("#tracking-code")).to_have_text(incident.code)
+
+    # Follow it: the code is filled in, the phone proves who asks.
+    page.click(f"main a[href*='{reverse('public:track')}?code=']")
+    expect(page.locator("#id_code")).to_have_value(incident.code)
+    page.fill("#id_phone", "13900001111")
+    page.click("main form button[type=submit]")
+
+    expect(page.locator("#case-status")).to_have_text(incident.get_status_display())
+    expect(page.locator(".portal-timeline li")).to_have_count(1)
+    expect(page.locator(".portal-timeline")).to_contain_text(_("Your request was received"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.problems == []
