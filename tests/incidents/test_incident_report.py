@@ -1,5 +1,6 @@
 import datetime
 import io
+import uuid
 
 import pytest
 import time_machine
@@ -176,3 +177,25 @@ def test_an_unreadable_photo_at_report_leaves_no_case(report):
         report(photos=[upload])
 
     assert not Incident.objects.exists()
+
+
+def test_a_resent_report_with_the_same_client_key_files_one_case(report):
+    key = uuid.uuid4()
+
+    first = report(client_key=key)
+    again = report(client_key=key, title="重复发送")
+
+    assert again.pk == first.pk
+    assert Incident.objects.count() == 1
+    assert events_of(first) == ["report"]
+
+
+def test_a_client_key_cannot_be_reused_by_another_reporter(report, cast):
+    key = uuid.uuid4()
+    report(client_key=key)
+
+    with pytest.raises(ValidationError) as refused:
+        report(client_key=key, actor=cast.leader)
+
+    assert "client_key" in refused.value.message_dict
+    assert Incident.objects.count() == 1
