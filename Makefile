@@ -26,6 +26,7 @@ run: system-packages-run venv-run ## install what is missing, migrate, seed the 
 	scripts/run-dev.sh
 
 test: system-packages-test venv-test services lint check-migrations messages ## the whole suite on PostGIS + Redis
+	rm -rf var/test-results
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv-test ## ruff check and ruff format --check

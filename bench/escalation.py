@@ -1,7 +1,7 @@
 """Benchmark: the escalation sweep against a raw-SQL floor and django-helpdesk (issue 4).
 
     .venv/bin/python bench/escalation.py [--cases 1000000] [--overdue 100000]
-        [--helpdesk-sample 2000] [--batch-size 1000]
+        [--helpdesk-sample 2000] [--batch-size 5000]
         [--database-url postgis://postgres@127.0.0.1:5432/gp_bench]
         [--helpdesk-database-url postgres://postgres@127.0.0.1:5432/gp_helpdesk]
         [--repeat 1] [--skip-helpdesk]
@@ -77,7 +77,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--overdue", type=int, default=100_000)
     parser.add_argument("--helpdesk-sample", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the service's")
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     )
@@ -352,7 +352,7 @@ def time_sweep(now, batch_size: int):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from incidents.services.escalation import incidents_escalate_overdue
+    from incidents.services.escalation import BATCH_SIZE, incidents_escalate_overdue
 
     # Django keeps the last 9,000 queries; a million overdue cases issue more than that.
     connection.queries_limit = 10_000_000
@@ -360,7 +360,7 @@ def time_sweep(now, batch_size: int):
     with CaptureQueriesContext(connection) as captured:
         cpu = time.process_time()
         started = time.perf_counter()
-        result = incidents_escalate_overdue(now=now, batch_size=batch_size)
+        result = incidents_escalate_overdue(now=now, batch_size=batch_size or BATCH_SIZE)
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
     queries = captured.captured_queries
@@ -503,7 +503,9 @@ def main() -> int:
     log(f"{args.cases:,} cases, {n:,} overdue (4 rungs x 3 urgencies)")
 
     # (1) our sweep
-    log(f"(1) sweep: incidents_escalate_overdue(batch_size={args.batch_size})")
+    from incidents.services.escalation import BATCH_SIZE
+
+    log(f"(1) sweep: incidents_escalate_overdue(batch_size={args.batch_size or BATCH_SIZE})")
     result, sweep_s, kinds, captured = time_sweep(now, args.batch_size)
     verify_sweep(result, n)
     queries = sum(kinds.values())

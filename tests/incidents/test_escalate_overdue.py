@@ -123,6 +123,20 @@ def test_the_queries_grow_with_batches_not_with_cases(ladder, category, cast):
     assert queries_for(5) == queries_for(300)
 
 
+def test_batches_pick_up_where_the_last_stopped_and_pass_nothing_over(ladder, category):
+    cases = make_cases(ladder, category, 23)
+    # Deadlines in runs of three, so that ties straddle the batch boundaries.
+    for i, case in enumerate(cases):
+        case.deadline = PAST - datetime.timedelta(minutes=i // 3)
+    Incident.objects.bulk_update(cases, ["deadline"])
+
+    result = incidents_escalate_overdue(now=NOW, batch_size=4)
+
+    assert (result.escalated, result.batches) == (23, 6)
+    assert set(Incident.objects.values_list("escalation_count", flat=True)) == {1}
+    assert not Incident.objects.overdue(NOW).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_escalate_each_case_exactly_once(ladder, category):
     cases = make_cases(ladder, category, 400)
