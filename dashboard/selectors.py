@@ -14,11 +14,16 @@ Definitions (``period`` is local dates [start, end), Asia/Shanghai; see dashboar
   share that was sent back for rework at least once (a ``rework`` event).
 - satisfaction: the ratings of the cases closed in the period that the reporter has rated;
   the satisfied share counts "satisfied" and "basically satisfied".
+- survey satisfaction (beside it): the newest survey of the jurisdiction with a satisfaction
+  question, its share of answers 4 or 5 (surveys.selectors.dashboard_survey_satisfaction).
 - open now / overdue now: open cases today, and those of them past their deadline
   (cases overdue at the top of the ladder included: they are the most overdue of all).
 - trend: per local day, the cases opened and the cases closed.
 - breakdowns (category, village, grid, assigned department): opened and closed in the
   period, closed on time, and overdue now; grids are the 20 with most cases opened.
+- indicators of case handling (received, registered, closure, extension, return and
+  automatic dispatch rates, reasons, returns per unit): dashboard.kpis; rankings of
+  villages, grids and departments: ``unit_rankings`` (a minimum sample of closed cases).
 - member workload: members with an open assignment to a grid the user sees: open cases
   assigned to them, patrols started in the period and their hours. Hollow patrols: patrols
   in the period without a route, or shorter than ``SHORT_PATROL``; a member is flagged when
@@ -32,6 +37,7 @@ bench/dashboard.py.
 import datetime
 import json
 
+from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import (
     Count,
@@ -52,6 +58,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from dashboard.forms import Period
+from dashboard.kpis import dashboard_kpis
 from grids.models import Grid
 from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
@@ -59,6 +66,7 @@ from incidents.models import Category, Department, Incident, IncidentEvent
 from incidents.permissions import incidents_visible_to
 from members.models import GridAssignment, GridMember
 from members.permissions import patrol_logs_visible_to
+from surveys.selectors import dashboard_survey_satisfaction
 
 CLOSED_STATUSES = (Incident.Status.CLOSED, Incident.Status.EVALUATED)
 BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
@@ -119,6 +127,9 @@ def dashboard_figures(user, period: Period, *, now: datetime.datetime | None = N
         "by_department": _by_department(facts, names),
         "overdue": overdue_cases(cases, now),
         "workload": member_workload(user, cases, period, now),
+        "survey_satisfaction": dashboard_survey_satisfaction(user),
+        "kpis": dashboard_kpis(cases, period),
+        "rankings": unit_rankings(cells, facts, names),
     }
 
 
@@ -340,6 +351,29 @@ def _by_department(facts: list[dict], names: dict) -> list[dict]:
         lambda pk: {"name": departments[pk]},
     )
     return sorted(rows, key=lambda row: (-row["opened"], row["name"]))
+
+
+def unit_rankings(cells: list[dict], facts: list[dict], names: dict) -> dict:
+    """Villages, grids and departments by on-time closure rate, best first, listing only
+    units with at least ``KPI_RANKING_MIN_CASES`` cases closed in the period (the rate's
+    sample), so that one quick case does not top the table. No query."""
+    minimum = settings.KPI_RANKING_MIN_CASES
+    grids = names["grids"]
+
+    def describe_grid(pk):
+        return {"name": grids[pk]["name"], "code": grids[pk]["code"]}
+
+    def ranked(rows: list[dict]) -> list[dict]:
+        sample = [row for row in rows if row["closed"] >= minimum]
+        return sorted(sample, key=lambda row: (-row["on_time_rate"], -row["closed"], row["name"]))
+
+    grid_rows = _rows(_sum(cells, lambda row: row["grid_id"]), describe_grid)
+    return {
+        "minimum": minimum,
+        "villages": ranked(_by_village(cells, names)),
+        "grids": ranked(grid_rows),
+        "departments": ranked(_by_department(facts, names)),
+    }
 
 
 def overdue_cases(cases: QuerySet, now: datetime.datetime) -> list[Incident]:

@@ -112,6 +112,7 @@ def export_rows(figures: dict) -> list[list]:
         (_("Overdue now"), headline["overdue_now"]),
     ):
         rows.append([summary, "", measure, value])
+    rows.extend(_kpi_rows(figures["kpis"]))
     for rating in headline["ratings"]:
         rows.append([_("Satisfaction"), str(rating["label"]), _("Cases"), rating["count"]])
     for status in headline["statuses"]:
@@ -137,6 +138,31 @@ def export_rows(figures: dict) -> list[list]:
             (_("Flagged as hollow"), _("yes") if member["hollow"] else _("no")),
         ):
             rows.append([_("Grid member"), member["name"], measure, value])
+    return rows
+
+
+def _kpi_rows(kpis: dict) -> list[list]:
+    """The case-handling indicators (dashboard.kpis), their reasons and returns per unit."""
+    section = _("Case handling indicators")
+    rows = [
+        [section, "", measure, value]
+        for measure, value in (
+            (_("Cases received"), kpis["received"]),
+            (_("Cases registered"), kpis["registered"]),
+            (_("Closure rate"), _ratio(kpis["closure_rate"])),
+            (_("Extension rate"), _ratio(kpis["extension_rate"])),
+            (_("Return rate"), _ratio(kpis["return_rate"])),
+            (_("Automatic dispatch rate"), _ratio(kpis["auto_dispatch_rate"])),
+            (_("Automatic dispatches returned"), kpis["auto_returned"]),
+            (_("Suspended now"), kpis["suspended_now"]),
+        )
+    ]
+    for step in kpis["reasons"]:
+        for reason in step["reasons"]:
+            rows.append([_("Reasons given"), step["label"], reason["name"], reason["count"]])
+    returns = _("Returns by receiving unit")
+    for unit in kpis["returns_by_unit"]:
+        rows.append([returns, unit["name"], _("Returned"), unit["returned"]])
     return rows
 
 

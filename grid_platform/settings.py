@@ -46,6 +46,12 @@ INSTALLED_APPS = [
     "guardian",
     "leaflet",
     "django_celery_beat",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "members",
     "grids",
     "incidents",
@@ -80,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "incidents.context_processors.calendar_warning",
+                "members.context_processors.workspace_nav",
             ],
         },
     },
@@ -212,6 +219,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.incidents_escalate_overdue_task",
         "schedule": 60.0,
     },
+    "incidents-resume-due": {
+        "task": "incidents.tasks.incidents_resume_due_task",
+        "schedule": 3600.0,
+    },
     "notifications-deliver-pending": {
         "task": "members.tasks.notifications_deliver_pending_task",
         "schedule": 120.0,
@@ -221,6 +232,48 @@ CELERY_BEAT_SCHEDULE = {
 # what it carried is retried from the database by the sweeps above.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
+
+# --- Open API (DRF) and its OpenAPI schema -------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "grid_platform.api.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "grid_platform.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Grid platform API",
+    "DESCRIPTION": (
+        "The open API of the grid social governance platform: the same data and the same "
+        "rules as the pages, scoped to the caller's role and jurisdiction. Authenticate with "
+        "a session or with `Authorization: Token <key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "grid_platform.api.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "grids.models.Region.Level",
+        "CaseLevelEnum": "incidents.models.Level",
+        "CaseStatusEnum": "incidents.models.Incident.Status",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
+        "PhotoKindEnum": "incidents.models.Attachment.Kind",
+    },
+}
 
 # --- Maps ---------------------------------------------------------------------------------
 # Tiles are a setting: Tianditu, a town's own tile server, or none (an intranet with no
@@ -284,6 +337,15 @@ WORKING_HOURS = [
     tuple(period.split("-"))
     for period in env.list("WORKING_HOURS", default=["08:30-12:00", "13:30-17:30"])
 ]
+
+# --- Case handling: duplicates and rankings ------------------------------------------------
+# Radius of the "same problem nearby?" suggestions, unless the category sets its own.
+DUPLICATE_RADIUS_METERS = env.int("DUPLICATE_RADIUS_METERS", default=200)
+# Closed cases are suggested for this many days after closure.
+DUPLICATE_RECENT_DAYS = env.int("DUPLICATE_RECENT_DAYS", default=30)
+# Rankings of villages, grids and departments list only units with at least this many
+# cases closed in the period, so that one quick case does not top the table.
+KPI_RANKING_MIN_CASES = env.int("KPI_RANKING_MIN_CASES", default=5)
 
 # --- Photos of cases ---------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

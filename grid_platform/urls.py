@@ -6,18 +6,34 @@ from django.urls import include, path
 
 from grid_platform.health import healthz
 from grids import views as grid_views
+from members import workspace_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", grid_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("sw.js", workspace_views.service_worker, name="service_worker"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("grids/", include("grids.urls")),
     path("members/", include("members.urls")),
     path("cases/", include("incidents.urls")),
     path("request/", include("incidents.public_urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("s/", include("surveys.public_urls")),
+    path("api/", include("grid_platform.api_urls")),
+    path("open311/v2/", include("incidents.open311.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -4,6 +4,7 @@ A case's status moves only through incidents.services; here it is shown, never e
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,20 +13,33 @@ from incidents.models import (
     CalendarDay,
     CalendarYear,
     Category,
+    CategoryAttribute,
     CategoryGroup,
+    DeadlineExtension,
     Department,
+    DispatchRule,
     EscalationLimit,
     Incident,
     IncidentEvent,
+    IncidentFollower,
+    Open311Client,
+    ReasonCode,
     TimeLimit,
 )
-from incidents.permissions import incidents_visible_to
+from incidents.permissions import incidents_visible_to, is_platform_admin
 from incidents.services.catalogue import department_save
 from incidents.working_time import missing_calendar_years
 
 
 class TimeLimitInline(admin.TabularInline):
     model = TimeLimit
+    extra = 0
+
+
+class CategoryAttributeInline(admin.TabularInline):
+    """Extra questions of a category: the attributes of its Open311 service definition."""
+
+    model = CategoryAttribute
     extra = 0
 
 
@@ -41,7 +55,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ["group", "is_active"]
     search_fields = ["code", "name"]
     list_select_related = ["group"]
-    inlines = [TimeLimitInline]
+    inlines = [TimeLimitInline, CategoryAttributeInline]
 
 
 @admin.register(Department)
@@ -112,6 +126,7 @@ class IncidentEventInline(admin.TabularInline):
         "to_status",
         "from_level",
         "to_level",
+        "reason",
         "note",
     ]
     readonly_fields = fields
@@ -131,6 +146,110 @@ class AttachmentInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class IncidentFollowerInline(admin.TabularInline):
+    model = IncidentFollower
+    fk_name = "incident"
+    fields = ["user", "name", "phone_masked", "joined_from", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReasonCode)
+class ReasonCodeAdmin(admin.ModelAdmin):
+    """Reasons are data: a town adds its own, and retires one by unticking "active"
+    (events keep theirs)."""
+
+    list_display = ["kind", "code", "name", "order", "is_active"]
+    list_filter = ["kind", "is_active"]
+    list_editable = ["name", "order", "is_active"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    """The rules of the towns in the user's jurisdiction, in order of precedence."""
+
+    list_display = [
+        "town",
+        "priority",
+        "category",
+        "category_group",
+        "village",
+        "grid",
+        "department",
+        "user",
+        "is_active",
+    ]
+    list_filter = ["is_active", "category_group"]
+    list_select_related = [
+        "town",
+        "category",
+        "category_group",
+        "village",
+        "grid",
+        "department",
+        "user",
+    ]
+    raw_id_fields = ["town", "village", "grid", "user"]
+    search_fields = ["note", "category__name", "department__name"]
+
+    def get_queryset(self, request):
+        rules = super().get_queryset(request)
+        if is_platform_admin(request.user):
+            return rules
+        if request.user.jurisdiction_id is None:
+            return rules.none()
+        return rules.filter(town__path__startswith=request.user.jurisdiction.path)
+
+    def save_model(self, request, obj, form, change):
+        jurisdiction = request.user.jurisdiction
+        allowed = is_platform_admin(request.user) or (
+            jurisdiction is not None and obj.town.path.startswith(jurisdiction.path)
+        )
+        if not allowed:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseRecordAdmin(admin.ModelAdmin):
+    """Records of a case's life, read-only and only for the cases the user may see: they are
+    written by the loop's services, never by hand."""
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeadlineExtension)
+class DeadlineExtensionAdmin(CaseRecordAdmin):
+    """Read-only: extensions are asked for and decided on the case page."""
+
+    list_display = ["incident", "status", "requested_deadline", "requested_by", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["incident", "requested_by", "decided_by"]
+    search_fields = ["incident__code"]
 
 
 @admin.register(Incident)
@@ -158,7 +277,7 @@ class IncidentAdmin(admin.ModelAdmin):
     search_fields = ["code", "title"]
     list_select_related = ["category", "handling_region"]
     date_hierarchy = "created_at"
-    inlines = [IncidentEventInline, AttachmentInline]
+    inlines = [IncidentEventInline, AttachmentInline, IncidentFollowerInline]
     exclude = ["reporter_phone_encrypted", "reporter_phone_hash"]
     readonly_fields = [
         field.name
@@ -181,22 +300,18 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncidentEvent)
-class IncidentEventAdmin(admin.ModelAdmin):
+class IncidentEventAdmin(CaseRecordAdmin):
     list_display = ["created_at", "incident", "action", "actor", "from_level", "to_level"]
     list_filter = ["action"]
     list_select_related = ["incident", "actor"]
     search_fields = ["incident__code"]
 
-    def get_queryset(self, request):
-        return (
-            super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
-        )
 
-    def has_add_permission(self, request):
-        return False
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):
+    """Client systems allowed to post Open311 requests; the key is generated on save."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["name", "key", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    readonly_fields = ["key", "created_at"]

@@ -24,6 +24,7 @@ from incidents.models import (
     IncidentGroupObjectPermission,
     IncidentSequence,
     Level,
+    ReasonCode,
     Urgency,
 )
 from incidents.services.catalogue import department_save
@@ -55,6 +56,7 @@ STATUS_MIX = [
     (S.CLOSED, 15),
     (S.EVALUATED, 18),
     (S.REJECTED, 7),
+    (S.SUSPENDED, 2),
 ]
 LAST_ACTION = {
     S.ACCEPTED: IncidentEvent.Action.ACCEPT,
@@ -65,6 +67,7 @@ LAST_ACTION = {
     S.EVALUATED: IncidentEvent.Action.EVALUATE,
     S.REJECTED: IncidentEvent.Action.REJECT,
     S.MERGED: IncidentEvent.Action.MERGE,
+    S.SUSPENDED: IncidentEvent.Action.SUSPEND,
 }
 TITLES = {
     "safety": ["楼道燃气管老化", "危房墙体开裂", "路面塌陷", "河道堤坝渗水"],
@@ -183,6 +186,7 @@ def _case(rng, grid: Grid, categories, statuses, number: int, now) -> Incident:
         deadline = now + datetime.timedelta(minutes=rng.randint(-180, 60 * 24 * 5))
     title = rng.choice(TITLES.get(category.group.code, ["其他事项"]))
     closed = status in (S.CLOSED, S.EVALUATED, S.REJECTED)
+    suspended = status == S.SUSPENDED  # on hold since acceptance, reviewed within a month
     return Incident(
         code=f"{grid.village.parent.code}-{timezone.localtime(now).year}-{number:05d}",
         title=title,
@@ -205,6 +209,10 @@ def _case(rng, grid: Grid, categories, statuses, number: int, now) -> Incident:
         else "",
         created_at=created,
         closed_at=created + datetime.timedelta(days=rng.randint(1, 10)) if closed else None,
+        suspended_from=S.ACCEPTED if suspended else "",
+        review_on=timezone.localdate(now) + datetime.timedelta(days=rng.randint(1, 30))
+        if suspended
+        else None,
     )
 
 
@@ -219,6 +227,11 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
             elif members:
                 case.assignee_user_id = rng.choice(members)
     Incident.objects.bulk_create(rows, batch_size=1000)
+    # Rejections and suspensions carry one of the town's reason codes, as on the case page.
+    reasons: dict[str, list] = {}
+    for reason in ReasonCode.objects.filter(is_active=True).order_by("order", "pk"):
+        reasons.setdefault(reason.kind, []).append(reason)
+    reason_kind = {S.REJECTED: ReasonCode.Kind.REJECT, S.SUSPENDED: ReasonCode.Kind.SUSPENSION}
     events = []
     for case in rows:
         events.append(
@@ -239,6 +252,9 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
                     from_level=case.level,
                     to_level=case.level,
                     created_at=case.created_at,
+                    reason=rng.choice(reasons[reason_kind[case.status]])
+                    if reasons.get(reason_kind.get(case.status))
+                    else None,
                 )
             )
     IncidentEvent.objects.bulk_create(events, batch_size=2000)

@@ -109,6 +109,8 @@ class IncidentQueueFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=_local_midnight(value))
 
     def filter_created_to(self, queryset, name, value):
+        if value == datetime.date.max:  # no next day to stop before: nothing to filter
+            return queryset
         next_day = value + datetime.timedelta(days=1)
         return queryset.filter(created_at__lt=_local_midnight(next_day))
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
-from incidents.models import Incident
+from incidents.models import Incident, ReasonCode
 from incidents.permissions import incidents_visible_to
 
 NOTE_ROWS = {"rows": 2}
@@ -17,6 +17,18 @@ def _note(label=None, *, required=False) -> forms.CharField:
         max_length=2000,
         widget=forms.Textarea(attrs=NOTE_ROWS),
     )
+
+
+class ReasonChoiceField(forms.ModelChoiceField):
+    """The active reason codes of one kind, as the town edits them."""
+
+    def __init__(self, kind: str, **kwargs):
+        kwargs.setdefault("label", _("Reason"))
+        kwargs.setdefault("empty_label", _("Choose a reason"))
+        super().__init__(
+            queryset=ReasonCode.objects.filter(kind=kind, is_active=True).only("pk", "name"),
+            **kwargs,
+        )
 
 
 class ActionForm(forms.Form):
@@ -39,13 +51,17 @@ class AcceptForm(ActionForm):
     title = _("Accept the case")
     submit = _("Accept")
     note = _note()
+    apply_rules = forms.BooleanField(
+        label=_("Dispatch by the town's rules when one applies"), required=False, initial=True
+    )
 
 
 class RejectForm(ActionForm):
     action = "reject"
     title = _("Reject the case")
     submit = _("Reject")
-    reason = _note(_("Reason"), required=True)
+    reason_code = ReasonChoiceField(ReasonCode.Kind.REJECT)
+    reason = _note(_("Explanation"), required=True)
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -113,12 +129,18 @@ class VerifyForm(ActionForm):
         widget=forms.RadioSelect,
         initial=PASS,
     )
+    reason_code = ReasonChoiceField(
+        ReasonCode.Kind.REWORK, label=_("Reason for the rework"), required=False
+    )
     reason = _note(_("Reason or remark"))
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("decision") == self.REWORK and not cleaned.get("reason", "").strip():
-            self.add_error("reason", _("Give a reason for the rework."))
+        if cleaned.get("decision") == self.REWORK:
+            if not cleaned.get("reason", "").strip():
+                self.add_error("reason", _("Give a reason for the rework."))
+            if not cleaned.get("reason_code") and "reason_code" not in self.errors:
+                self.add_error("reason_code", _("Choose a reason."))
         return cleaned
 
 

@@ -1,6 +1,9 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +90,12 @@ class Category(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate search radius (m)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the platform default (setting DUPLICATE_RADIUS_METERS)."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -203,6 +212,7 @@ class Incident(models.Model):
         CLOSED = "closed", _("Closed")
         EVALUATED = "evaluated", _("Evaluated")
         MERGED = "merged", _("Merged into another case")
+        SUSPENDED = "suspended", _("Suspended (on hold)")
 
     class Source(models.TextChoices):
         PATROL = "patrol", _("Grid patrol")
@@ -215,16 +225,32 @@ class Incident(models.Model):
         BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
         DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
+    # Dispatched → dispatched is an official's override of a dispatch (by hand or by a
+    # rule); dispatched/in progress → accepted is a return to the dispatcher; closed,
+    # evaluated or rejected → accepted is a reopening; suspended goes back to the status it
+    # was suspended from (Incident.suspended_from).
     TRANSITIONS = {
         Status.REPORTED: {Status.ACCEPTED, Status.REJECTED, Status.MERGED},
-        Status.ACCEPTED: {Status.DISPATCHED, Status.MERGED},
-        Status.DISPATCHED: {Status.IN_PROGRESS, Status.MERGED},
-        Status.IN_PROGRESS: {Status.HANDLED, Status.MERGED},
+        Status.ACCEPTED: {Status.DISPATCHED, Status.MERGED, Status.SUSPENDED},
+        Status.DISPATCHED: {
+            Status.DISPATCHED,
+            Status.IN_PROGRESS,
+            Status.ACCEPTED,
+            Status.MERGED,
+            Status.SUSPENDED,
+        },
+        Status.IN_PROGRESS: {Status.HANDLED, Status.ACCEPTED, Status.MERGED, Status.SUSPENDED},
         Status.HANDLED: {Status.CLOSED, Status.IN_PROGRESS},
-        Status.CLOSED: {Status.EVALUATED},
-        Status.REJECTED: set(),
-        Status.EVALUATED: set(),
+        Status.CLOSED: {Status.EVALUATED, Status.ACCEPTED},
+        Status.REJECTED: {Status.ACCEPTED},
+        Status.EVALUATED: {Status.ACCEPTED},
         Status.MERGED: set(),
+        Status.SUSPENDED: {
+            Status.ACCEPTED,
+            Status.DISPATCHED,
+            Status.IN_PROGRESS,
+            Status.MERGED,
+        },
     }
     OPEN_STATUSES = frozenset(
         {Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.HANDLED}
@@ -322,6 +348,23 @@ class Incident(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    suspended_from = models.CharField(
+        _("status before the suspension"),
+        max_length=16,
+        choices=Status.choices,
+        blank=True,
+        editable=False,
+    )
+    review_on = models.DateField(_("review date"), null=True, blank=True)
+    dispatch_rule = models.ForeignKey(
+        "DispatchRule",
+        verbose_name=_("dispatched by rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when an official dispatched the case by hand."),
+    )
 
     objects = IncidentQuerySet.as_manager()
 
@@ -344,6 +387,12 @@ class Incident(models.Model):
             models.Index(fields=["town", "-created_at"], name="incident_town_created_idx"),
             models.Index(fields=["grid", "status"], name="incident_grid_status_idx"),
             models.Index(fields=["handling_region", "status"], name="incident_region_status_idx"),
+            # Suspended cases whose review date has come (the resume sweep).
+            models.Index(
+                fields=["review_on"],
+                name="incident_suspended_review_idx",
+                condition=Q(status="suspended"),
+            ),
             # "Closed in the period" on the dashboard.
             models.Index(
                 fields=["closed_at"],
@@ -363,6 +412,11 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="merged") | Q(duplicate_of__isnull=False),
                 name="merged_incident_names_survivor",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="suspended")
+                | (Q(review_on__isnull=False) & ~Q(suspended_from="")),
+                name="suspended_incident_has_review_date",
             ),
         ]
 
@@ -397,6 +451,15 @@ class IncidentEvent(models.Model):
         STALL = "stall", _("Overdue at the top of the ladder")
         SUPERVISE = "supervise", _("Supervision started")
         UNSUPERVISE = "unsupervise", _("Supervision ended")
+        AUTO_DISPATCH = "auto_dispatch", _("Dispatched by a rule")
+        RETURN = "return", _("Returned to the dispatcher")
+        EXTEND_REQUEST = "extend_request", _("Extension requested")
+        EXTEND_APPROVE = "extend_approve", _("Extension approved")
+        EXTEND_REFUSE = "extend_refuse", _("Extension refused")
+        SUSPEND = "suspend", _("Suspended")
+        RESUME = "resume", _("Back from suspension")
+        REOPEN = "reopen", _("Reopened")
+        FOLLOW = "follow", _("Joined by another reporter")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
@@ -423,6 +486,32 @@ class IncidentEvent(models.Model):
         _("level after"), choices=Level.choices, null=True, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    reason = models.ForeignKey(
+        "ReasonCode",
+        verbose_name=_("reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    # Dispatch: the department it went to; return: the department that sent it back.
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Automatic dispatch: its rule; return: the rule that had dispatched the returned case.
+    dispatch_rule = models.ForeignKey(
+        "DispatchRule",
+        verbose_name=_("dispatch rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The deadline an automatic escalation answered: with the constraint below, one
     # breach can be escalated once and only once, whatever the number of sweepers.
     breached_deadline = models.DateTimeField(_("breached deadline"), null=True, blank=True)
@@ -437,6 +526,8 @@ class IncidentEvent(models.Model):
             models.Index(
                 fields=["incident"], name="event_rework_idx", condition=Q(action="rework")
             ),
+            # The dashboard's KPIs: events of some actions in a period.
+            models.Index(fields=["action", "created_at"], name="event_action_created_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -519,3 +610,307 @@ class IncidentGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("case permission of a group")
         verbose_name_plural = _("case permissions of groups")
+
+
+class ReasonCode(models.Model):
+    """A reason a town gives for a step that needs one: data, edited in the admin."""
+
+    class Kind(models.TextChoices):
+        REJECT = "reject", _("Rejection at acceptance")
+        REWORK = "rework", _("Rework at verification")
+        RETURN = "return", _("Return to the dispatcher")
+        EXTENSION = "extension", _("Extension of the deadline")
+        SUSPENSION = "suspension", _("Suspension")
+        REOPEN = "reopen", _("Reopening")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reason code")
+        verbose_name_plural = _("reason codes")
+        ordering = ["kind", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="reason_code_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DispatchRule(models.Model):
+    """Where accepted cases of a category (or group), optionally in a village or grid, go.
+
+    Rules are tried in ascending ``priority``; among equal priorities the more specific
+    (grid, then village; category, then group) wins. Deactivate a rule rather than delete
+    it: events keep a link to the rule that dispatched them.
+    """
+
+    town = models.ForeignKey(
+        Region, verbose_name=_("town"), on_delete=models.PROTECT, related_name="dispatch_rules"
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=100, help_text=_("Lower numbers are tried first.")
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    category_group = models.ForeignKey(
+        CategoryGroup,
+        verbose_name=_("category group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    village = models.ForeignKey(
+        Region,
+        verbose_name=_("only in the village"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("only in the grid"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("to the department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("or to the person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Village or community staff, or a grid member."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("dispatch rule")
+        verbose_name_plural = _("dispatch rules")
+        ordering = ["town", "priority", "pk"]
+        indexes = [models.Index(fields=["town", "priority"], name="dispatch_rule_town_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) ^ Q(category_group__isnull=True),
+                name="dispatch_rule_one_category_or_group",
+            ),
+            models.CheckConstraint(
+                condition=Q(department__isnull=True) ^ Q(user__isnull=True),
+                name="dispatch_rule_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.category or self.category_group
+        target = self.department or self.user
+        return f"{self.priority}: {what} → {target}"
+
+    def clean(self):
+        """The village, grid and department must belong to the rule's town."""
+        errors = {}
+        town_path = self.town.path if self.town_id else ""
+        if self.village_id and not self.village.path.startswith(town_path):
+            errors["village"] = _("Choose a village of the rule's town.")
+        if self.grid_id and not self.grid.village.path.startswith(town_path):
+            errors["grid"] = _("Choose a grid of the rule's town.")
+        if self.grid_id and self.village_id and self.grid.village_id != self.village_id:
+            errors["grid"] = _("The grid is not in the chosen village.")
+        if self.department_id and not town_path.startswith(self.department.region.path):
+            errors["department"] = _("This department does not serve the rule's town.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class IncidentFollower(models.Model):
+    """A reporter who joined an existing case instead of filing a new one.
+
+    An account is notified like the first reporter; a resident without an account follows
+    it by its code and the phone given when joining, like the first reporter too.
+    """
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="followers"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followed_incidents",
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    phone_encrypted = models.TextField(editable=False, blank=True)
+    phone_hash = models.CharField(max_length=64, editable=False, blank=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, editable=False, blank=True)
+    joined_from = models.ForeignKey(
+        Incident,
+        verbose_name=_("through the merged case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "user"],
+                condition=Q(user__isnull=False),
+                name="one_follow_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "phone_hash"],
+                condition=~Q(phone_hash=""),
+                name="one_follow_per_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(phone_hash=""),
+                name="follower_has_account_or_phone",
+            ),
+        ]
+        indexes = [models.Index(fields=["phone_hash"], name="follower_phone_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.user or self.phone_masked}"
+
+
+class DeadlineExtension(models.Model):
+    """A handler's request for more time (延期), and the decision one rung up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.ForeignKey(
+        ReasonCode, verbose_name=_("reason"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("explanation"))
+    previous_deadline = models.DateTimeField(_("deadline before"), null=True, blank=True)
+    requested_deadline = models.DateTimeField(_("new deadline asked for"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline extension")
+        verbose_name_plural = _("deadline extensions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(status="pending"),
+                name="one_pending_extension_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.get_status_display()}"
+
+
+class CategoryAttribute(models.Model):
+    """An extra question a category asks of a report (Open311 service attribute)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("Short text")
+        NUMBER = "number", _("Number")
+        DATETIME = "datetime", _("Date and time")
+        TEXT = "text", _("Long text")
+        SINGLE = "singlevaluelist", _("One choice from a list")
+        MULTI = "multivaluelist", _("Several choices from a list")
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    description = models.CharField(_("question"), max_length=200)
+    datatype = models.CharField(_("kind of answer"), max_length=16, choices=Datatype.choices)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    values = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For lists: [{"key": "...", "name": "..."}, ...].'),
+    )
+
+    class Meta:
+        verbose_name = _("category attribute")
+        verbose_name_plural = _("category attributes")
+        ordering = ["category", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "code"], name="attribute_code_per_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} · {self.description}"
+
+    @property
+    def choices(self) -> dict[str, str]:
+        return {
+            str(item.get("key")): str(item.get("name", item.get("key")))
+            for item in self.values or []
+            if isinstance(item, dict) and "key" in item
+        }
+
+
+def _new_client_key() -> str:
+    return secrets.token_urlsafe(30)
+
+
+class Open311Client(models.Model):
+    """A client system (a 311 app, the hotline's system) allowed to post Open311 requests."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(
+        _("API key"), max_length=64, unique=True, default=_new_client_key, editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

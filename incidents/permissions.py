@@ -65,6 +65,10 @@ def _is_platform_admin(user) -> bool:
     return user.is_superuser or Role.PLATFORM_ADMIN in user_roles(user)
 
 
+def is_platform_admin(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and _is_platform_admin(user)
+
+
 def can_manage(user, incident: Incident) -> bool:
     """The owner of the case's rung, or anyone above it in whose jurisdiction it lies.
 
@@ -117,3 +121,54 @@ def can_escalate(user, incident: Incident) -> bool:
 
 def can_evaluate(user, incident: Incident) -> bool:
     return user.is_authenticated and incident.reporter_id == user.pk
+
+
+# Roles that may suspend a case (挂账): the town and the levels above it.
+SUSPEND_ROLES = frozenset({Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL})
+
+
+def _covers(user, incident: Incident, roles: frozenset) -> bool:
+    """The user holds one of ``roles`` over the region that owns the case's rung."""
+    return bool(
+        user_roles(user) & roles
+        and user.jurisdiction_id is not None
+        and incident.handling_region.path.startswith(user.jurisdiction.path)
+    )
+
+
+def can_return(user, incident: Incident) -> bool:
+    """The unit that received the case sends it back when it is outside its competence."""
+    return can_handle(user, incident)
+
+
+def can_request_extension(user, incident: Incident) -> bool:
+    return can_handle(user, incident)
+
+
+def can_decide_extension(user, incident: Incident) -> bool:
+    """The official one rung up from the handler: staff who own the case's rung (not the
+    grid leader, who is a handler's peer), and never the handler deciding their own."""
+    if not user.is_authenticated or not user.is_active or can_handle(user, incident):
+        return False
+    return _is_platform_admin(user) or _covers(user, incident, MANAGER_ROLES)
+
+
+def can_suspend(user, incident: Incident) -> bool:
+    """Officials of the town or above: suspension takes a case out of the overdue counts."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return _is_platform_admin(user) or _covers(user, incident, SUSPEND_ROLES)
+
+
+def can_reopen(user, incident: Incident) -> bool:
+    return can_manage(user, incident)
+
+
+def can_follow(user, incident: Incident) -> bool:
+    """Anyone signed in may follow a case instead of reporting it again, except its
+    reporter, who hears of it already."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and incident.reporter_id != user.pk
+    )

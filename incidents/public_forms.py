@@ -37,7 +37,51 @@ def clean_phone(value: str) -> str:
         raise forms.ValidationError(error.messages) from error
 
 
-class PublicRequestForm(forms.Form):
+class CaseReportCleaning:
+    """What every case report form checks the same way: an active category, a description
+    that is not blank, a photo that decodes (now, so that a bad file costs nothing typed),
+    and a place given as both coordinates or neither. A missing title is taken from the
+    description. ``place_again`` is the form's own words for a half-given place."""
+
+    place_again = _("Click the map again to place the problem.")
+
+    def clean_category(self) -> Category:
+        category = Category.objects.filter(pk=self.cleaned_data["category"], is_active=True)
+        if not category:
+            raise forms.ValidationError(_("Choose a category from the list."))
+        return category.get()
+
+    def clean_description(self) -> str:
+        description = self.cleaned_data["description"].strip()
+        if not description:
+            raise forms.ValidationError(_("This field is required."), code="required")
+        return description
+
+    def clean_photo(self):
+        upload = self.cleaned_data["photo"]
+        if upload:
+            try:
+                photo_reencode(upload)
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if (latitude is None) != (longitude is None):
+            self.add_error("latitude", self.place_again)
+        cleaned["location"] = (
+            Point(longitude, latitude, srid=4326)
+            if latitude is not None and longitude is not None
+            else None
+        )
+        if not cleaned.get("title") and cleaned.get("description"):
+            cleaned["title"] = " ".join(cleaned["description"].split())[:TITLE_LENGTH]
+        return cleaned
+
+
+class PublicRequestForm(CaseReportCleaning, forms.Form):
     reporter_name = forms.CharField(label=_("Your name"), max_length=50)
     reporter_phone = forms.CharField(
         label=_("Your phone"),
@@ -103,45 +147,9 @@ class PublicRequestForm(forms.Form):
     def clean_reporter_phone(self) -> str:
         return clean_phone(self.cleaned_data["reporter_phone"])
 
-    def clean_category(self) -> Category:
-        category = Category.objects.filter(pk=self.cleaned_data["category"], is_active=True)
-        if not category:
-            raise forms.ValidationError(_("Choose a category from the list."))
-        return category.get()
-
     def clean_grid(self) -> Grid | None:
         pk = self.cleaned_data["grid"]
         return None if pk is None else Grid.objects.select_related("village").get(pk=pk)
-
-    def clean_description(self) -> str:
-        description = self.cleaned_data["description"].strip()
-        if not description:
-            raise forms.ValidationError(_("This field is required."), code="required")
-        return description
-
-    def clean_photo(self):
-        """Decode the photo now, so that a bad file costs the resident nothing typed."""
-        upload = self.cleaned_data["photo"]
-        if upload:
-            try:
-                photo_reencode(upload)
-            except ValidationError as error:
-                raise forms.ValidationError(error.messages) from error
-        return upload
-
-    def clean(self):
-        cleaned = super().clean()
-        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if (latitude is None) != (longitude is None):
-            self.add_error("latitude", _("Click the map again to place the problem."))
-        cleaned["location"] = (
-            Point(longitude, latitude, srid=4326)
-            if latitude is not None and longitude is not None
-            else None
-        )
-        if not cleaned.get("title") and cleaned.get("description"):
-            cleaned["title"] = " ".join(cleaned["description"].split())[:TITLE_LENGTH]
-        return cleaned
 
 
 class TrackForm(forms.Form):

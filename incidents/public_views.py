@@ -12,20 +12,25 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grids.models import Grid
-from incidents.models import Incident
+from incidents.handling_views import render_suggestions
+from incidents.models import Incident, IncidentFollower
 from incidents.public_forms import PublicRequestForm, RatingForm, TrackForm
 from incidents.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
 from incidents.services.errors import IncidentActionRefused
+from incidents.services.followers import incident_follow
 from incidents.services.public import (
     incident_evaluate_by_reporter_phone,
     incident_find_for_reporter,
     incident_public_timeline,
+    phone_matches,
 )
 from incidents.services.reporting import incident_report
 from incidents.services.transitions import incident_evaluate
@@ -35,6 +40,9 @@ from members.roles import Role
 REQUESTS_PER_IP = Limit("public-request-ip", 5, 3600)
 REQUESTS_PER_PHONE = Limit("public-request-phone", 3, 3600)
 TRACK_FAILURES_PER_IP = Limit("public-track-ip", 10, 3600)
+# The suggestions are asked for as a resident types: generous, but not a free case index.
+SUGGESTIONS_PER_IP = Limit("public-suggest-ip", 300, 3600)
+JOINED_SESSION_KEY = "public_joined_code"
 MINE_PAGE_SIZE = 20
 SUBMITTED_SESSION_KEY = "public_submitted_code"
 # Keys of the services' ValidationError dicts → the form fields shown beside them.
@@ -144,13 +152,19 @@ def request_done(request):
     return render(request, "incidents/public/request_done.html", {"code": code})
 
 
+def _reported_or_followed(user) -> Q:
+    return Q(reporter=user) | Q(
+        pk__in=IncidentFollower.objects.filter(user=user).values("incident")
+    )
+
+
 def _own_case(request, code: str) -> Incident | None:
     if not request.user.is_authenticated or not code:
         return None
     return (
         Incident.objects.select_related("category")
         .defer("location", "reporter_phone_encrypted")
-        .filter(code=code.strip(), reporter=request.user)
+        .filter(_reported_or_followed(request.user), code=code.strip())
         .first()
     )
 
@@ -174,7 +188,13 @@ def _too_many_tries(request, form: TrackForm):
 def _render_status(
     request, incident: Incident, *, phone: str = "", rating_form=None, status=200, notice=""
 ):
-    if rating_form is None and incident.status == Incident.Status.CLOSED:
+    """The rating form is the reporter's: a follower sees the progress only."""
+    is_reporter = (
+        incident.reporter_id == request.user.pk
+        if request.user.is_authenticated and not phone
+        else phone_matches(incident, phone)
+    )
+    if rating_form is None and incident.status == Incident.Status.CLOSED and is_reporter:
         rating_form = RatingForm(initial={"code": incident.code, "phone": phone})
     context = {
         "incident": incident,
@@ -245,10 +265,62 @@ def rate(request):
 @login_required
 def mine(request):
     incidents = (
-        Incident.objects.filter(reporter=request.user)
+        Incident.objects.filter(_reported_or_followed(request.user))
         .select_related("category")
         .only("code", "title", "status", "created_at", "category__name")
         .order_by("-created_at", "-pk")
     )
     page = Paginator(incidents, MINE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "incidents/public/mine.html", {"page": page})
+
+
+@never_cache
+@require_GET
+def suggest(request):
+    """Requests nearby that may be the same problem: code, title, status, distance only."""
+    if not limit_hit(SUGGESTIONS_PER_IP, client_ip(request)):
+        return HttpResponse(status=429)
+    return render_suggestions(request, "incidents/public/_suggestions.html", staff=False)
+
+
+@never_cache
+@require_POST
+def join(request):
+    """Follow a suggested request instead of sending the same one: posted by the request
+    form itself, so that what the resident typed comes back if anything is wrong."""
+    form = PublicRequestForm(request.POST)
+    code = request.POST.get("join_code", "").strip()
+    incident = Incident.objects.filter(code=code).first() if code else None
+    ip, phone = client_ip(request), request.POST.get("reporter_phone", "")
+    if incident is None:
+        notice = _("That request no longer exists. Send yours as a new one.")
+        return _render_request_form(request, form, status=404, notice=notice)
+    if not limit_hit(REQUESTS_PER_IP, ip):
+        notice = _("Too many requests have been sent from here. Please try again in an hour.")
+        return _render_request_form(request, form, status=429, notice=notice)
+    try:
+        incident_follow(
+            actor=_reporting_actor(request),
+            incident=incident,
+            name=request.POST.get("reporter_name", ""),
+            phone=phone,
+        )
+    except (ValidationError, PermissionDenied, IncidentActionRefused) as error:
+        limit_undo(REQUESTS_PER_IP, ip)
+        notice = (
+            error.message
+            if isinstance(error, IncidentActionRefused)
+            else " ".join(getattr(error, "messages", [str(error)]))
+        )
+        return _render_request_form(request, form, status=400, notice=notice)
+    request.session[JOINED_SESSION_KEY] = incident.code
+    return redirect("public:joined")
+
+
+@never_cache
+@require_GET
+def joined(request):
+    code = request.session.get(JOINED_SESSION_KEY)
+    if not code:
+        return redirect("public:new")
+    return render(request, "incidents/public/joined.html", {"code": code})

@@ -5,8 +5,9 @@ import datetime
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from guardian.shortcuts import get_users_with_perms
 
+from grids.permissions import assigned_grids
 from incidents import permissions
-from incidents.models import Department, Incident
+from incidents.models import DeadlineExtension, Department, Incident
 from incidents.services.transitions import is_at_top
 from members.models import User
 
@@ -20,17 +21,30 @@ ACTIONS = (
     "start",
     "handle",
     "verify",
+    "return",
+    "extend",
+    "extend_decide",
     "escalate",
     "supervise",
+    "suspend",
+    "resume",
+    "reopen",
     "merge",
 )
+HANDLING = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
 
 # Steps that move the status: (target status, statuses it may start from, or None for
 # any the table allows, the permission that decides who may take it).
 STATUS_STEPS = {
-    "accept": (Status.ACCEPTED, None, permissions.can_manage),
+    # accepted is also where returns and reopenings lead; dispatched also where resuming
+    # leads: the table's edges are shared, so these steps name where they start.
+    "accept": (Status.ACCEPTED, frozenset({Status.REPORTED}), permissions.can_manage),
     "reject": (Status.REJECTED, None, permissions.can_manage),
-    "dispatch": (Status.DISPATCHED, None, permissions.can_manage),
+    "dispatch": (
+        Status.DISPATCHED,
+        frozenset({Status.ACCEPTED, Status.DISPATCHED}),
+        permissions.can_manage,
+    ),
     # start and rework share the edge to "in progress"; start leaves "dispatched" only.
     "start": (Status.IN_PROGRESS, frozenset({Status.DISPATCHED}), permissions.can_handle),
     "handle": (Status.HANDLED, None, permissions.can_handle),
@@ -49,6 +63,32 @@ ACTION_CHECKS = {
     "escalate": permissions.can_escalate,
     "supervise": permissions.can_manage,
     "merge": permissions.can_manage,
+    "return": permissions.can_return,
+    "extend": permissions.can_request_extension,
+    "extend_decide": permissions.can_decide_extension,
+    "suspend": permissions.can_suspend,
+    "resume": permissions.can_suspend,
+    "reopen": permissions.can_reopen,
+}
+
+# Steps off the happy path: (whether the case's state allows it, given whether an
+# extension is pending; who may take it).
+HANDLING_STEPS = {
+    "return": (lambda i, pending: i.status in HANDLING, permissions.can_return),
+    "extend": (
+        lambda i, pending: i.status in HANDLING and not pending,
+        permissions.can_request_extension,
+    ),
+    "extend_decide": (lambda i, pending: pending, permissions.can_decide_extension),
+    "suspend": (
+        lambda i, pending: i.status in {Status.ACCEPTED, *HANDLING},
+        permissions.can_suspend,
+    ),
+    "resume": (lambda i, pending: i.status == Status.SUSPENDED, permissions.can_suspend),
+    "reopen": (
+        lambda i, pending: i.status in {Status.CLOSED, Status.EVALUATED, Status.REJECTED},
+        permissions.can_reopen,
+    ),
 }
 
 # Lists never load boundaries: a grid's polygon can weigh more than the whole row.
@@ -69,9 +109,13 @@ def incident_available_actions(user, incident: Incident) -> list[str]:
     """
     if not getattr(user, "is_authenticated", False):
         return []
+    pending = incident.status in HANDLING and has_pending_extension(incident)
     available = []
     for action in ACTIONS:
-        if action in STATUS_STEPS:
+        if action in HANDLING_STEPS:
+            state_allows, check = HANDLING_STEPS[action]
+            allowed = state_allows(incident, pending) and check(user, incident)
+        elif action in STATUS_STEPS:
             target, sources, check = STATUS_STEPS[action]
             allowed = _step_allowed(incident, target, sources) and check(user, incident)
         elif action == "escalate":
@@ -85,6 +129,12 @@ def incident_available_actions(user, incident: Incident) -> list[str]:
         if allowed:
             available.append(action)
     return available
+
+
+def has_pending_extension(incident: Incident) -> bool:
+    return DeadlineExtension.objects.filter(
+        incident=incident, status=DeadlineExtension.Status.PENDING
+    ).exists()
 
 
 def incident_action_permitted(user, incident: Incident, action: str) -> bool:
@@ -151,4 +201,61 @@ def dispatch_people(incident: Incident) -> QuerySet[User]:
         .select_related("jurisdiction")
         .defer("jurisdiction__boundary")
         .order_by("jurisdiction__path", "username")
+    )
+
+
+# The columns the grid member's lists show: no polygons, no personal data.
+MEMBER_LIST_FIELDS = (
+    "code",
+    "title",
+    "status",
+    "urgency",
+    "deadline",
+    "is_supervised",
+    "created_at",
+    "category__name",
+    "grid__name",
+)
+
+
+def _member_list(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Soonest deadline first; supervised cases lead (as on every list of cases)."""
+    return (
+        incidents.select_related("category", "grid")
+        .only(*MEMBER_LIST_FIELDS)
+        .order_by("-is_supervised", F("deadline").asc(nulls_last=True), "pk")
+    )
+
+
+def incidents_open_for_member(user) -> QuerySet[Incident]:
+    """A grid member's open cases: those of their grids, shared with them, or reported by
+    them, except those waiting for their check (listed apart)."""
+    open_cases = permissions.incidents_visible_to(user).open().exclude(status=Status.HANDLED)
+    return _member_list(open_cases)
+
+
+def incidents_to_verify_for_member(user) -> QuerySet[Incident]:
+    """Handled cases of the member's grids: the on-the-spot check is the grid member's
+    (permissions.can_verify grants it through the grid's patrol permission)."""
+    return _member_list(
+        Incident.objects.filter(status=Status.HANDLED, grid__in=assigned_grids(user))
+    )
+
+
+def bulk_departments(user) -> QuerySet[Department]:
+    """Departments a manager may dispatch to in bulk: those of the jurisdiction, above it
+    and below it (each case's own town is checked again by the service)."""
+    departments = (
+        Department.objects.filter(is_active=True)
+        .select_related("region")
+        .defer("region__boundary")
+        .order_by("region__path", "name")
+    )
+    if permissions.is_platform_admin(user):
+        return departments
+    if user.jurisdiction_id is None:
+        return departments.none()
+    path = user.jurisdiction.path
+    return departments.filter(
+        Q(region__path__startswith=path) | Q(region__path__in=_path_prefixes(path))
     )

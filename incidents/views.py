@@ -15,15 +15,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import exports, selectors
+from incidents import forms as action_forms
 from incidents.filters import IncidentQueueFilter
-from incidents.forms import ACTION_FORMS, ActionForm, VerifyForm
+from incidents.forms import ActionForm, VerifyForm
+from incidents.handling_forms import HANDLING_FORMS, ExtendDecideForm, pending_extension
+from incidents.handling_views import may_bulk
 from incidents.models import Attachment, Incident
 from incidents.permissions import incidents_visible_to
-from incidents.services import transitions
+from incidents.services import handling, transitions
 from incidents.services.attachments import attachment_add
+from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused
+from incidents.suggest_forms import BulkForm
 
 PAGE_SIZE = 50
+ACTION_FORMS = {**action_forms.ACTION_FORMS, **HANDLING_FORMS}
 VIEW_INCIDENTS = "incidents.view_incident"
 # The case page's joins: every label it shows, none of the polygons but the grid's.
 CASE_RELATED = (
@@ -61,6 +67,9 @@ def queue(request):
         "filter": filterset,
         "page": page,
         "status_counts": selectors.incident_status_counts(incidents),
+        "bulk_form": BulkForm(departments=selectors.bulk_departments(request.user))
+        if may_bulk(request.user)
+        else None,
     }
     return render(request, "incidents/queue.html", context)
 
@@ -113,7 +122,12 @@ def _render_case(request, incident: Incident, *, bound: ActionForm | None = None
         "is_overdue": incident.is_open
         and incident.deadline is not None
         and incident.deadline < now,
-        "events": list(incident.events.select_related("actor").order_by("created_at", "pk")),
+        "events": list(
+            incident.events.select_related("actor", "reason").order_by("created_at", "pk")
+        ),
+        "pending_extension": pending_extension(incident)
+        if incident.status in selectors.HANDLING
+        else None,
         "attachments": list(incident.attachments.order_by("created_at", "pk")),
         "action_forms": _action_forms(request, incident, bound),
         "map_data": _map_data(incident),
@@ -154,16 +168,38 @@ def _handle(actor, incident: Incident, data: dict) -> Incident:
     return incident
 
 
+def _accept(actor, incident: Incident, data: dict) -> Incident:
+    if data.get("apply_rules"):
+        return incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
+    return transitions.incident_accept(actor=actor, incident=incident, note=data["note"])
+
+
+def _extend_decide(actor, incident: Incident, data: dict):
+    extension = data["extension"]
+    return handling.incident_extension_decide(
+        actor=actor,
+        extension=extension,
+        approve=data["decision"] == ExtendDecideForm.APPROVE,
+        note=data["note"],
+    )
+
+
 PERFORM = {
-    "accept": lambda a, i, d: transitions.incident_accept(actor=a, incident=i, note=d["note"]),
-    "reject": lambda a, i, d: transitions.incident_reject(actor=a, incident=i, reason=d["reason"]),
+    "accept": _accept,
+    "reject": lambda a, i, d: transitions.incident_reject(
+        actor=a, incident=i, reason=d["reason"], reason_code=d["reason_code"]
+    ),
     "dispatch": lambda a, i, d: transitions.incident_dispatch(
         actor=a, incident=i, user=d["user"], department=d["department"], note=d["note"]
     ),
     "start": lambda a, i, d: transitions.incident_start(actor=a, incident=i, note=d["note"]),
     "handle": _handle,
     "verify": lambda a, i, d: transitions.incident_verify(
-        actor=a, incident=i, passed=d["decision"] == VerifyForm.PASS, reason=d["reason"]
+        actor=a,
+        incident=i,
+        passed=d["decision"] == VerifyForm.PASS,
+        reason=d["reason"],
+        reason_code=d["reason_code"],
     ),
     "escalate": lambda a, i, d: transitions.incident_escalate(
         actor=a, incident=i, reason=d["reason"]
@@ -173,6 +209,28 @@ PERFORM = {
     ),
     "merge": lambda a, i, d: transitions.incident_merge(
         actor=a, incident=i, into=d["into"], note=d["note"]
+    ),
+    "return": lambda a, i, d: handling.incident_return(
+        actor=a, incident=i, reason_code=d["reason_code"], note=d["note"]
+    ),
+    "extend": lambda a, i, d: handling.incident_extension_request(
+        actor=a,
+        incident=i,
+        reason_code=d["reason_code"],
+        note=d["note"],
+        new_deadline=d["new_deadline"],
+    ),
+    "extend_decide": _extend_decide,
+    "suspend": lambda a, i, d: handling.incident_suspend(
+        actor=a,
+        incident=i,
+        reason_code=d["reason_code"],
+        note=d["note"],
+        review_on=d["review_on"],
+    ),
+    "resume": lambda a, i, d: handling.incident_resume(actor=a, incident=i, note=d["note"]),
+    "reopen": lambda a, i, d: handling.incident_reopen(
+        actor=a, incident=i, reason_code=d["reason_code"], note=d["note"]
     ),
 }
 
@@ -186,6 +244,12 @@ SUCCESS = {
     "escalate": _("The case was escalated."),
     "supervise": _("Supervision was changed."),
     "merge": _("The case was merged."),
+    "return": _("The case was returned to the dispatcher."),
+    "extend": _("The extension was asked for."),
+    "extend_decide": _("The decision on the extension was recorded."),
+    "suspend": _("The case was suspended."),
+    "resume": _("The case is back from suspension."),
+    "reopen": _("The case was reopened."),
 }
 
 # Services name some fields differently from the forms.
@@ -214,8 +278,9 @@ def action(request, pk, action):
     form = form_class(request.POST, request.FILES, incident=incident, user=request.user)
     if not form.is_valid():
         return _render_case(request, incident, bound=form, status=400)
+    data = {**form.cleaned_data, "extension": getattr(form, "extension", None)}
     try:
-        PERFORM[action](request.user, incident, form.cleaned_data)
+        PERFORM[action](request.user, incident, data)
     except ValidationError as error:
         _add_service_errors(form, error)
         return _render_case(request, incident, bound=form, status=400)

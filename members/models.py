@@ -240,12 +240,21 @@ class PatrolLog(models.Model):
         verbose_name = _("patrol log")
         verbose_name_plural = _("patrol logs")
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["grid", "-started_at"], name="patrol_grid_started_idx")]
+        indexes = [
+            models.Index(fields=["grid", "-started_at"], name="patrol_grid_started_idx"),
+            models.Index(fields=["member", "-started_at"], name="patrol_member_started_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="patrol_ends_after_it_starts",
                 violation_error_message=_("A patrol cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_at__isnull=True),
+                name="one_running_patrol_per_member",
+                violation_error_message=_("A patrol of yours is still running: stop it first."),
             ),
         ]
 
@@ -299,6 +308,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
             models.Index(
                 fields=["created_at"],
                 name="notification_outbox_idx",

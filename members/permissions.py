@@ -3,8 +3,9 @@
 from django.db.models import QuerySet
 
 from grids.permissions import assigned_grids
-from members.jurisdiction import ScopeKind, scope_of
+from members.jurisdiction import ScopeKind, scope_of, user_roles
 from members.models import GridMember, Household, PatrolLog, PersonalDataAccess, Resident
+from members.roles import GRID_ROLES
 
 
 def grid_members_visible_to(user) -> QuerySet[GridMember]:
@@ -84,3 +85,11 @@ def can_reveal_personal_data(user, resident: Resident) -> bool:
         user.has_perm("members.reveal_personal_data")
         and residents_visible_to(user).filter(pk=resident.pk).exists()
     )
+
+
+def is_grid_member(user) -> bool:
+    """Grid members and leaders with an active member record: the workspace's users."""
+    if not (user.is_authenticated and user.is_active) or not user_roles(user) & GRID_ROLES:
+        return False
+    member = getattr(user, "grid_member", None)
+    return member is not None and member.is_active

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import patrol_views, views, workspace_views
 
 app_name = "members"
 urlpatterns = [
@@ -8,4 +8,14 @@ urlpatterns = [
     path("residents/export.csv", views.resident_export, name="resident_export"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("access-log/", views.access_log, name="access_log"),
+    path("workspace/", workspace_views.workspace, name="workspace"),
+    path("notifications/", workspace_views.notification_list, name="notifications"),
+    path("notifications/read/", workspace_views.notifications_read, name="notifications_read"),
+    path("households/", workspace_views.household_list, name="households"),
+    path("households/<int:pk>/", workspace_views.household_detail, name="household"),
+    path("patrol/", patrol_views.patrol_page, name="patrol"),
+    path("patrol/start/", patrol_views.patrol_start, name="patrol_start"),
+    path("patrol/<uuid:client_key>/points/", patrol_views.patrol_points, name="patrol_points"),
+    path("patrol/<uuid:client_key>/notes/", patrol_views.patrol_note, name="patrol_note"),
+    path("patrol/<uuid:client_key>/stop/", patrol_views.patrol_stop, name="patrol_stop"),
 ]

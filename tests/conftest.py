@@ -14,7 +14,7 @@ from django.utils import translation
 
 from grids.models import Grid, Region
 from grids.services import grid_save, region_save
-from incidents.models import Category
+from incidents.models import Category, ReasonCode
 from members.models import GridMember, User
 from members.roles import Role
 from members.services import grid_assign_member, resident_save
@@ -27,6 +27,8 @@ DATA_MIGRATIONS = [
     ("members.migrations.0002_roles", "create_roles"),
     ("incidents.migrations.0002_catalogue_and_calendar", "load"),
     ("incidents.migrations.0003_role_permissions", "grant"),
+    ("incidents.migrations.0010_reason_codes", "load"),
+    ("surveys.migrations.0002_templates", "load"),
 ]
 
 
@@ -180,3 +182,14 @@ def browser_type_launch_args():
 @pytest.fixture
 def point_in_a1():
     return Point(121.005, 28.005, srid=4326)
+
+
+def starter_reason(kind: str, code: str | None = None) -> ReasonCode:
+    """A starter reason code of a kind (loaded by migration 0010_reason_codes)."""
+    reasons = ReasonCode.objects.filter(kind=kind).order_by("order", "pk")
+    return reasons.get(code=code) if code else reasons.first()
+
+
+@pytest.fixture
+def reason(db):
+    return starter_reason

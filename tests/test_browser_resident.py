@@ -1,9 +1,6 @@
 """A resident on a phone: a request with a missing field, then a complete one placed on
 the map, the tracking code, and the progress page. No account, no internet, no tiles."""
 
-import re
-from pathlib import Path
-
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -15,24 +12,15 @@ from tests.test_browser_map import watched_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "test-screenshots"
 DESCRIPTION = "东山村村口的垃圾堆了三天没人清理，气味很大"
 
 
 @pytest.fixture
-def page_on_phone(watched_page, request):  # noqa: F811
-    """The watched page at 390×844; a screenshot under var/test-screenshots/ on failure.
-
-    A failed call phase is counted in ``session.testsfailed`` before fixtures tear down.
-    """
+def page_on_phone(watched_page):  # noqa: F811
+    """The watched page at 390×844 (a failure's screenshot: pytest-playwright, pyproject)."""
     cache.clear()
     watched_page.set_viewport_size({"width": 390, "height": 844})
-    failed_before = request.session.testsfailed
     yield watched_page
-    if request.session.testsfailed > failed_before:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^\w.-]", "_", request.node.name)
-        watched_page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     cache.clear()
 
 

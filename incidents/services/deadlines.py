@@ -45,3 +45,23 @@ def escalation_deadline(
 ) -> datetime.datetime | None:
     limit = limits.get((level, urgency))
     return calendar.deadline(now, *limit) if limit else None
+
+
+def stage_deadlines(
+    groups, now: datetime.datetime
+) -> dict[tuple[int, str, str], datetime.datetime | None]:
+    """Stage deadlines from ``now`` for (category id, urgency, status) keys: one query for
+    the limits and one calendar, whatever the number of keys (the sweeps' groups)."""
+    stages = {key: Incident.STAGE_OF_STATUS.get(key[2]) for key in groups}
+    limits = {
+        (category, urgency, stage): (amount, unit)
+        for category, urgency, stage, amount, unit in TimeLimit.objects.filter(
+            category_id__in={key[0] for key in groups}
+        ).values_list("category_id", "urgency", "stage", "amount", "unit")
+    }
+    calendar = WorkingCalendar.around(now)
+    result = {}
+    for key, stage in stages.items():
+        limit = limits.get((key[0], key[1], stage))
+        result[key] = calendar.deadline(now, *limit) if limit else None
+    return result

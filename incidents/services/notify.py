@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from grids.models import Region
-from incidents.models import Incident, Level
+from incidents.models import Incident, IncidentEvent, Level
 from members.models import User
 from members.notifications import notifications_create
 from members.roles import Role
@@ -53,20 +53,53 @@ def notify_assignees(incident: Incident, title: str, *, sms: bool = False) -> No
     )
 
 
-def notify_reporter(incident: Incident, title: str) -> None:
+def reporters_of(incident: Incident):
+    """The reporter's account and the accounts that joined the case (followers)."""
+    condition = Q(followed_incidents__incident=incident)
     if incident.reporter_id:
-        notifications_create(
-            recipients=[incident.reporter],
-            kind="incident",
-            title=title,
-            url=incident_url(incident.pk),
-        )
+        condition |= Q(pk=incident.reporter_id)
+    return User.objects.filter(condition, is_active=True).distinct()
+
+
+def notify_reporter(incident: Incident, title: str) -> None:
+    """The reporter and every follower hear of the case's progress alike."""
+    notifications_create(
+        recipients=reporters_of(incident),
+        kind="incident",
+        title=title,
+        url=incident_url(incident.pk),
+    )
 
 
 def notify_level(incident: Incident, title: str) -> None:
     """The officials who own the case's current rung."""
     notifications_create(
         recipients=officials_of([incident.handling_region_id], incident.level),
+        kind="incident",
+        title=title,
+        body=incident.title,
+        url=incident_url(incident.pk),
+    )
+
+
+def notify_dispatcher(incident: Incident, title: str) -> None:
+    """Whoever dispatched the case last (by hand, or accepting it under a rule), and the
+    officials of its rung."""
+    dispatcher = (
+        IncidentEvent.objects.filter(
+            incident=incident,
+            action__in=[IncidentEvent.Action.DISPATCH, IncidentEvent.Action.AUTO_DISPATCH],
+        )
+        .order_by("-created_at", "-pk")
+        .values("actor")[:1]
+    )
+    recipients = User.objects.filter(
+        Q(pk__in=dispatcher)
+        | Q(pk__in=officials_of([incident.handling_region_id], incident.level).values("pk")),
+        is_active=True,
+    )
+    notifications_create(
+        recipients=recipients,
         kind="incident",
         title=title,
         body=incident.title,
@@ -93,6 +126,27 @@ def notify_escalation_digests(
         notifications_create(
             recipients=officials_of([region_id], level),
             kind="stalled_digest" if stalled else "escalation_digest",
+            title=title,
+            body="\n".join(codes),
+        )
+
+
+def notify_resumed_digests(resumed: dict[tuple[int, int], list[str]]) -> None:
+    """One digest per region whose suspended cases came back on their review date."""
+    names = dict(
+        Region.objects.filter(pk__in={region for region, _level in resumed}).values_list(
+            "pk", "name"
+        )
+    )
+    for (region_id, level), codes in resumed.items():
+        title = _("%(count)d suspended cases are back in %(region)s: review date reached") % {
+            "count": len(codes),
+            "region": names.get(region_id, ""),
+        }
+        notifications_create(
+            # A grid-rung case's region is its village, whose staff own the rung.
+            recipients=officials_of([region_id], min(level, Level.VILLAGE)),
+            kind="resumed_digest",
             title=title,
             body="\n".join(codes),
         )

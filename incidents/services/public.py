@@ -13,14 +13,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from incidents.models import Incident, IncidentEvent, Level
+from incidents.models import Incident, IncidentEvent, IncidentFollower, Level
 from incidents.services.transitions import evaluate_step
 from members import personal_data
 
 Action = IncidentEvent.Action
 
 # Steps that are internal housekeeping: a resident's timeline leaves them out.
-HIDDEN_ACTIONS = frozenset({Action.STALL, Action.SUPERVISE, Action.UNSUPERVISE})
+HIDDEN_ACTIONS = frozenset(
+    {
+        Action.STALL,
+        Action.SUPERVISE,
+        Action.UNSUPERVISE,
+        Action.EXTEND_REQUEST,
+        Action.EXTEND_REFUSE,
+        Action.FOLLOW,
+    }
+)
 
 
 def phone_matches(incident: Incident, phone: str) -> bool:
@@ -34,15 +43,29 @@ def phone_matches(incident: Incident, phone: str) -> bool:
     return hmac.compare_digest(personal_data.lookup_hash(normalised), incident.reporter_phone_hash)
 
 
+def follower_phone_matches(incident: Incident, phone: str) -> bool:
+    """Whether the phone is one a resident gave when joining the case (a follower)."""
+    try:
+        normalised = personal_data.normalise_phone(phone or "")
+    except ValidationError:
+        return False
+    return IncidentFollower.objects.filter(
+        incident=incident, phone_hash=personal_data.lookup_hash(normalised)
+    ).exists()
+
+
 def incident_find_for_reporter(*, code: str, phone: str) -> Incident | None:
-    """The case with this code, if the phone is the reporter's; None whichever was wrong."""
+    """The case with this code, if the phone is the reporter's or a follower's; None
+    whichever was wrong."""
     incident = (
         Incident.objects.select_related("category")
         .defer("location", "reporter_phone_encrypted")
         .filter(code=(code or "").strip())
         .first()
     )
-    if incident is None or not phone_matches(incident, phone):
+    if incident is None:
+        return None
+    if not phone_matches(incident, phone) and not follower_phone_matches(incident, phone):
         return None
     return incident
 
@@ -116,6 +139,15 @@ def _describe(incident: Incident, event: dict) -> tuple[str, str]:
             _("Referred to a higher level: %(level)s") % {"level": level_label},
             "",
         ),
+        Action.AUTO_DISPATCH: (_("Passed on for handling"), _office_of_level(level)),
+        Action.RETURN: (_("Passed back to be sent to the right office"), ""),
+        Action.EXTEND_APPROVE: (_("More time was granted for handling"), ""),
+        Action.SUSPEND: (
+            _("On hold: it waits on something outside the town's hands for now"),
+            _office_of_level(level),
+        ),
+        Action.RESUME: (_("Handling resumed"), ""),
+        Action.REOPEN: (_("Reopened"), _office_of_level(level)),
     }
     return descriptions.get(action, ("", ""))
 

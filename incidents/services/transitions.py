@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, get_users_with_perms
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from incidents import permissions
-from incidents.models import Department, Incident, IncidentEvent, Level
-from incidents.services import notify
+from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode
+from incidents.services import followers, notify
 from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.working_time import WorkingCalendar
@@ -47,6 +47,17 @@ def _require_reason(reason: str, field: str = "reason") -> str:
     return reason
 
 
+def check_reason(reason_code: ReasonCode | None, kind: str, *, required: bool = True):
+    """A reason code of the step's kind that the town still uses, or a field error."""
+    if reason_code is None:
+        if required:
+            raise ValidationError({"reason_code": _("Choose a reason.")})
+        return None
+    if reason_code.kind != kind or not reason_code.is_active:
+        raise ValidationError({"reason_code": _("This reason does not apply to this step.")})
+    return reason_code
+
+
 def _move(
     incident: Incident,
     *,
@@ -57,11 +68,13 @@ def _move(
     fields: dict | None = None,
     now: datetime.datetime | None = None,
     from_statuses: frozenset | None = None,
+    event_fields: dict | None = None,
 ) -> IncidentEvent:
     """Apply a status change the table allows, set the stage deadline, write the event.
 
     ``from_statuses`` narrows the table where two actions share an edge's target
-    (start: dispatched → in progress; rework: handled → in progress).
+    (start: dispatched → in progress; rework: handled → in progress). ``event_fields``
+    are the event's reason, department or dispatch rule.
     """
     from_status = incident.status
     allowed = to_status in Incident.TRANSITIONS[from_status]
@@ -84,6 +97,7 @@ def _move(
         from_level=incident.level,
         to_level=incident.level,
         note=note,
+        **(event_fields or {}),
     )
 
 
@@ -97,6 +111,7 @@ def _step(
     note: str = "",
     fields: dict | None = None,
     from_statuses: frozenset | None = None,
+    event_fields: dict | None = None,
 ) -> tuple[Incident, IncidentEvent]:
     locked = _lock(incident)
     _require(check(actor, locked))
@@ -108,6 +123,7 @@ def _step(
         note=note,
         fields=fields,
         from_statuses=from_statuses,
+        event_fields=event_fields,
     )
     return locked, event
 
@@ -121,6 +137,7 @@ def incident_accept(*, actor, incident: Incident, note: str = "") -> Incident:
         action=Action.ACCEPT,
         to_status=Status.ACCEPTED,
         note=note,
+        from_statuses=frozenset({Status.REPORTED}),
     )
     notify.notify_reporter(
         incident, _("Your case %(code)s was accepted") % {"code": incident.code}
@@ -129,8 +146,12 @@ def incident_accept(*, actor, incident: Incident, note: str = "") -> Incident:
 
 
 @transaction.atomic
-def incident_reject(*, actor, incident: Incident, reason: str) -> Incident:
+def incident_reject(
+    *, actor, incident: Incident, reason: str, reason_code: ReasonCode | None = None
+) -> Incident:
+    """Refuse a report at acceptance, with a reason code of kind reject and a note."""
     reason = _require_reason(reason)
+    code = check_reason(reason_code, ReasonCode.Kind.REJECT)
     incident, _event = _step(
         incident,
         actor=actor,
@@ -138,6 +159,7 @@ def incident_reject(*, actor, incident: Incident, reason: str) -> Incident:
         action=Action.REJECT,
         to_status=Status.REJECTED,
         note=reason,
+        event_fields={"reason": code},
     )
     notify.notify_reporter(
         incident, _("Your case %(code)s was not accepted") % {"code": incident.code}
@@ -183,15 +205,18 @@ def incident_dispatch(
     locked = _lock(incident)
     _require(permissions.can_manage(actor, locked))
     _check_dispatch_target(locked, user, department)
+    previous = handler_of(locked) if locked.status == Status.DISPATCHED else None
     _move(
         locked,
         actor=actor,
         action=Action.DISPATCH,
         to_status=Status.DISPATCHED,
         note=note,
-        fields={"assignee_user": user, "assignee_department": department},
+        from_statuses=frozenset({Status.ACCEPTED, Status.DISPATCHED}),
+        fields={"assignee_user": user, "assignee_department": department, "dispatch_rule": None},
+        event_fields={"department": department},
     )
-    assign_perm("incidents.handle_incident", user or department.handlers, locked)
+    handover(locked, previous, user or department.handlers)
     notify.notify_assignees(
         locked, _("Case %(code)s was dispatched to you") % {"code": locked.code}, sms=True
     )
@@ -234,6 +259,22 @@ def incident_handle(*, actor, incident: Incident, note: str) -> Incident:
     return incident
 
 
+def handler_of(incident: Incident):
+    """The user or department group that holds the case's handling permission now."""
+    if incident.assignee_department_id:
+        return incident.assignee_department.handlers
+    return incident.assignee_user
+
+
+def handover(incident: Incident, previous, new) -> None:
+    """Move the handling permission: an overridden dispatch no longer lets the first
+    handler work the case."""
+    if previous is not None and previous != new:
+        remove_perm("incidents.handle_incident", previous, incident)
+    if new is not None:
+        assign_perm("incidents.handle_incident", new, incident)
+
+
 def _grid_members(incident: Incident):
     return get_users_with_perms(
         incident.grid, only_with_perms_in=["patrol_grid"], with_group_users=False
@@ -241,8 +282,16 @@ def _grid_members(incident: Incident):
 
 
 @transaction.atomic
-def incident_verify(*, actor, incident: Incident, passed: bool, reason: str = "") -> Incident:
-    """Close a handled case after the check on the spot, or send it back for rework."""
+def incident_verify(
+    *,
+    actor,
+    incident: Incident,
+    passed: bool,
+    reason: str = "",
+    reason_code: ReasonCode | None = None,
+) -> Incident:
+    """Close a handled case after the check on the spot, or send it back for rework
+    (with a reason code of kind rework and a note)."""
     if passed:
         incident, _event = _step(
             incident,
@@ -257,6 +306,7 @@ def incident_verify(*, actor, incident: Incident, passed: bool, reason: str = ""
         )
         return incident
     reason = _require_reason(reason)
+    code = check_reason(reason_code, ReasonCode.Kind.REWORK)
     incident, _event = _step(
         incident,
         actor=actor,
@@ -265,6 +315,7 @@ def incident_verify(*, actor, incident: Incident, passed: bool, reason: str = ""
         to_status=Status.IN_PROGRESS,
         note=reason,
         from_statuses=frozenset({Status.HANDLED}),
+        event_fields={"reason": code},
     )
     notify.notify_assignees(incident, _("Case %(code)s needs rework") % {"code": incident.code})
     return incident
@@ -302,9 +353,7 @@ def evaluate_step(
     return incident
 
 
-@transaction.atomic
-def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "") -> Incident:
-    """Close a case as a duplicate of another; a merge into itself or a loop is refused."""
+def _check_merge_target(incident: Incident, into: Incident) -> None:
     if into.pk == incident.pk:
         raise ValidationError({"into": _("A case cannot be merged into itself.")})
     survivor = into
@@ -314,6 +363,26 @@ def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "")
             raise ValidationError({"into": _("This merge would make a loop of duplicates.")})
         seen.add(survivor.pk)
         survivor = survivor.duplicate_of
+    if into.status not in Incident.OPEN_STATUSES and into.status != Status.SUSPENDED:
+        raise ValidationError(
+            {
+                "into": _(
+                    "Case %(code)s is %(status)s: merge only into a case still being handled."
+                )
+                % {"code": into.code, "status": into.get_status_display()}
+            }
+        )
+
+
+@transaction.atomic
+def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "") -> Incident:
+    """Close a case as a duplicate of another, whose progress its reporters then follow.
+
+    Refused: a merge into itself, into a chain that leads back to it, or into a case that
+    is closed, rejected or merged already (its survivor is the one to merge into).
+    """
+    into = Incident.objects.select_related("duplicate_of").get(pk=into.pk)
+    _check_merge_target(incident, into)
     locked = _lock(incident)
     _require(permissions.can_manage(actor, locked) and permissions.can_manage(actor, into))
     _move(
@@ -328,6 +397,7 @@ def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "")
         locked,
         _("Case %(code)s was merged into %(into)s") % {"code": locked.code, "into": into.code},
     )
+    followers.followers_move(merged=locked, survivor=into)
     return locked
 
 

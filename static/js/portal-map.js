@@ -7,33 +7,6 @@
 (function () {
   "use strict";
 
-  function insideRing(lng, lat, ring) {
-    var inside = false;
-    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
-      if ((yi > lat) !== (yj > lat) && lng < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) {
-        inside = !inside;
-      }
-    }
-    return inside;
-  }
-
-  function gridAt(collection, lng, lat) {
-    for (var f = 0; f < collection.features.length; f++) {
-      var geometry = collection.features[f].geometry;
-      var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
-      for (var p = 0; p < polygons.length; p++) {
-        var rings = polygons[p];
-        if (insideRing(lng, lat, rings[0]) && !rings.slice(1).some(function (hole) {
-          return insideRing(lng, lat, hole);
-        })) {
-          return collection.features[f].properties.name;
-        }
-      }
-    }
-    return null;
-  }
-
   window.portalMapInit = function (map) {
     var container = map.getContainer();
     var texts = container.dataset;
@@ -51,7 +24,8 @@
     }).addTo(map);
 
     function describe(lat, lng) {
-      var name = gridAt(grids, lng, lat);
+      var found = window.GridLookup.gridAt(grids, lng, lat);
+      var name = found && found.name;
       if (name) {
         return texts.textInGrid.replace("{grid}", name);
       }
@@ -70,6 +44,12 @@
       status.textContent = describe(lat, lng);
       container.dataset.placed = "true";
       clear.hidden = false;
+      announce();
+    }
+
+    // Listeners (the "already reported nearby?" suggestions) hear of a new place.
+    function announce() {
+      latitude.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
     map.on("click", function (event) {
@@ -85,6 +65,7 @@
       status.textContent = "";
       delete container.dataset.placed;
       clear.hidden = true;
+      announce();
     });
 
     if (grids.features.length) {

@@ -206,17 +206,28 @@ def nav_links(content: str) -> list[str]:
     return [part.split('"', 1)[0] for part in nav.split('href="')[1:]]
 
 
+# Grid members reach the map, their cases and the register through their workspace.
+GRID_MEMBER_LINKS = [
+    "members:workspace",
+    "members:patrol",
+    "incidents:quick_report",
+    "members:households",
+    "members:notifications",
+]
+
+
 @pytest.mark.parametrize(
     ("who", "links"),
     [
-        ("member", ["grids:map", "incidents:queue", "members:resident_list"]),
-        ("leader", ["grids:map", "incidents:queue", "members:resident_list"]),
+        ("member", GRID_MEMBER_LINKS),
+        ("leader", GRID_MEMBER_LINKS),
         (
             "village_staff",
             [
                 "grids:map",
                 "incidents:queue",
                 "dashboard:home",
+                "surveys:list",
                 "members:resident_list",
                 "members:access_log",
             ],
@@ -227,6 +238,7 @@ def nav_links(content: str) -> list[str]:
                 "grids:map",
                 "incidents:queue",
                 "dashboard:home",
+                "surveys:list",
                 "members:resident_list",
                 "members:access_log",
             ],

@@ -9,7 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from grids.models import Region
-from incidents.models import Attachment, Incident, IncidentEvent, Level
+from incidents.models import Attachment, Incident, IncidentEvent, Level, ReasonCode
 from incidents.services import transitions as t
 from incidents.services.catalogue import department_save
 from tests.incidents.conftest import events_of
@@ -209,6 +209,28 @@ def test_verifies_and_closes_a_handled_case(client, cast, handled):
 
 
 def test_sends_a_handled_case_back_for_rework_with_a_reason(client, cast, handled):
+    reason = ReasonCode.objects.get(kind="rework", code="not-solved")
+    response = post_as(
+        client,
+        cast.member,
+        handled,
+        "verify",
+        {
+            "verify-decision": "rework",
+            "verify-reason": "仍有垃圾",
+            "verify-reason_code": reason.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    assert Incident.objects.get(pk=handled.pk).status == S.IN_PROGRESS
+    event = IncidentEvent.objects.get(incident=handled, action="rework")
+    assert (event.note, event.reason) == ("仍有垃圾", reason)
+
+
+def test_rework_without_a_reason_code_is_refused(client, cast, handled):
+    before = snapshot(handled)
+
     response = post_as(
         client,
         cast.member,
@@ -217,9 +239,10 @@ def test_sends_a_handled_case_back_for_rework_with_a_reason(client, cast, handle
         {"verify-decision": "rework", "verify-reason": "仍有垃圾"},
     )
 
-    assert response.status_code == 302
-    assert Incident.objects.get(pk=handled.pk).status == S.IN_PROGRESS
-    assert IncidentEvent.objects.get(incident=handled, action="rework").note == "仍有垃圾"
+    assert response.status_code == 400
+    bound = next(form for form in response.context["action_forms"] if form.action == "verify")
+    assert "reason_code" in bound.errors
+    assert snapshot(handled) == before
 
 
 def test_escalates_a_case_one_level(client, cast, case):

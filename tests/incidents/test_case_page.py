@@ -13,6 +13,7 @@ from incidents.models import Attachment, Incident
 from incidents.selectors import incident_available_actions
 from incidents.services import transitions as t
 from incidents.services.attachments import attachment_add
+from tests.conftest import starter_reason
 
 PHONE = "13912345678"
 
@@ -67,7 +68,12 @@ def test_shows_the_facts_of_the_case_with_a_masked_phone_only(client, cast, case
 
 
 def test_shows_the_timeline_with_actor_action_and_note(client, cast, case):
-    t.incident_reject(actor=cast.town_official, incident=case, reason="不属实的举报")
+    t.incident_reject(
+        actor=cast.town_official,
+        incident=case,
+        reason="不属实的举报",
+        reason_code=starter_reason("reject"),
+    )
     client.force_login(cast.town_official)
 
     response = client.get(page_url(case))
@@ -157,12 +163,13 @@ def test_answers_404_for_a_case_that_does_not_exist(client, cast):
         ("town_official", "reported", ["accept", "reject", "escalate", "supervise", "merge"]),
         ("leader", "reported", ["accept", "reject", "escalate", "supervise", "merge"]),
         ("member", "reported", ["escalate"]),
-        ("town_official", "accepted", ["dispatch", "escalate", "supervise", "merge"]),
-        ("member", "dispatched", ["start", "escalate"]),
-        ("member", "in_progress", ["handle", "escalate"]),
+        ("town_official", "accepted", ["dispatch", "escalate", "supervise", "suspend", "merge"]),
+        ("village_staff", "accepted", ["dispatch", "escalate", "supervise", "merge"]),
+        ("member", "dispatched", ["start", "return", "extend", "escalate"]),
+        ("member", "in_progress", ["handle", "return", "extend", "escalate"]),
         ("town_official", "handled", ["verify", "escalate", "supervise"]),
         ("member", "handled", ["verify", "escalate"]),
-        ("town_official", "closed", []),
+        ("town_official", "closed", ["reopen"]),
         ("member", "closed", []),
     ],
 )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents.models import Category, Incident, Level
 from incidents.services import transitions as t
+from tests.conftest import starter_reason
 
 QUEUE = reverse("incidents:queue")
 
@@ -157,7 +158,12 @@ def test_filters_the_cases_overdue_now(client, cast, town_cases):
 
 
 def test_a_closed_case_past_its_old_deadline_is_not_overdue(client, cast, town_cases):
-    t.incident_reject(actor=cast.town_official, incident=town_cases["a2"], reason="重复")
+    t.incident_reject(
+        actor=cast.town_official,
+        incident=town_cases["a2"],
+        reason="重复",
+        reason_code=starter_reason("reject"),
+    )
     past = timezone.now() - datetime.timedelta(hours=1)
     Incident.objects.filter(pk=town_cases["a2"].pk).update(deadline=past)
     client.force_login(cast.town_official)
@@ -224,7 +230,12 @@ def test_orders_by_newest_on_request(client, cast, town_cases):
 
 def test_counts_the_filtered_cases_per_status(client, cast, town_cases, other_town_case):
     t.incident_accept(actor=cast.town_official, incident=town_cases["a1"])
-    t.incident_reject(actor=cast.town_official, incident=town_cases["a2"], reason="不属实")
+    t.incident_reject(
+        actor=cast.town_official,
+        incident=town_cases["a2"],
+        reason="不属实",
+        reason_code=starter_reason("reject"),
+    )
     client.force_login(cast.town_official)
 
     everything = client.get(QUEUE)

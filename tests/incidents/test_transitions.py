@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from incidents.models import Incident, Level
 from incidents.services import transitions as t
 from incidents.services.errors import IncidentActionRefused
+from tests.conftest import starter_reason
 from tests.incidents.conftest import events_of
 
 S = Incident.Status
@@ -77,7 +78,9 @@ ACTIONS = {
     "reject": (
         S.REPORTED,
         MANAGERS,
-        lambda a, i, c: t.incident_reject(actor=a, incident=i, reason="不属实"),
+        lambda a, i, c: t.incident_reject(
+            actor=a, incident=i, reason="不属实", reason_code=starter_reason("reject")
+        ),
         S.REJECTED,
     ),
     "dispatch": (
@@ -107,7 +110,13 @@ ACTIONS = {
     "rework": (
         S.HANDLED,
         VERIFIERS,
-        lambda a, i, c: t.incident_verify(actor=a, incident=i, passed=False, reason="未清理干净"),
+        lambda a, i, c: t.incident_verify(
+            actor=a,
+            incident=i,
+            passed=False,
+            reason="未清理干净",
+            reason_code=starter_reason("rework"),
+        ),
         S.IN_PROGRESS,
     ),
     "evaluate": (
@@ -183,14 +192,35 @@ def test_the_transition_table_names_every_status():
     assert set(Incident.TRANSITIONS) == set(S)
 
 
-def test_rejection_and_rework_need_a_reason(case_at, cast):
+def test_rejection_and_rework_need_a_reason_code_and_a_note(case_at, cast):
     reported = case_at(S.REPORTED)
     handled = case_at(S.HANDLED)
 
     with pytest.raises(ValidationError):
-        t.incident_reject(actor=cast.admin, incident=reported, reason=" ")
+        t.incident_reject(
+            actor=cast.admin, incident=reported, reason=" ", reason_code=starter_reason("reject")
+        )
+    with pytest.raises(ValidationError) as no_code:
+        t.incident_reject(actor=cast.admin, incident=reported, reason="不属实")
+    assert "reason_code" in no_code.value.message_dict
     with pytest.raises(ValidationError):
-        t.incident_verify(actor=cast.admin, incident=handled, passed=False, reason="")
+        t.incident_verify(
+            actor=cast.admin,
+            incident=handled,
+            passed=False,
+            reason="",
+            reason_code=starter_reason("rework"),
+        )
+    with pytest.raises(ValidationError) as no_code:
+        t.incident_verify(actor=cast.admin, incident=handled, passed=False, reason="没清干净")
+    assert "reason_code" in no_code.value.message_dict
+    with pytest.raises(ValidationError):  # a code of another step's kind
+        t.incident_reject(
+            actor=cast.admin,
+            incident=reported,
+            reason="不属实",
+            reason_code=starter_reason("rework"),
+        )
 
     assert events_of(reported) == ["report"]
     assert Incident.objects.get(pk=handled.pk).status == S.HANDLED

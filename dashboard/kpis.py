@@ -1,0 +1,170 @@
+"""The indicators towns publish, from the event log and the stored statuses, by SQL
+aggregates (the formulas are documented in README.md, "Case handling indicators").
+
+``period`` is local dates [start, end). Events count when their ``created_at`` falls in
+the period; "closed in the period" is as in dashboard.selectors (status closed or
+evaluated, ``closed_at`` in the period). Four queries, whatever the number of cases.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from dashboard.forms import Period
+from incidents.models import Incident, IncidentEvent, ReasonCode
+
+Action = IncidentEvent.Action
+CLOSED_STATUSES = (Incident.Status.CLOSED, Incident.Status.EVALUATED)
+DISPATCHES = (Action.DISPATCH, Action.AUTO_DISPATCH)
+# The steps whose reasons the dashboard breaks down, and the reason kind of each.
+REASONED_ACTIONS = {
+    Action.REJECT: ReasonCode.Kind.REJECT,
+    Action.REWORK: ReasonCode.Kind.REWORK,
+    Action.RETURN: ReasonCode.Kind.RETURN,
+    Action.EXTEND_REQUEST: ReasonCode.Kind.EXTENSION,
+    Action.SUSPEND: ReasonCode.Kind.SUSPENSION,
+    Action.REOPEN: ReasonCode.Kind.REOPEN,
+}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _in_period(period: Period, field: str = "created_at") -> Q:
+    return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
+
+
+def _events(cases: QuerySet, period: Period) -> QuerySet:
+    return IncidentEvent.objects.filter(_in_period(period), incident__in=cases.values("pk"))
+
+
+def dashboard_kpis(cases: QuerySet, period: Period) -> dict:
+    """受理/立案 counts, closure, extension, return and automatic dispatch rates, the
+    breakdown of each reasoned step by reason, and returns per receiving unit."""
+    counts = _case_counts(cases, period)
+    steps = _event_counts(cases, period)
+    return {
+        "received": counts["received"],
+        "registered": counts["registered"],
+        "registered_closed": counts["registered_closed"],
+        "closure_rate": _rate(counts["registered_closed"], counts["registered"]),
+        "closed": counts["closed"],
+        "extended": counts["extended"],
+        "extension_rate": _rate(counts["extended"], counts["closed"]),
+        "suspended_now": counts["suspended"],
+        "dispatches": steps["dispatches"],
+        "auto_dispatches": steps["auto_dispatches"],
+        "auto_dispatch_rate": _rate(steps["auto_dispatches"], steps["dispatches"]),
+        "returns": steps["returns"],
+        "return_rate": _rate(steps["returns"], steps["dispatches"]),
+        "auto_returned": steps["auto_returned"],
+        "reasons": reason_breakdown(cases, period),
+        "returns_by_unit": returns_by_unit(cases, period),
+    }
+
+
+def _case_counts(cases: QuerySet, period: Period) -> dict:
+    """One aggregate over the cases received, registered or closed in the period, or
+    suspended now."""
+    registered = Q(
+        Exists(
+            IncidentEvent.objects.filter(
+                _in_period(period), incident=OuterRef("pk"), action=Action.ACCEPT
+            )
+        )
+    )
+    received = _in_period(period)
+    closed = Q(status__in=CLOSED_STATUSES) & _in_period(period, "closed_at")
+    extended = Q(
+        Exists(IncidentEvent.objects.filter(incident=OuterRef("pk"), action=Action.EXTEND_APPROVE))
+    )
+    suspended = Q(status=Incident.Status.SUSPENDED)
+    return cases.filter(received | registered | closed | suspended).aggregate(
+        received=Count("pk", filter=received),
+        registered=Count("pk", filter=registered),
+        registered_closed=Count("pk", filter=registered & Q(status__in=CLOSED_STATUSES)),
+        closed=Count("pk", filter=closed),
+        extended=Count("pk", filter=closed & extended),
+        suspended=Count("pk", filter=suspended),
+    )
+
+
+def _event_counts(cases: QuerySet, period: Period) -> dict:
+    returned = Q(action=Action.RETURN)
+    return (
+        _events(cases, period)
+        .filter(action__in=(*DISPATCHES, Action.RETURN))
+        .aggregate(
+            dispatches=Count("pk", filter=Q(action__in=DISPATCHES)),
+            auto_dispatches=Count("pk", filter=Q(action=Action.AUTO_DISPATCH)),
+            returns=Count("pk", filter=returned),
+            auto_returned=Count("pk", filter=returned & Q(dispatch_rule__isnull=False)),
+        )
+    )
+
+
+def reason_breakdown(cases: QuerySet, period: Period) -> list[dict]:
+    """Per reasoned step, its events in the period by reason (most frequent first)."""
+    rows = (
+        _events(cases, period)
+        .filter(action__in=REASONED_ACTIONS, reason__isnull=False)
+        .values("action", "reason__code", "reason__name")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    labels = dict(Action.choices)
+    steps: dict[str, dict] = {}
+    for row in rows:
+        step = steps.setdefault(
+            row["action"],
+            {"action": row["action"], "label": str(labels[row["action"]]), "reasons": []},
+        )
+        step["reasons"].append(
+            {"code": row["reason__code"], "name": row["reason__name"], "count": row["count"]}
+        )
+    order = list(REASONED_ACTIONS)
+    for step in steps.values():
+        step["reasons"].sort(key=lambda reason: (-reason["count"], reason["code"]))
+        step["total"] = sum(reason["count"] for reason in step["reasons"])
+    return sorted(steps.values(), key=lambda step: order.index(step["action"]))
+
+
+def returns_by_unit(cases: QuerySet, period: Period) -> list[dict]:
+    """Returns per receiving unit: the department that sent a case back, or the person
+    (village staff, grid member) when it was dispatched to a person. Departments also
+    show how many cases were dispatched to them in the period, and their return rate."""
+    rows = (
+        _events(cases, period)
+        .filter(Q(action=Action.RETURN) | Q(action__in=DISPATCHES, department__isnull=False))
+        .values(
+            "action",
+            "department_id",
+            "department__name",
+            "actor_id",
+            "actor__username",
+            "actor__last_name",
+            "actor__first_name",
+        )
+        .annotate(count=Count("pk"), automatic=Count("pk", filter=Q(dispatch_rule__isnull=False)))
+        .order_by()
+    )
+    units: dict[tuple, dict] = {}
+    for row in rows:
+        if row["department_id"]:
+            key, name = ("department", row["department_id"]), row["department__name"]
+        else:
+            key = ("person", row["actor_id"])
+            name = f"{row['actor__last_name']}{row['actor__first_name']}" or row["actor__username"]
+        unit = units.setdefault(
+            key, {"name": name, "kind": key[0], "dispatched": 0, "returned": 0, "auto": 0}
+        )
+        if row["action"] == Action.RETURN:
+            unit["returned"] += row["count"]
+            unit["auto"] += row["automatic"]
+        else:
+            unit["dispatched"] += row["count"]
+    result = [unit for unit in units.values() if unit["returned"]]
+    for unit in result:
+        unit["return_rate"] = (
+            _rate(unit["returned"], unit["dispatched"]) if unit["kind"] == "department" else None
+        )
+    return sorted(result, key=lambda unit: (-unit["returned"], unit["name"]))

@@ -1,0 +1,155 @@
+"""Officials' pages for one case per fact and bulk work: duplicate suggestions while
+reporting, joining a case instead of filing it again, and bulk actions from the queue."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from incidents import exports, selectors
+from incidents.duplicates import incident_duplicate_suggestions
+from incidents.models import Incident
+from incidents.permissions import MANAGER_ROLES
+from incidents.services.dispatch_rules import incident_accept_and_dispatch
+from incidents.services.errors import IncidentActionRefused
+from incidents.services.followers import incident_follow
+from incidents.services.transitions import incident_dispatch, incident_supervise
+from incidents.suggest_forms import BulkForm, SuggestForm
+from members.jurisdiction import user_roles
+from members.roles import Role
+
+VIEW_INCIDENTS = "incidents.view_incident"
+REFUSALS = (ValidationError, PermissionDenied, IncidentActionRefused)
+
+
+def render_suggestions(request, template: str, *, staff: bool):
+    """The partial for the report forms: nothing until category and place are given,
+    400 with nothing for input that is not a category and a point."""
+    form = SuggestForm(request.GET)
+    if form.is_incomplete:
+        return render(request, template, {"suggestions": [], "asked": False})
+    if not form.is_valid():
+        return render(request, template, {"suggestions": [], "asked": False}, status=400)
+    suggestions = incident_duplicate_suggestions(
+        category=form.cleaned_data["category"], point=form.point()
+    )
+    # The join buttons come back to the page the form is on, not to this partial.
+    back = request.headers.get("HX-Current-URL", "")
+    context = {"suggestions": suggestions, "asked": True, "staff": staff, "back": back}
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+@permission_required("incidents.add_incident", raise_exception=True)
+def suggest(request):
+    return render_suggestions(request, "incidents/_suggestions.html", staff=True)
+
+
+@require_POST
+@login_required
+@permission_required("incidents.add_incident", raise_exception=True)
+def join(request, pk):
+    """Follow a suggested case instead of reporting it again. A suggestion may show a
+    case of a neighbouring grid that the reporter cannot open, so this looks the case up
+    among all cases; following reveals nothing but the notifications' titles."""
+    incident = Incident.objects.filter(pk=pk).only("pk", "code", "status", "reporter_id").first()
+    if incident is None:
+        raise Http404
+    try:
+        incident_follow(actor=request.user, incident=incident)
+    except REFUSALS as refusal:
+        messages.error(request, _refusal_text(refusal))
+    else:
+        messages.success(
+            request,
+            _("You follow case %(code)s: you will be told of its progress.")
+            % {"code": incident.code},
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "incidents:queue"
+    return redirect(target)
+
+
+def _refusal_text(error) -> str:
+    if isinstance(error, IncidentActionRefused):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You may not take this step on this case.")
+
+
+def may_bulk(user) -> bool:
+    roles = user_roles(user)
+    return user.is_superuser or Role.PLATFORM_ADMIN in roles or bool(roles & MANAGER_ROLES)
+
+
+def _perform(operation: str, actor, incident: Incident, data: dict) -> None:
+    if operation == BulkForm.ACCEPT:
+        incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
+    elif operation == BulkForm.DISPATCH:
+        incident_dispatch(
+            actor=actor, incident=incident, department=data["department"], note=data["note"]
+        )
+    else:
+        incident_supervise(actor=actor, incident=incident, on=True, note=data["note"])
+
+
+def bulk_apply(actor, operation: str, ids: list[int], data: dict) -> list[dict]:
+    """Each case through its own service call in its own savepoint: a refused case is
+    listed with the reason and never undoes the others."""
+    cases = selectors.incident_queue(actor, timezone.now()).in_bulk(ids)
+    results = []
+    for pk in ids:
+        incident = cases.get(pk)
+        if incident is None:
+            results.append(
+                {
+                    "pk": pk,
+                    "code": "",
+                    "title": "",
+                    "ok": False,
+                    "message": _("No case you can see has this number."),
+                }
+            )
+            continue
+        row = {"pk": pk, "code": incident.code, "title": incident.title}
+        try:
+            with transaction.atomic():
+                _perform(operation, actor, incident, data)
+        except REFUSALS as refusal:
+            results.append({**row, "ok": False, "message": _refusal_text(refusal)})
+        else:
+            results.append({**row, "ok": True, "message": ""})
+    return results
+
+
+@require_POST
+@login_required
+@permission_required(VIEW_INCIDENTS, raise_exception=True)
+def bulk(request):
+    if not may_bulk(request.user):
+        raise PermissionDenied
+    form = BulkForm(request.POST, departments=selectors.bulk_departments(request.user))
+    if not form.is_valid():
+        return render(request, "incidents/bulk_results.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    if data["operation"] == BulkForm.EXPORT:
+        cases = selectors.incident_queue(request.user, timezone.now()).filter(pk__in=data["ids"])
+        return exports.queue_csv_response(cases)
+    results = bulk_apply(request.user, data["operation"], data["ids"], data)
+    context = {
+        "form": form,
+        "results": results,
+        "succeeded": sum(1 for row in results if row["ok"]),
+        "refused": sum(1 for row in results if not row["ok"]),
+        "operation": dict(form.fields["operation"].choices)[data["operation"]],
+    }
+    return render(request, "incidents/bulk_results.html", context)

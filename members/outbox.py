@@ -1,0 +1,38 @@
+"""The server's side of the device outbox (static/js/outbox.js).
+
+The outbox posts the same forms as the pages, marked with an ``X-Outbox`` header, and
+needs a plain answer it can act on without a page: done (and where to go next), or the
+errors beside each field (kept on the device for the member to fix), never a redirect.
+"""
+
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+
+HEADER = "X-Outbox"
+
+
+def is_outbox(request) -> bool:
+    return request.headers.get(HEADER) == "1"
+
+
+def done(url: str, message: str = "", status: int = 200, **extra) -> JsonResponse:
+    return JsonResponse({"url": url, "message": str(message), **extra}, status=status)
+
+
+def refused(errors: dict, status: int = 400) -> JsonResponse:
+    """{"errors": {"field": ["message", ...], "__all__": [...]}}."""
+    return JsonResponse(
+        {"errors": {field: [str(m) for m in messages] for field, messages in errors.items()}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def add_service_errors(form, error: ValidationError, renames: dict | None = None) -> None:
+    """A service's ValidationError beside the form's fields (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, messages in error.message_dict.items():
+        field = (renames or {}).get(key, key)
+        form.add_error(field if field in form.fields else None, messages)

@@ -1,0 +1,98 @@
+"""Reads of the grid member's workspace: grids, patrols, notifications, households.
+
+Each starts from the access funnel (members.permissions, grids.permissions) and loads only
+the columns its page shows: never a boundary, never a ciphertext.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from grids.models import Grid
+from grids.permissions import assigned_grids
+from members.models import Household, Notification, PatrolLog, Resident
+from members.permissions import households_visible_to, patrol_logs_visible_to
+
+RECENT_PATROLS = 10
+# Masked columns only: the lookup never decrypts anything.
+RESIDENT_LIST_FIELDS = (
+    "household_id",
+    "name",
+    "gender",
+    "birth_date",
+    "id_number_masked",
+    "phone_masked",
+)
+
+
+def member_grids(user) -> QuerySet[Grid]:
+    """The grids a member patrols, for choices and the map; without their boundaries."""
+    return assigned_grids(user).select_related("village").only("code", "name", "village__name")
+
+
+def patrol_running_for(user) -> PatrolLog | None:
+    return (
+        patrol_logs_visible_to(user)
+        .filter(member__user=user, ended_at__isnull=True)
+        .select_related("grid")
+        .defer("grid__boundary")
+        .first()
+    )
+
+
+def patrols_recent_for(user) -> list[PatrolLog]:
+    return list(
+        patrol_logs_visible_to(user)
+        .filter(member__user=user, ended_at__isnull=False)
+        .select_related("grid")
+        .only("started_at", "ended_at", "findings", "client_key", "grid__name")
+        .order_by("-started_at")[:RECENT_PATROLS]
+    )
+
+
+def patrol_get_own(user, client_key) -> PatrolLog:
+    """One of the user's own patrols by its key; anyone else's answers DoesNotExist."""
+    return (
+        patrol_logs_visible_to(user)
+        .filter(member__user=user)
+        .select_related("grid")
+        .defer("grid__boundary")
+        .get(client_key=client_key)
+    )
+
+
+def notifications_unread_for(user, limit: int) -> list[Notification]:
+    return list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .only("kind", "title", "body", "url", "created_at", "read_at")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .only("kind", "title", "body", "url", "created_at", "read_at")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _masked_residents() -> Prefetch:
+    residents = Resident.objects.only(*RESIDENT_LIST_FIELDS).prefetch_related("tags")
+    return Prefetch("residents", queryset=residents.order_by("id"))
+
+
+def households_lookup(user, *, query: str = "", grid: Grid | None = None) -> QuerySet[Household]:
+    """Households the user may see, by code or address, with their residents masked."""
+    households = households_visible_to(user).select_related("grid").defer("grid__boundary")
+    if query:
+        households = households.filter(
+            Q(code__startswith=query)
+            | Q(address__icontains=query)
+            | Q(residents__name__icontains=query)
+        ).distinct()
+    if grid is not None:
+        households = households.filter(grid=grid)
+    return households.prefetch_related(_masked_residents()).order_by("code")
+
+
+def household_get_for_user(user, pk) -> Household:
+    return households_lookup(user).get(pk=pk)

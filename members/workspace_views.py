@@ -1,0 +1,167 @@
+"""The grid member's workspace: the landing page, notifications, the household lookup and
+the service worker that keeps the workspace usable on a weak signal."""
+
+import hashlib
+import json
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import select_template
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from incidents.selectors import incidents_open_for_member, incidents_to_verify_for_member
+from members import selectors
+from members.models import Household
+from members.notifications import notifications_mark_read, unread_count
+from members.permissions import is_grid_member
+from members.workspace_forms import HouseholdSearchForm
+
+CASES_SHOWN = 50
+NOTIFICATIONS_SHOWN = 10
+PAGE_SIZE = 30
+SURVEYS_TEMPLATE = "surveys/_member_surveys.html"
+# What the service worker keeps for a weak signal; their URLs carry a content hash in
+# production, so the worker's cache name changes with any of them.
+OFFLINE_ASSETS = (
+    "css/app.css",
+    "css/cases.css",
+    "css/workspace.css",
+    "js/outbox.js",
+    "js/patrol.js",
+    "js/quick-report.js",
+    "js/grid-lookup.js",
+    "js/logout.js",
+    "vendor/htmx/htmx-2.0.8.min.js",
+    "js/grid-map.js",
+    "leaflet/leaflet.css",
+    "leaflet/leaflet.js",
+    "leaflet/leaflet.extras.js",
+    "leaflet/leaflet.extras.css",
+    "leaflet/draw/leaflet.draw.i18n.js",
+)
+
+
+def grid_member_required(view):
+    """Signed-in grid members (and leaders) only; anyone else signed in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not is_grid_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _surveys_template():
+    try:
+        return select_template([SURVEYS_TEMPLATE])
+    except TemplateDoesNotExist:
+        return None
+
+
+def _first(queryset, limit: int) -> tuple[list, bool]:
+    """The first ``limit`` rows and whether there are more, in one query."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+@require_GET
+@grid_member_required
+def workspace(request):
+    user = request.user
+    open_cases, more_open = _first(incidents_open_for_member(user), CASES_SHOWN)
+    to_verify, more_to_verify = _first(incidents_to_verify_for_member(user), CASES_SHOWN)
+    context = {
+        "grids": list(selectors.member_grids(user)),
+        "patrol": selectors.patrol_running_for(user),
+        "open_cases": open_cases,
+        "more_open": more_open,
+        "to_verify": to_verify,
+        "more_to_verify": more_to_verify,
+        "notifications": selectors.notifications_unread_for(user, NOTIFICATIONS_SHOWN),
+        "unread": unread_count(user),
+        "now": timezone.now(),
+    }
+    if surveys := _surveys_template():
+        context["member_surveys_template"] = surveys
+    return render(request, "members/workspace/home.html", context)
+
+
+@require_GET
+@grid_member_required
+def notification_list(request):
+    page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "members/workspace/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notifications_read(request):
+    """Mark one notification (``id``) or all of them read; only one's own are touched."""
+    raw = request.POST.get("id", "")
+    if raw and not raw.isdigit():
+        raise Http404
+    notifications_mark_read(user=request.user, ids=[int(raw)] if raw else None)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "members:workspace"
+    return redirect(target)
+
+
+@require_GET
+@grid_member_required
+def household_list(request):
+    grids = selectors.member_grids(request.user)
+    form = HouseholdSearchForm(request.GET or None, grids=grids)
+    households = Household.objects.none()
+    if form.is_valid():
+        households = selectors.households_lookup(
+            request.user, query=form.cleaned_data["q"].strip(), grid=form.cleaned_data["grid"]
+        )
+    elif not form.is_bound:
+        households = selectors.households_lookup(request.user)
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "members/workspace/households.html", {"form": form, "page": page})
+
+
+@require_GET
+@grid_member_required
+def household_detail(request, pk):
+    try:
+        household = selectors.household_get_for_user(request.user, pk)
+    except Household.DoesNotExist as error:
+        raise Http404 from error
+    return render(request, "members/workspace/household.html", {"household": household})
+
+
+@never_cache
+@require_GET
+def service_worker(request):
+    """The service worker, from the site root so that its scope covers the workspace.
+
+    Rendered from a template so that the asset URLs it keeps are the hashed ones of the
+    static files manifest: a new release changes the script, and browsers update it.
+    """
+    assets = [static(path) for path in OFFLINE_ASSETS]
+    version = hashlib.sha256("\n".join(assets).encode()).hexdigest()[:12]
+    response = render(
+        request,
+        "members/workspace/sw.js",
+        {"assets": json.dumps(assets), "version": version},
+        content_type="application/javascript; charset=utf-8",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -1,0 +1,134 @@
+"""The access funnel for surveys: who builds them, who reads their results, who answers.
+
+- Builders are the managers of the ladder (village staff, town, county and city
+  officials) and platform administrators. A manager builds, edits and reads surveys whose
+  covered region lies inside their jurisdiction; templates are visible to every builder
+  and edited by administrators only.
+- Results: the same managers, and managers of a part of a survey's region, who read the
+  responses of their part only (a village's staff see their village's answers to a town
+  survey). Grid members, department handlers and residents never read results.
+- Answering: residents for resident surveys (without an account when public), grid
+  members assigned inside the survey's region for member surveys.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from grids.models import Grid
+from grids.permissions import assigned_grids
+from incidents.permissions import MANAGER_ROLES
+from members.jurisdiction import user_roles
+from members.roles import GRID_ROLES, Role
+from surveys.models import Response, Survey
+
+
+def is_platform_admin(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and (user.is_superuser or Role.PLATFORM_ADMIN in user_roles(user))
+    )
+
+
+def is_survey_manager(user) -> bool:
+    """May open the surveys pages at all."""
+    if is_platform_admin(user):
+        return True
+    if not getattr(user, "is_authenticated", False) or user.jurisdiction_id is None:
+        return False
+    return bool(user_roles(user) & MANAGER_ROLES)
+
+
+def surveys_visible_to(user) -> QuerySet[Survey]:
+    """Surveys a manager may open: their subtree's, those covering their jurisdiction
+    (results of their part only), and the templates."""
+    if is_platform_admin(user):
+        return Survey.objects.all()
+    if not is_survey_manager(user):
+        return Survey.objects.none()
+    path = user.jurisdiction.path
+    covering = [path[: index + 1] for index, char in enumerate(path) if char == "/"]
+    return Survey.objects.filter(
+        Q(is_template=True) | Q(region__path__startswith=path) | Q(region__path__in=covering)
+    )
+
+
+def survey_get_for_user(user, pk) -> Survey:
+    try:
+        return surveys_visible_to(user).select_related("region").get(pk=pk)
+    except (Survey.DoesNotExist, ValueError, TypeError) as error:
+        raise Http404 from error
+
+
+def can_edit(user, survey: Survey) -> bool:
+    """Templates: administrators. Surveys: managers whose jurisdiction holds the region."""
+    if is_platform_admin(user):
+        return True
+    if survey.is_template or not is_survey_manager(user):
+        return False
+    return survey.region.path.startswith(user.jurisdiction.path)
+
+
+def can_create_in(user, region) -> bool:
+    if is_platform_admin(user):
+        return True
+    return is_survey_manager(user) and region.path.startswith(user.jurisdiction.path)
+
+
+@dataclass(frozen=True)
+class ResultsScope:
+    """Which responses a reader sees: all of the survey's, or those attributed under
+    ``path`` (a region path); ``path`` is also the area whose grids and cases count."""
+
+    path: str
+    whole: bool
+
+    def responses(self, prefix: str = "") -> Q:
+        if self.whole:
+            return Q()
+        return Q(**{f"{prefix}village__path__startswith": self.path})
+
+
+def results_scope(user, survey: Survey) -> ResultsScope | None:
+    """The responses the user may read, or None when no results at all.
+
+    The whole survey for managers above its region; the responses from their own part
+    of it (by the village the response is attributed to) for managers below.
+    """
+    if survey.is_template or not is_survey_manager(user):
+        return None
+    if can_edit(user, survey):
+        return ResultsScope(path=survey.region.path, whole=True)
+    path = user.jurisdiction.path
+    if path.startswith(survey.region.path):
+        return ResultsScope(path=path, whole=False)
+    return None
+
+
+def member_grids_in(user, survey: Survey) -> QuerySet[Grid]:
+    """The grids inside the survey's region that a grid member is assigned to."""
+    if not survey.for_members or not user_roles(user) & GRID_ROLES:
+        return Grid.objects.none()
+    return assigned_grids(user).filter(village__path__startswith=survey.region.path)
+
+
+def answering_role(user, survey: Survey) -> str | None:
+    """'resident' or 'member' when the user may answer the survey; None otherwise.
+
+    Anyone without an account answers a public survey as a resident. Whether the survey
+    is open is a separate question (``Survey.state``).
+    """
+    if survey.is_template or survey.region_id is None:
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return Response.Role.RESIDENT if survey.is_public else None
+    if not user.is_active:
+        return None
+    roles = user_roles(user)
+    if survey.for_members and roles & GRID_ROLES and member_grids_in(user, survey).exists():
+        return Response.Role.MEMBER
+    if survey.for_residents and (Role.RESIDENT in roles or survey.is_public):
+        return Response.Role.RESIDENT
+    return None

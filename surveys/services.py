@@ -1,0 +1,363 @@
+"""Every write of the surveys app: building, copying a round, answering."""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from grids.models import Grid, Region
+from surveys.answers import answers_clean
+from surveys.models import Answer, Choice, Question, Response, Survey
+
+KEY_SALT = "surveys.respondent"
+
+
+class SurveyLocked(ValidationError):
+    """A change that would break the answers already given."""
+
+
+def respondent_key(*, survey: Survey, user=None, device_id: str = "") -> str:
+    """A keyed hash of the account or device, salted with the survey (unlinkable)."""
+    subject = f"user:{user.pk}" if user is not None else f"device:{device_id}"
+    return salted_hmac(KEY_SALT, f"{survey.pk}:{subject}", algorithm="sha256").hexdigest()
+
+
+def _locked_message(survey: Survey, count: int) -> str:
+    return _(
+        "This survey already has %(count)d responses, so its questions can no longer be "
+        "added, removed, reordered, or changed in kind, required flag, bounds, number of "
+        "choices or conditions: that would break the answers given. You may still correct "
+        "the wording. To change the questionnaire, copy the survey as a new round."
+    ) % {"count": count}
+
+
+def _refuse_if_answered(survey: Survey) -> None:
+    count = survey.responses.count()
+    if count:
+        raise SurveyLocked(_locked_message(survey, count))
+
+
+# --- Surveys -------------------------------------------------------------------------
+
+
+@dataclass
+class SurveyData:
+    title: str
+    description: str
+    audience: str
+    region: Region
+    opens_at: datetime.datetime | None
+    closes_at: datetime.datetime | None
+    is_anonymous: bool
+
+
+def _check_times(data: SurveyData) -> None:
+    if data.opens_at and data.closes_at and data.closes_at <= data.opens_at:
+        raise ValidationError({"closes_at": _("A survey must close after it opens.")})
+    if data.closes_at and not data.opens_at:
+        raise ValidationError({"opens_at": _("Set the opening time too.")})
+
+
+def survey_create(*, data: SurveyData, actor) -> Survey:
+    _check_times(data)
+    return Survey.objects.create(**data.__dict__, created_by=actor)
+
+
+@transaction.atomic
+def survey_update(*, survey: Survey, data: SurveyData) -> Survey:
+    """Times, title and description may change at any time; who answers, where and whether
+    anonymously may not once answers exist."""
+    _check_times(data)
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    changed = (
+        data.audience != survey.audience
+        or data.region.pk != survey.region_id
+        or data.is_anonymous != survey.is_anonymous
+    )
+    count = survey.responses.count()
+    if changed and count:
+        raise SurveyLocked(
+            _(
+                "This survey already has %(count)d responses: its audience, jurisdiction and "
+                "anonymity can no longer change. Copy it as a new round instead."
+            )
+            % {"count": count}
+        )
+    for name, value in data.__dict__.items():
+        setattr(survey, name, value)
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def survey_copy(*, survey: Survey, actor, region: Region | None = None) -> Survey:
+    """A new round: the same questions (same keys), choices and conditions, as a draft.
+
+    Copying a round continues its series; copying a template starts a town's own series.
+    """
+    if survey.is_template:
+        series, round_number = uuid.uuid4(), 1
+    else:
+        series = survey.series
+        last = Survey.objects.filter(series=series).aggregate(last=Max("round_number"))["last"]
+        round_number = (last or 0) + 1
+    copy = Survey.objects.create(
+        title=survey.title,
+        description=survey.description,
+        audience=survey.audience,
+        region=region or survey.region,
+        is_anonymous=survey.is_anonymous,
+        series=series,
+        round_number=round_number,
+        created_by=actor,
+    )
+    questions = list(survey.questions.prefetch_related("choices").order_by("order", "pk"))
+    choice_map: dict[int, Choice] = {}
+    for question in questions:
+        condition = question.show_if_choice_id
+        new_question = Question.objects.create(
+            survey=copy,
+            **{
+                name: getattr(question, name)
+                for name in QUESTION_FIELDS
+                if name not in ("show_if_choice",)
+            },
+            key=question.key,
+            show_if_choice=choice_map.get(condition) if condition else None,
+        )
+        for choice in question.choices.all():
+            choice_map[choice.pk] = Choice.objects.create(
+                question=new_question, order=choice.order, text=choice.text
+            )
+    return copy
+
+
+# --- Questions -----------------------------------------------------------------------
+
+QUESTION_FIELDS = (
+    "order",
+    "text",
+    "help_text",
+    "kind",
+    "is_required",
+    "max_choices",
+    "min_value",
+    "max_value",
+    "low_label",
+    "high_label",
+    "measures_satisfaction",
+    "show_if_choice",
+)
+# What answers depend on: frozen once a survey has responses.
+STRUCTURAL_FIELDS = ("order", "kind", "max_choices", "min_value", "max_value", "show_if_choice")
+
+
+@dataclass
+class QuestionData:
+    text: str
+    kind: str
+    order: int | None = None
+    help_text: str = ""
+    is_required: bool = True
+    max_choices: int | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    low_label: str = ""
+    high_label: str = ""
+    measures_satisfaction: bool = False
+    show_if_choice: Choice | None = None
+    choices: list[str] = field(default_factory=list)
+
+
+def _check_question(survey: Survey, data: QuestionData, order: int) -> None:
+    errors: dict[str, str] = {}
+    is_choice = data.kind in Question.CHOICE_KINDS
+    if is_choice and len(data.choices) < 2:
+        errors["choices"] = _("Give at least two choices, one per line.")
+    if data.max_choices is not None:
+        if data.kind != Question.Kind.MULTIPLE:
+            errors["max_choices"] = _("Only a multiple-choice question takes a maximum.")
+        elif not 1 <= data.max_choices <= max(len(data.choices), 1):
+            errors["max_choices"] = _("The maximum must be between 1 and the number of choices.")
+    has_bounds = data.min_value is not None or data.max_value is not None
+    if has_bounds and data.kind != Question.Kind.NUMBER:
+        errors["min_value"] = _("Only a number question takes bounds.")
+    if (
+        data.min_value is not None
+        and data.max_value is not None
+        and data.max_value < data.min_value
+    ):
+        errors["max_value"] = _("The highest number cannot be below the lowest.")
+    condition = data.show_if_choice
+    if condition is not None and (
+        condition.question.survey_id != survey.pk or condition.question.order >= order
+    ):
+        errors["show_if_choice"] = _("The condition must be a choice of an earlier question.")
+    if data.measures_satisfaction and data.kind != Question.Kind.LIKERT:
+        errors["measures_satisfaction"] = _("Only a Likert question measures satisfaction.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _next_order(survey: Survey) -> int:
+    last = survey.questions.aggregate(last=Max("order"))["last"]
+    return (last or 0) + 10
+
+
+def question_next_key(survey: Survey) -> str:
+    """A key not yet used in the survey (q1, q2...): keys match questions across rounds."""
+    taken = set(survey.questions.values_list("key", flat=True))
+    number = len(taken) + 1
+    while f"q{number}" in taken:
+        number += 1
+    return f"q{number}"
+
+
+@transaction.atomic
+def question_save(*, survey: Survey, data: QuestionData, question: Question | None = None):
+    """Add or change a question and its choices (one per line, in order).
+
+    On a survey with responses only the wording may change (``SurveyLocked`` otherwise).
+    """
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    order = (
+        data.order
+        if data.order is not None
+        else (question.order if question else _next_order(survey))
+    )
+    _check_question(survey, data, order)
+    if survey.responses.exists():
+        _check_wording_only(survey, question, data, order)
+    values = {name: getattr(data, name) for name in QUESTION_FIELDS if name != "order"}
+    if data.kind not in Question.CHOICE_KINDS:
+        data.choices = []
+    if question is None:
+        question = Question.objects.create(
+            survey=survey, order=order, key=question_next_key(survey), **values
+        )
+    else:
+        for name, value in values.items():
+            setattr(question, name, value)
+        question.order = order
+        question.save()
+    _save_choices(question, data.choices)
+    return question
+
+
+def _check_wording_only(survey, question, data: QuestionData, order: int) -> None:
+    if question is None:
+        _refuse_if_answered(survey)
+    current = {name: getattr(question, name) for name in STRUCTURAL_FIELDS}
+    proposed = {**{name: getattr(data, name) for name in STRUCTURAL_FIELDS}, "order": order}
+    made_required = data.is_required and not question.is_required
+    if current != proposed or made_required or len(data.choices) != question.choices.count():
+        _refuse_if_answered(survey)
+
+
+def _save_choices(question: Question, texts: list[str]) -> None:
+    """Reword choices in place (answers point at them); add or drop only at the end."""
+    existing = list(question.choices.order_by("order", "pk"))
+    for index, text in enumerate(texts):
+        if index < len(existing):
+            choice = existing[index]
+            if choice.text != text or choice.order != index:
+                choice.text, choice.order = text, index
+                choice.save(update_fields=["text", "order"])
+        else:
+            Choice.objects.create(question=question, order=index, text=text)
+    surplus = [choice.pk for choice in existing[len(texts) :]]
+    if surplus:
+        if Question.objects.filter(show_if_choice__in=surplus).exists():
+            raise ValidationError(
+                {"choices": _("A later question is shown on a choice you removed.")}
+            )
+        Choice.objects.filter(pk__in=surplus).delete()
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> None:
+    survey = Survey.objects.select_for_update().get(pk=question.survey_id)
+    _refuse_if_answered(survey)
+    if Question.objects.filter(show_if_choice__question=question).exists():
+        raise ValidationError(_("A later question is shown on one of this question's choices."))
+    question.delete()
+
+
+# --- Answering -----------------------------------------------------------------------
+
+
+def _refuse_unless_open(survey: Survey, now: datetime.datetime) -> None:
+    state = survey.state(now)
+    if state == "scheduled":
+        raise ValidationError(_("This survey is not open yet."), code="not_open")
+    if state in ("closed", "draft", "template"):
+        raise ValidationError(_("This survey is closed."), code="closed")
+
+
+def response_submit(
+    *,
+    survey: Survey,
+    raw: dict[int, list[str]],
+    role: str,
+    key: str,
+    respondent=None,
+    grid: Grid | None = None,
+    now: datetime.datetime | None = None,
+) -> Response:
+    """Validate every answer, then write the response and its answers together.
+
+    ``respondent`` is stored only on named surveys; ``key`` (see ``respondent_key``) makes
+    a second response of the same account or device impossible, not merely unlikely.
+    """
+    now = now or timezone.now()
+    _refuse_unless_open(survey, now)
+    questions = list(
+        survey.questions.select_related("show_if_choice")
+        .prefetch_related("choices")
+        .order_by("order", "pk")
+    )
+    answers = answers_clean(questions, raw)
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                survey=survey,
+                respondent=None if survey.is_anonymous else respondent,
+                respondent_key=key,
+                role=role,
+                grid=grid,
+                village_id=grid.village_id if grid else None,
+                submitted_at=now,
+            )
+            Answer.objects.bulk_create(_answer_rows(response, answers))
+    except IntegrityError as error:
+        raise ValidationError(
+            _("You have already answered this survey."), code="answered"
+        ) from error
+    return response
+
+
+def _answer_rows(response: Response, answers) -> list[Answer]:
+    rows = []
+    for answer in answers:
+        if answer.choice_ids:
+            rows.extend(
+                Answer(response=response, question=answer.question, choice_id=choice_id)
+                for choice_id in answer.choice_ids
+            )
+        else:
+            rows.append(
+                Answer(
+                    response=response,
+                    question=answer.question,
+                    number=answer.number,
+                    text=answer.text,
+                )
+            )
+    return rows

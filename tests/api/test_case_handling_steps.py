@@ -1,0 +1,138 @@
+"""The steps off the happy path through the API: return, extension and its decision,
+suspension and resumption, reopening; each by the right role, with its reason code."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import DeadlineExtension, Incident
+from incidents.services import transitions
+from tests.incidents.conftest import events_of
+
+pytestmark = pytest.mark.django_db
+S = Incident.Status
+
+
+def _post(client, incident, step, data=None):
+    return client.post(f"/api/cases/{incident.pk}/{step}/", data or {}, format="json")
+
+
+@pytest.fixture
+def dispatched(report, cast, department):
+    incident = transitions.incident_accept(actor=cast.town_official, incident=report())
+    return transitions.incident_dispatch(
+        actor=cast.town_official, incident=incident, department=department
+    )
+
+
+def _status(incident) -> str:
+    incident.refresh_from_db()
+    return incident.status
+
+
+def test_the_department_returns_a_case_outside_its_competence(api, dispatched, handler):
+    response = _post(
+        api(handler),
+        dispatched,
+        "return",
+        {"reason_code": "not-competent", "note": "应由市场监管处理"},
+    )
+
+    assert response.status_code == 204, response.content  # no longer the department's
+    assert _status(dispatched) == S.ACCEPTED
+    assert events_of(dispatched)[-1] == "return"
+
+
+def test_a_return_needs_a_reason_code_of_its_kind(api, dispatched, handler):
+    client = api(handler)
+
+    missing = _post(client, dispatched, "return", {"note": "x"})
+    wrong_kind = _post(client, dispatched, "return", {"reason_code": "duplicate", "note": "x"})
+
+    assert missing.status_code == wrong_kind.status_code == 400
+    assert "reason_code" in missing.json()
+    assert _status(dispatched) == S.DISPATCHED
+
+
+def test_an_extension_is_asked_for_and_approved_one_rung_up(api, dispatched, handler, cast):
+    transitions.incident_start(actor=handler, incident=dispatched)
+    asked_for = timezone.now() + datetime.timedelta(days=10)
+
+    asked = _post(
+        api(handler),
+        dispatched,
+        "extend",
+        {"reason_code": "weather", "note": "连日降雨", "new_deadline": asked_for.isoformat()},
+    )
+    refused_to_handler = _post(api(handler), dispatched, "extend_decide", {"approve": True})
+    decided = _post(api(cast.town_official), dispatched, "extend_decide", {"approve": True})
+
+    assert asked.status_code == 200, asked.content
+    assert refused_to_handler.status_code == 403
+    assert decided.status_code == 200, decided.content
+    assert DeadlineExtension.objects.get().status == DeadlineExtension.Status.APPROVED
+
+
+def test_deciding_without_a_pending_extension_is_a_conflict(api, dispatched, cast):
+    response = _post(api(cast.town_official), dispatched, "extend_decide", {"approve": True})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "no_extension"
+
+
+def test_a_town_official_suspends_and_resumes(api, dispatched, cast):
+    client = api(cast.town_official)
+    review_on = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+
+    past = _post(
+        client,
+        dispatched,
+        "suspend",
+        {"reason_code": "awaiting-budget", "note": "等预算", "review_on": "2000-01-01"},
+    )
+    suspended = _post(
+        client,
+        dispatched,
+        "suspend",
+        {"reason_code": "awaiting-budget", "note": "等预算", "review_on": review_on},
+    )
+    resumed = _post(client, dispatched, "resume", {"note": "预算到位"})
+
+    assert past.status_code == 400
+    assert suspended.json()["status"] == S.SUSPENDED
+    assert resumed.json()["status"] == S.DISPATCHED
+
+
+def test_a_village_member_may_not_suspend(api, dispatched, cast):
+    response = _post(
+        api(cast.village_staff),
+        dispatched,
+        "suspend",
+        {"reason_code": "awaiting-budget", "note": "x", "review_on": "2099-01-01"},
+    )
+
+    assert response.status_code == 403
+    assert _status(dispatched) == S.DISPATCHED
+
+
+def test_a_rejected_case_is_reopened_with_a_reason(api, report, cast):
+    incident = report()
+    client = api(cast.town_official)
+    rejected = _post(client, incident, "reject", {"reason": "重复", "reason_code": "duplicate"})
+
+    reopened = _post(
+        client, incident, "reopen", {"reason_code": "wrongly-rejected", "note": "误判"}
+    )
+
+    assert rejected.json()["status"] == S.REJECTED
+    assert reopened.status_code == 200, reopened.content
+    assert reopened.json()["status"] != S.REJECTED
+    assert events_of(incident)[-2:] == ["reject", "reopen"]
+
+
+def test_lists_the_reason_codes_of_a_kind(api, cast):
+    response = api(cast.town_official).get("/api/reason-codes/", {"kind": "suspension"})
+
+    assert "awaiting-budget" in {row["code"] for row in response.json()}
+    assert {row["kind"] for row in response.json()} == {"suspension"}
