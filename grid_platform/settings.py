@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "guardian",
     "leaflet",
     "django_celery_beat",
+    "django_htmx",
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -40,7 +40,7 @@ def render_suggestions(request, template: str, *, staff: bool):
         category=form.cleaned_data["category"], point=form.point()
     )
     # The join buttons come back to the page the form is on, not to this partial.
-    back = request.headers.get("HX-Current-URL", "")
+    back = request.htmx.current_url or ""
     context = {"suggestions": suggestions, "asked": True, "staff": staff, "back": back}
     return render(request, template, context)
 

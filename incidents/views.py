@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -71,7 +72,13 @@ def queue(request):
         if may_bulk(request.user)
         else None,
     }
-    return render(request, "incidents/queue.html", context)
+    # A filter changed with htmx: only the queue travels (a phone on a weak signal).
+    # Going back through htmx's history asks for the whole page again.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "incidents/_queue.html" if partial else "incidents/queue.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET

@@ -32,7 +32,8 @@ def _own_patrol(user, client_key) -> PatrolLog:
 
 def _start_form(request, data=None) -> PatrolStartForm:
     grids = selectors.member_grids(request.user)
-    form = PatrolStartForm(data, grids=grids)
+    # Its own ids: the running patrol's notes form shares the page and the field names.
+    form = PatrolStartForm(data, grids=grids, auto_id="id_start_%s")
     choices = list(grids)
     if data is None and len(choices) == 1:
         form.initial["grid"] = choices[0].pk

@@ -295,3 +295,21 @@ def test_an_invalid_date_shows_the_error_and_no_case(client, cast, town_cases):
     assert response.status_code == 200
     assert codes(response) == []
     assert set(response.context["filter"].form.errors) == {"created_from", "level"}
+
+
+def test_a_filter_changed_with_htmx_gets_only_the_queue(client, cast, town_cases):
+    client.force_login(cast.town_official)
+    url = f"{QUEUE}?status=reported"
+
+    partial = client.get(url, headers={"HX-Request": "true"})
+    restored = client.get(
+        url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    whole = client.get(url)
+
+    assert partial.content.decode().lstrip().startswith('<div id="queue">')
+    assert "<html" not in partial.content.decode()
+    assert [c.code for c in partial.context["page"]] == [c.code for c in whole.context["page"]]
+    assert "<html" in restored.content.decode()
+    assert "<html" in whole.content.decode()
+    assert "HX-Request" in partial["Vary"]
