@@ -2,6 +2,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -196,6 +197,20 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    def clean(self):
+        """The builder's rules, so that the admin keeps them too."""
+        errors = question_rule_errors(
+            survey_id=self.survey_id,
+            kind=self.kind,
+            order=self.order,
+            max_choices=self.max_choices,
+            has_bounds=self.min_value is not None or self.max_value is not None,
+            measures_satisfaction=self.measures_satisfaction,
+            show_if_choice=self.show_if_choice,
+        )
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def scale(self) -> tuple[int, int] | None:
         return {self.Kind.LIKERT: (1, 5), self.Kind.RATING: (0, 10)}.get(self.kind)
@@ -204,6 +219,41 @@ class Question(models.Model):
     def scale_values(self) -> list[int]:
         low, high = self.scale or (0, -1)
         return list(range(low, high + 1))
+
+
+def question_rule_errors(
+    *,
+    survey_id,
+    kind: str,
+    order: int,
+    max_choices: int | None,
+    has_bounds: bool,
+    measures_satisfaction: bool,
+    show_if_choice,
+    choice_count: int | None = None,
+) -> dict[str, str]:
+    """What a question's settings must agree on, field by field (empty when all is well).
+
+    ``choice_count`` is known to the builder, which saves the choices with the question; the
+    admin edits choices apart, so there it is None and the count is not judged.
+    """
+    errors: dict[str, str] = {}
+    if choice_count is not None and kind in Question.CHOICE_KINDS and choice_count < 2:
+        errors["choices"] = _("Give at least two choices, one per line.")
+    if max_choices is not None:
+        if kind != Question.Kind.MULTIPLE:
+            errors["max_choices"] = _("Only a multiple-choice question takes a maximum.")
+        elif choice_count is not None and not 1 <= max_choices <= max(choice_count, 1):
+            errors["max_choices"] = _("The maximum must be between 1 and the number of choices.")
+    if has_bounds and kind != Question.Kind.NUMBER:
+        errors["min_value"] = _("Only a number question takes bounds.")
+    if show_if_choice is not None and (
+        show_if_choice.question.survey_id != survey_id or show_if_choice.question.order >= order
+    ):
+        errors["show_if_choice"] = _("The condition must be a choice of an earlier question.")
+    if measures_satisfaction and kind != Question.Kind.LIKERT:
+        errors["measures_satisfaction"] = _("Only a Likert question measures satisfaction.")
+    return errors
 
 
 class Choice(models.Model):

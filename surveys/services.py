@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Grid, Region
 from surveys.answers import answers_clean
-from surveys.models import Answer, Choice, Question, Response, Survey
+from surveys.models import Answer, Choice, Question, Response, Survey, question_rule_errors
 
 KEY_SALT = "surveys.respondent"
 
@@ -177,31 +177,22 @@ class QuestionData:
 
 
 def _check_question(survey: Survey, data: QuestionData, order: int) -> None:
-    errors: dict[str, str] = {}
-    is_choice = data.kind in Question.CHOICE_KINDS
-    if is_choice and len(data.choices) < 2:
-        errors["choices"] = _("Give at least two choices, one per line.")
-    if data.max_choices is not None:
-        if data.kind != Question.Kind.MULTIPLE:
-            errors["max_choices"] = _("Only a multiple-choice question takes a maximum.")
-        elif not 1 <= data.max_choices <= max(len(data.choices), 1):
-            errors["max_choices"] = _("The maximum must be between 1 and the number of choices.")
-    has_bounds = data.min_value is not None or data.max_value is not None
-    if has_bounds and data.kind != Question.Kind.NUMBER:
-        errors["min_value"] = _("Only a number question takes bounds.")
+    errors = question_rule_errors(
+        survey_id=survey.pk,
+        kind=data.kind,
+        order=order,
+        max_choices=data.max_choices,
+        has_bounds=data.min_value is not None or data.max_value is not None,
+        measures_satisfaction=data.measures_satisfaction,
+        show_if_choice=data.show_if_choice,
+        choice_count=len(data.choices),
+    )
     if (
         data.min_value is not None
         and data.max_value is not None
         and data.max_value < data.min_value
     ):
         errors["max_value"] = _("The highest number cannot be below the lowest.")
-    condition = data.show_if_choice
-    if condition is not None and (
-        condition.question.survey_id != survey.pk or condition.question.order >= order
-    ):
-        errors["show_if_choice"] = _("The condition must be a choice of an earlier question.")
-    if data.measures_satisfaction and data.kind != Question.Kind.LIKERT:
-        errors["measures_satisfaction"] = _("Only a Likert question measures satisfaction.")
     if errors:
         raise ValidationError(errors)
 

@@ -118,6 +118,47 @@ def test_the_admin_gives_a_new_question_the_next_free_key(client, cast, survey, 
     assert survey.questions.get(text="新增题").key == "q8"
 
 
+@pytest.mark.parametrize(
+    ("settings_", "field"),
+    [
+        ({"kind": "short_text", "max_choices": "2"}, "max_choices"),
+        ({"kind": "likert", "min_value": "1"}, "min_value"),
+        ({"kind": "short_text", "measures_satisfaction": "on"}, "measures_satisfaction"),
+        ({"kind": "short_text", "show_if_choice": "other-survey"}, "show_if_choice"),
+    ],
+)
+def test_the_admin_keeps_the_builders_rules(
+    client, cast, ladder, survey, questions, settings_, field
+):
+    cast.admin.is_staff = True
+    cast.admin.save()
+    client.force_login(cast.admin)
+    if settings_.get("show_if_choice") == "other-survey":
+        other = add_questions(make_survey(ladder.town))
+        settings_ = {**settings_, "show_if_choice": str(other.knows.pk)}
+    url = reverse("admin:surveys_survey_change", args=[survey.pk])
+    page = client.get(url)
+    data = dict(
+        _form_values(page.context["adminform"].form, page.context["inline_admin_formsets"])
+    )
+    total = int(data["questions-TOTAL_FORMS"])
+    data.update(
+        {
+            "questions-TOTAL_FORMS": str(total + 1),
+            f"questions-{total}-order": "200",
+            f"questions-{total}-text": "规则不一致的题",
+        }
+    )
+    data.update({f"questions-{total}-{name}": value for name, value in settings_.items()})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    [inline] = response.context["inline_admin_formsets"]
+    assert field in inline.formset.forms[total].errors
+    assert not survey.questions.filter(text="规则不一致的题").exists()
+
+
 def _form_values(form, inline_formsets):
     """The values a browser would post back for the change form and its inlines."""
     for bound in form:
