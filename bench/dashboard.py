@@ -183,7 +183,7 @@ def build_cases(now, town, cases: int) -> None:
             reporter_phone_masked, level, handling_region_id, assignee_user_id,
             assignee_department_id, status, deadline, is_supervised, is_stalled_at_top,
             escalation_count, satisfaction, evaluation_comment, created_at, updated_at,
-            closed_at
+            closed_at, suspended_from
         )
         SELECT
             'D' || lpad(g::text, 9, '0'), '基准案件', '-',
@@ -205,7 +205,8 @@ def build_cases(now, town, cases: int) -> None:
             '', c.created_at, c.created_at,
             CASE WHEN s.status IN ('closed', 'evaluated') THEN
                 LEAST(c.created_at + make_interval(hours => 1 + mod(g * 13, 240)), %(now)s)
-            END
+            END,
+            ''
         FROM generate_series(%(low)s, %(high)s) AS g
         JOIN bench_dash_grid bg ON bg.idx = mod(g * 7, {grids})
         CROSS JOIN LATERAL (

@@ -252,7 +252,7 @@ def build_cases(now: datetime.datetime, cases: int, overdue: int, grids) -> None
             grid_id, source, reporter_name, reporter_phone_encrypted, reporter_phone_hash,
             reporter_phone_masked, level, handling_region_id, status, deadline, is_supervised,
             is_stalled_at_top, escalation_count, satisfaction, evaluation_comment, created_at,
-            updated_at, closed_at
+            updated_at, closed_at, suspended_from
         )
         SELECT
             'B' || lpad(g::text, 9, '0'), '基准案件', '-',
@@ -269,7 +269,8 @@ def build_cases(now: datetime.datetime, cases: int, overdue: int, grids) -> None
                  ELSE %(now)s - make_interval(secs => 60 + mod(g, 604800)) END,
             false, false, 0, '', '',
             %(now)s - interval '30 days', %(now)s - interval '30 days',
-            CASE WHEN g > %(overdue)s AND mod(g, 2) = 1 THEN %(now)s - interval '1 day' END
+            CASE WHEN g > %(overdue)s AND mod(g, 2) = 1 THEN %(now)s - interval '1 day' END,
+            ''
         FROM generate_series(%(low)s, %(high)s) AS g
         JOIN bench_grid bg ON bg.idx = mod(g, {len(grids)})
         CROSS JOIN LATERAL (SELECT (ARRAY{list(LEVELS)})[1 + mod(g, 4)] AS level) lv
