@@ -104,7 +104,8 @@ def dashboard_figures(user, period: Period, *, now: datetime.datetime | None = N
     """All figures of the dashboard page except the map (see ``dashboard_map``).
 
     The cases are read three times (opened by status and day; the facts by category, grid
-    and department; closed by day); headline and breakdowns are sums of the facts.
+    and department; closed by day); headline, breakdowns and the handling indicators'
+    case counts are sums of the facts.
     """
     now = now or timezone.now()
     cases = incidents_visible_to(user)
@@ -128,7 +129,7 @@ def dashboard_figures(user, period: Period, *, now: datetime.datetime | None = N
         "overdue": overdue_cases(cases, now),
         "workload": member_workload(user, cases, period, now),
         "survey_satisfaction": dashboard_survey_satisfaction(user),
-        "kpis": dashboard_kpis(cases, period),
+        "kpis": dashboard_kpis(cases, period, totals=_sum(facts, lambda row: None).get(None)),
         "rankings": unit_rankings(cells, facts, names),
     }
 
@@ -155,19 +156,22 @@ SUMMED = (
     "overdue",
     "stalled",
     "supervised",
+    "extended",
+    "suspended",
 )
 
 
 def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict]:
     """One GROUP BY over every case that counts for any figure, by category, grid and
     department: the finest grain that all breakdowns and the headline are sums of."""
-    opened, closed, backlog = (
+    opened, closed, backlog, suspended = (
         _opened(period),
         _closed(period),
         Q(status__in=Incident.OPEN_STATUSES),
+        Q(status=Incident.Status.SUSPENDED),
     )
     return list(
-        cases.filter(opened | closed | backlog)
+        cases.filter(opened | closed | backlog | suspended)
         .values(*FACT_KEYS)
         .annotate(
             opened=Count("pk", filter=opened),
@@ -186,6 +190,12 @@ def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict
             overdue=Count("pk", filter=backlog & Q(deadline__lt=now)),
             stalled=Count("pk", filter=backlog & Q(is_stalled_at_top=True)),
             supervised=Count("pk", filter=backlog & Q(is_supervised=True)),
+            # For the handling indicators (dashboard.kpis): extensions among the closed
+            # cases, and the cases on hold now.
+            extended=Count(
+                "pk", filter=closed & Q(_has_event(IncidentEvent.Action.EXTEND_APPROVE))
+            ),
+            suspended=Count("pk", filter=suspended),
         )
         .order_by()
     )
