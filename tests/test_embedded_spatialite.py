@@ -18,6 +18,7 @@ import json
 from django.contrib.gis.geos import MultiPolygon
 from grids.models import Grid, Region
 from members.models import GridMember, Household, Resident, User
+from surveys.models import Answer, Response, Survey
 grids = list(Grid.objects.all())
 town = Region.objects.get(code="331081112")
 overlaps = [
@@ -31,6 +32,9 @@ print(json.dumps({
     "members": GridMember.objects.count(),
     "households": Household.objects.count(),
     "residents": Resident.objects.count(),
+    "surveys": sorted(Survey.objects.filter(is_template=False).values_list("audience", flat=True)),
+    "responses": sorted(set(Response.objects.values_list("role", flat=True))),
+    "answers": Answer.objects.count(),
     "accounts": sorted(User.objects.filter(username__startswith="demo_")
                        .values_list("username", flat=True)),
     "overlaps": overlaps,
@@ -147,6 +151,9 @@ def test_migrates_and_seeds_the_demo_town_on_spatialite(embedded):
     assert figures["members"] == 60
     assert figures["households"] == 2000
     assert figures["residents"] == 5000
+    assert figures["surveys"] == ["members", "residents"]
+    assert figures["responses"] == ["member", "resident"]
+    assert figures["answers"] > 3000
     assert figures["accounts"] == sorted(
         f"demo_{name}"
         for name in [

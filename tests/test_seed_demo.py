@@ -12,8 +12,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from grids.models import Grid, Region
@@ -22,6 +23,8 @@ from members import personal_data
 from members.demo import STREETS
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
 from members.roles import Role
+from surveys.models import Answer, Audience, Response, Survey
+from surveys.services import respondent_key
 
 PASSWORD = "Demo-2026-grid"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -88,6 +91,21 @@ def _content() -> dict:
             User.objects.values_list("username", "password", "jurisdiction__code").order_by(
                 "username"
             )
+        ),
+        "surveys": list(
+            Survey.objects.filter(is_template=False)
+            .values_list("token", "title", "audience", "region__code", "is_anonymous")
+            .order_by("token")
+        ),
+        "responses": list(
+            Response.objects.values_list(
+                "survey__token", "respondent_key", "role", "grid__code", "village__code"
+            ).order_by("survey__token", "respondent_key")
+        ),
+        "answers": list(
+            Answer.objects.values_list(
+                "response__respondent_key", "question__key", "choice__text", "number", "text"
+            ).order_by("response__respondent_key", "question__key", "choice__text")
         ),
     }
 
@@ -351,3 +369,122 @@ def test_a_second_run_leaves_the_same_state(town):
     assert len(after["residents"]) == 5000
     assert GridMember.objects.count() == 60
     assert len(after["cases"]) == 600
+    assert len(after["surveys"]) == 2
+    assert 250 < len(after["responses"]) < 400
+    assert len(after["answers"]) > 8 * len(after["responses"])
+
+
+def _demo_survey(town, audience: str) -> Survey:
+    return Survey.objects.get(region=town, is_template=False, audience=audience)
+
+
+def test_seeds_an_open_public_residents_survey_copied_from_the_template(town):
+    survey = _demo_survey(town, Audience.RESIDENTS)
+    template = Survey.objects.get(is_template=True, audience=Audience.RESIDENTS)
+    responses = survey.responses.all()
+    now = timezone.now()
+
+    assert Survey.objects.filter(is_template=False).count() == 2
+    assert survey.title == "石塘镇居民网格化服务满意度调查问卷"
+    assert survey.state(now) == "open"
+    assert survey.is_public
+    assert survey.closes_at - survey.opens_at == datetime.timedelta(days=30)
+    assert survey.created_by.username == "demo_town"
+    assert list(survey.questions.values_list("key", "kind", "show_if_choice__text")) == list(
+        template.questions.values_list("key", "kind", "show_if_choice__text")
+    )
+    assert 250 < responses.count() < 400
+    assert set(responses.values_list("role", flat=True)) == {Response.Role.RESIDENT}
+    assert responses.values("grid").distinct().count() > 30
+    assert responses.values("village").exclude(village=None).distinct().count() == 8
+    assert 0 < responses.filter(grid=None).count() < responses.count() / 10
+    assert not responses.filter(respondent__isnull=False).exists()  # anonymous
+    assert all(survey.opens_at <= r.submitted_at <= now for r in responses)
+    assert responses.values("respondent_key").distinct().count() == responses.count()
+
+
+def test_resident_answers_are_varied_and_keep_the_questionnaire_rules(town):
+    survey = _demo_survey(town, Audience.RESIDENTS)
+    answers = Answer.objects.filter(response__survey=survey)
+    overall = list(answers.filter(question__key="overall").values_list("number", flat=True))
+    unaware = answers.filter(question__key="knows_member", choice__text="不知道").values(
+        "response"
+    )
+    silent = answers.filter(question__key="reported", choice__text="没有反映过").values("response")
+    suggestions = list(answers.filter(question__key="suggestions").values_list("text", flat=True))
+
+    assert len(overall) == survey.responses.count()  # required: everyone answered it
+    assert len(set(overall)) == 5
+    assert 3.2 < sum(overall) / len(overall) < 4.5
+    assert unaware.exists()
+    assert not answers.filter(question__key="contact", response__in=unaware).exists()
+    assert not answers.filter(question__key="case_satisfaction", response__in=silent).exists()
+    assert answers.filter(question__key="case_satisfaction").exists()
+    assert 5 <= len(suggestions) < survey.responses.count() / 4
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in suggestions)
+    assert (
+        not answers.filter(question__key="age")
+        .values("response")
+        .annotate(n=models.Count("pk"))
+        .filter(n__gt=1)
+        .exists()
+    )
+
+
+def test_every_grid_member_answers_the_members_survey_once(town):
+    survey = _demo_survey(town, Audience.MEMBERS)
+    members = GridMember.objects.select_related("user")
+    responses = survey.responses.all()
+    picks = (
+        Answer.objects.filter(response__survey=survey, question__key__in=["tools", "obstacles"])
+        .values("response", "question")
+        .annotate(n=models.Count("pk"))
+    )
+
+    assert survey.title == "石塘镇网格员工作情况调查问卷"
+    assert survey.state() == "open"
+    assert not survey.is_public  # members answer with their accounts
+    assert set(responses.values_list("respondent_key", flat=True)) == {
+        respondent_key(survey=survey, user=member.user) for member in members
+    }
+    assert responses.count() == 60
+    assert set(responses.values_list("role", flat=True)) == {Response.Role.MEMBER}
+    assert not responses.filter(grid=None).exists()
+    assert max(row["n"] for row in picks) == 3
+    assert (
+        Answer.objects.filter(
+            response__survey=survey, question__key="employment", choice__text="专职网格员"
+        ).count()
+        == members.filter(employment=GridMember.Employment.FULL_TIME).count()
+    )
+
+
+def test_the_town_official_reads_the_demo_results(town, client):
+    client.force_login(User.objects.get(username="demo_town"))
+    pages = {
+        audience: client.get(reverse("surveys:results", args=[_demo_survey(town, audience).pk]))
+        for audience in (Audience.RESIDENTS, Audience.MEMBERS)
+    }
+
+    for audience, page in pages.items():
+        survey = _demo_survey(town, audience)
+        results = page.context["results"]
+        assert page.status_code == 200
+        assert results["responses"]["total"]["total"] == survey.responses.count() > 0
+        assert all(item["respondents"] > 0 for item in results["questions"])
+        assert survey.title in page.content.decode()
+    residents = pages[Audience.RESIDENTS].context["results"]
+    assert residents["satisfaction"]["answers"] > 0
+    assert residents["responses"]["unattributed"] > 0
+    assert len(residents["responses"]["villages"]) == 8
+    assert all(line["resident"] > 0 for line in residents["responses"]["villages"])
+    assert pages[Audience.MEMBERS].context["results"]["responses"]["total"]["member_rate"] == 1
+
+
+@pytest.mark.parametrize("username", ["demo_member", "demo_leader", "demo_resident"])
+def test_grid_members_and_residents_cannot_read_the_demo_results(town, client, username):
+    client.force_login(User.objects.get(username=username))
+
+    for audience in (Audience.RESIDENTS, Audience.MEMBERS):
+        survey = _demo_survey(town, audience)
+        assert client.get(reverse("surveys:results", args=[survey.pk])).status_code == 404

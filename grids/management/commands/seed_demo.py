@@ -1,8 +1,9 @@
 """``manage.py seed_demo``: the demo town, its people and one account per role.
 
 Taizhou → T City (Wenling) → S Town (Shitang) → 8 villages and communities → 40 grids,
-60 grid members, 2,000 households and 5,000 residents by default; options scale it up for
-benchmarks. Every phase is one transaction, and a second run leaves the same state.
+60 grid members, 2,000 households and 5,000 residents by default, and a residents' and a
+grid members' survey round answered in S Town; options scale it up for benchmarks. Every
+phase is one transaction, and a second run leaves the same state.
 """
 
 import sys
@@ -20,6 +21,7 @@ from tqdm import tqdm
 from grids.demo import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
 from incidents.demo import cases_seed, departments_seed
 from members.demo import accounts_seed, demo_password_hash, members_seed, register_seed
+from surveys.demo import surveys_seed
 
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
 
@@ -97,8 +99,14 @@ class Command(BaseCommand):
                 seed=seed,
                 progress=progress,
             )
+        with self._phase("surveys"):
+            surveys = surveys_seed(geography=geography, seed=seed, progress=progress)
         self.stdout.write(
             f"cases: {cases.created}, of which {cases.overdue_soon} fall due within two hours"
+        )
+        self.stdout.write(
+            f"survey responses: {surveys.resident_responses} from residents, "
+            f"{surveys.member_responses} from grid members"
         )
         self._print_accounts(accounts, options["password"])
 
