@@ -274,11 +274,21 @@ class Incident(models.Model):
     )
     location = models.PointField(_("location"), srid=4326, null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # No single-column index on town, grid and handling region: the composite indexes of
+    # Meta start with them. Every index is written again when the sweep moves a case.
     town = models.ForeignKey(
-        Region, verbose_name=_("town"), on_delete=models.PROTECT, related_name="town_incidents"
+        Region,
+        verbose_name=_("town"),
+        on_delete=models.PROTECT,
+        related_name="town_incidents",
+        db_index=False,
     )
     grid = models.ForeignKey(
-        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="incidents"
+        Grid,
+        verbose_name=_("grid"),
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        db_index=False,
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     reporter = models.ForeignKey(
@@ -301,6 +311,7 @@ class Incident(models.Model):
         verbose_name=_("handling region"),
         on_delete=models.PROTECT,
         related_name="handled_incidents",
+        db_index=False,
     )
     assignee_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -332,15 +343,17 @@ class Incident(models.Model):
         null=True,
         blank=True,
         related_name="duplicates",
+        db_index=False,  # a partial index in Meta: few cases are merged
     )
     satisfaction = models.CharField(
         _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
     )
     evaluation_comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("reported at"), default=timezone.now, db_index=True)
+    # Unique where given (a partial constraint in Meta: cases filed without a key cost the
+    # index nothing).
     client_key = models.UUIDField(
         _("client key"),
-        unique=True,
         null=True,
         blank=True,
         editable=False,
@@ -364,6 +377,7 @@ class Incident(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Empty when an official dispatched the case by hand."),
+        db_index=False,  # a partial index in Meta
     )
 
     objects = IncidentQuerySet.as_manager()
@@ -399,6 +413,16 @@ class Incident(models.Model):
                 name="incident_closed_at_idx",
                 condition=Q(closed_at__isnull=False),
             ),
+            models.Index(
+                fields=["duplicate_of"],
+                name="incident_duplicate_of_idx",
+                condition=Q(duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["dispatch_rule"],
+                name="incident_dispatch_rule_idx",
+                condition=Q(dispatch_rule__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -412,6 +436,11 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="merged") | Q(duplicate_of__isnull=False),
                 name="merged_incident_names_survivor",
+            ),
+            models.UniqueConstraint(
+                fields=["client_key"],
+                condition=Q(client_key__isnull=False),
+                name="incident_client_key_unique",
             ),
             models.CheckConstraint(
                 condition=~Q(status="suspended")
