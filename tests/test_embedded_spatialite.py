@@ -171,3 +171,64 @@ def test_migrates_and_seeds_the_demo_town_on_spatialite(embedded):
     assert figures["overlaps"] == []
     assert figures["area_ratio"] == pytest.approx(1, rel=1e-6)
     assert figures["uncovered"] < 1e-12
+
+
+# Every page a newcomer opens after `make run`, as the demo accounts, on the embedded
+# database: SpatiaLite must answer each spatial and aggregate query the pages make.
+PAGES = """
+import json
+from django.test import Client
+from django.urls import reverse
+from incidents.models import Category, Incident
+from members.models import User
+from surveys.models import Survey
+
+case = Incident.objects.filter(grid__assignments__member__user__username="demo_member").first()
+survey = Survey.objects.filter(is_template=False, audience="residents").first()
+garbage = Category.objects.get(code="garbage")
+near = {"category": garbage.pk, "latitude": case.location.y, "longitude": case.location.x}
+visits = {
+    None: [
+        reverse("public:new"), reverse("public:track"), reverse("login"),
+        reverse("public:suggest") + "?" + "&".join(f"{k}={v}" for k, v in near.items()),
+        "/open311/v2/services.json", "/open311/v2/requests.json",
+        reverse("survey_public:answer", args=[survey.token]),
+    ],
+    "demo_member": [
+        reverse("members:workspace"), reverse("members:patrol"),
+        reverse("incidents:quick_report"), reverse("members:households"),
+        reverse("incidents:detail", args=[case.pk]),
+        reverse("incidents:suggest") + "?" + "&".join(f"{k}={v}" for k, v in near.items()),
+        "/api/cases/",
+    ],
+    "demo_town": [
+        reverse("home"), reverse("grids:map"), reverse("grids:geojson"),
+        reverse("incidents:queue"), reverse("incidents:queue") + "?overdue=on",
+        reverse("incidents:detail", args=[case.pk]),
+        reverse("dashboard:home"), reverse("dashboard:map"),
+        reverse("surveys:list"), reverse("surveys:results", args=[survey.pk]),
+        reverse("members:resident_list"), "/api/grids/", "/api/cases/", "/api/schema/",
+    ],
+}
+answers = {}
+for username, paths in visits.items():
+    client = Client()
+    if username:
+        client.force_login(User.objects.get(username=username))
+    for path in paths:
+        answers[f"{username} {path}"] = client.get(path, follow=True).status_code
+print(json.dumps(answers))
+"""
+
+
+@pytest.mark.slow
+def test_the_pages_answer_on_the_embedded_database(embedded):
+    env, _output = embedded
+    env = {**env, "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost"}
+
+    result = _manage("shell", "-v0", "-c", PAGES, env=env, timeout=180)
+
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(answers) > 25
+    assert {page: code for page, code in answers.items() if code != 200} == {}
