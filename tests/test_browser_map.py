@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import PASSWORD
 
@@ -40,7 +41,16 @@ def watched_page(page: Page):
         ),
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    # A request that a navigation cancels (ERR_ABORTED: a fetch still running when the test
+    # moves to the next page) is not a fault of the page; any other failure is.
+    page.on(
+        "requestfailed",
+        lambda request: (
+            problems.append(f"failed: {request.url} ({request.failure})")
+            if request.failure != "net::ERR_ABORTED"
+            else None
+        ),
+    )
     page.on(
         "response",
         lambda response: (
@@ -51,6 +61,29 @@ def watched_page(page: Page):
     )
     page.problems = problems
     return page
+
+
+STICKING_OUT = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .filter((e) => !e.closest(".leaflet-container") || e.classList.contains("leaflet-container"))
+  .slice(0, 8)
+  .map((e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}.${[...e.classList].join(".")}`
+              + ` right=${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing wider than the screen: no sideways scrolling. Layout may still settle (fonts,
+    images, the map), so it waits up to five seconds; then it names what sticks out."""
+    try:
+        page.wait_for_function(
+            "document.documentElement.scrollWidth <= window.innerWidth", timeout=5000
+        )
+    except PlaywrightTimeoutError:
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        raise AssertionError(
+            f"page {page.url} is {width[0]} px wide on a {width[1]} px screen; sticking out: "
+            f"{page.evaluate(STICKING_OUT)}"
+        ) from None
 
 
 def log_in(page: Page, live_server, username: str, next_path: str) -> None:
@@ -88,7 +121,7 @@ def test_a_town_official_sees_the_towns_grids_on_the_map(
             <= box["y"] + box["height"]
             <= map_box["y"] + map_box["height"]
         )
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_screen(page)
     assert page.problems == []
 
 

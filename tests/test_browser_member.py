@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from incidents.models import Attachment, Category, Incident
 from incidents.services.reporting import incident_report
 from members.models import PatrolLog
-from tests.test_browser_map import log_in, watched_page  # noqa: F401 (a fixture)
+from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +54,7 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     log_in(page, live_server, cast.member.username, workspace)
     expect(page).to_have_url(f"{live_server.url}{workspace}")
     expect(page.locator("#gridmap")).to_have_attribute("data-loaded", "1")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_screen(page)
     worker = page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)")
     assert worker == f"{live_server.url}{reverse('service_worker')}"
 

@@ -9,7 +9,7 @@ from playwright.sync_api import Page
 
 from incidents.models import Category, Incident
 from incidents.services.reporting import incident_report
-from tests.test_browser_map import log_in, watched_page  # noqa: F401 (a fixture)
+from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,6 @@ UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
   .filter((f) => !(f.labels && f.labels.length) && !f.getAttribute("aria-label")
                  && !f.getAttribute("aria-labelledby"))
   .map((f) => f.name || f.id || f.outerHTML.slice(0, 80))"""
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 
 @pytest.fixture
@@ -34,10 +33,14 @@ def walk(page: Page, base: str, paths: list[str]) -> dict[str, object]:
     for path in paths:
         page.goto(f"{base}{path}")
         page.wait_for_load_state("networkidle")
-        overflow = page.evaluate(OVERFLOW)
+        try:
+            assert_fits_the_screen(page)
+            overflow = None
+        except AssertionError as error:
+            overflow = str(error)
         unlabelled = page.evaluate(UNLABELLED)
-        if overflow > 0 or unlabelled:
-            wrong[path] = {"wider_by_px": overflow, "unlabelled": unlabelled}
+        if overflow or unlabelled:
+            wrong[path] = {"overflow": overflow, "unlabelled": unlabelled}
     return wrong
 
 

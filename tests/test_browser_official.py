@@ -15,7 +15,7 @@ from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from members.roles import Role
 from tests.conftest import make_user
-from tests.test_browser_map import log_in, watched_page  # noqa: F401  (a fixture)
+from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,7 +114,7 @@ def test_an_official_and_a_department_close_a_case_a_grid_member_reported(
     expect(page.locator(".case-actions form")).to_have_count(1)
     expect(page.locator("#action-reopen")).to_have_count(1)
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.CLOSED
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_screen(page)
     assert page.problems == []
 
 

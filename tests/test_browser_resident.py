@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from playwright.sync_api import Page, expect
 
 from incidents.models import Category, Incident
-from tests.test_browser_map import watched_page  # noqa: F401 (a fixture)
+from tests.test_browser_map import assert_fits_the_screen, watched_page  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +37,7 @@ def test_a_resident_reports_a_problem_and_follows_it(page_on_phone, live_server,
     page = page_on_phone
     page.goto(f"{live_server.url}{reverse('public:new')}")
     expect(page.locator("#portalmap")).to_have_attribute("data-ready", "true")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_screen(page)
 
     # First try: the name is missing.
     page.fill("#id_reporter_phone", "13900001111")
@@ -72,5 +72,5 @@ def test_a_resident_reports_a_problem_and_follows_it(page_on_phone, live_server,
     expect(page.locator("#case-status")).to_have_text(incident.get_status_display())
     expect(page.locator(".portal-timeline li")).to_have_count(1)
     expect(page.locator(".portal-timeline")).to_contain_text(_("Your request was received"))
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_screen(page)
     assert page.problems == []

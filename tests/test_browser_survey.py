@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from surveys.models import Answer, Response
 from tests.surveys.conftest import add_questions, make_survey
-from tests.test_browser_map import watched_page  # noqa: F401 (a fixture)
+from tests.test_browser_map import assert_fits_the_screen, watched_page  # noqa: F401 (a fixture)
 from tests.test_browser_resident import page_on_phone  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ def test_a_resident_answers_a_survey_on_a_phone(page_on_phone, live_server, ladd
     q = add_questions(survey)
     link = reverse("survey_public:answer_grid", args=[survey.token, ladder.a1.code])
     page.goto(f"{live_server.url}{link}")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_fits_the_screen(page)
 
     likert = page.locator(f"#field-q{q.likert.pk}")
     expect(likert).to_be_hidden()
