@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import Category, Incident
+from members.personal_data import mask_text
 
 Status = Incident.Status
 METRES_PER_DEGREE = 111_320
@@ -60,9 +61,15 @@ def incident_duplicate_suggestions(
     now: datetime.datetime | None = None,
     exclude_pk: int | None = None,
     limit: int = SUGGESTED,
+    public: bool = False,
 ) -> list[Suggestion]:
     """Open, suspended and recently closed cases of the same category or group within the
-    category's radius of ``point``, best match first. One query."""
+    category's radius of ``point``, best match first. One query.
+
+    ``public``: for people without a staff role, only requests that came in through the
+    public door (the web form, Open311), as Open311 lists them: cases staff found on patrol
+    or took from the hotline (a family dispute, say) are not shown to the public.
+    """
     now = now or timezone.now()
     radius = duplicate_radius(category)
     window = datetime.timedelta(days=settings.DUPLICATE_RECENT_DAYS)
@@ -77,6 +84,7 @@ def incident_duplicate_suggestions(
             Q(status__in=LIVE_STATUSES)
             | Q(status__in=CLOSED_STATUSES, closed_at__gte=now - window)
         )
+        .filter(Q(source=Incident.Source.RESIDENT) if public else Q())
         .exclude(pk=exclude_pk)
         .annotate(distance=Distance("location", point))
         .order_by("distance", "-created_at")
@@ -104,7 +112,9 @@ def incident_duplicate_suggestions(
                 Suggestion(
                     pk=row["pk"],
                     code=row["code"],
-                    title=row["title"],
+                    # A title is the reporter's words: phone or ID numbers in it are masked
+                    # for the public, as on Open311.
+                    title=mask_text(row["title"]) if public else row["title"],
                     status=row["status"],
                     status_label=str(labels[row["status"]]),
                     distance_m=round(metres),

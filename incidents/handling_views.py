@@ -37,7 +37,7 @@ def render_suggestions(request, template: str, *, staff: bool):
     if not form.is_valid():
         return render(request, template, {"suggestions": [], "asked": False}, status=400)
     suggestions = incident_duplicate_suggestions(
-        category=form.cleaned_data["category"], point=form.point()
+        category=form.cleaned_data["category"], point=form.point(), public=not staff
     )
     # The join buttons come back to the page the form is on, not to this partial.
     back = request.htmx.current_url or ""

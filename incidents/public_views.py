@@ -290,7 +290,9 @@ def join(request):
     form itself, so that what the resident typed comes back if anything is wrong."""
     form = PublicRequestForm(request.POST)
     code = request.POST.get("join_code", "").strip()
-    incident = Incident.objects.filter(code=code).first() if code else None
+    # Only what the public suggestions offer: requests that came in through the public door.
+    public = Incident.objects.filter(source=Incident.Source.RESIDENT)
+    incident = public.filter(code=code).first() if code else None
     ip, phone = client_ip(request), request.POST.get("reporter_phone", "")
     if incident is None:
         notice = _("That request no longer exists. Send yours as a new one.")

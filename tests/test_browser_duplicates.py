@@ -23,12 +23,23 @@ def test_a_resident_follows_a_suggested_case_instead_of_reporting_it_again(
     page = page_on_phone
     garbage = Category.objects.get(code="garbage")
     existing = incident_report(
-        actor=cast.member,
+        actor=None,
         category=garbage,
         title="村口垃圾堆放",
-        description="内部记录：请城管处理",
-        source=Incident.Source.PATROL,
+        description="门口的垃圾三天没人收（王阿姨 13800001111）",
+        source=Incident.Source.RESIDENT,
         location=Point(121.005, 28.005, srid=4326),
+        reporter_name="王阿姨",
+        reporter_phone="13800001111",
+    )
+    # A grid member's patrol finding at the same spot is not offered to the public.
+    internal = incident_report(
+        actor=cast.member,
+        category=garbage,
+        title="家庭矛盾调解",
+        description="内部记录",
+        source=Incident.Source.PATROL,
+        location=Point(121.0051, 28.0051, srid=4326),
     )
     page.goto(f"{live_server.url}{reverse('public:new')}")
     expect(page.locator("#portalmap")).to_have_attribute("data-ready", "true")
@@ -41,11 +52,13 @@ def test_a_resident_follows_a_suggested_case_instead_of_reporting_it_again(
     suggestion = page.locator(f".suggestion[data-code='{existing.code}']")
     expect(suggestion).to_be_visible()
     expect(suggestion).to_contain_text("村口垃圾堆放")
-    expect(page.locator("#duplicate-suggestions")).not_to_contain_text("内部记录")
+    suggestions = page.locator("#duplicate-suggestions")
+    for private in ("王阿姨", "13800001111", "138****1111", internal.code, internal.title):
+        expect(suggestions).not_to_contain_text(private)
     suggestion.locator("button").click()
 
     expect(page).to_have_url(f"{live_server.url}{reverse('public:joined')}")
     expect(page.locator("#tracking-code")).to_have_text(existing.code)
-    assert Incident.objects.count() == 1
+    assert Incident.objects.count() == 2  # the two above: nothing new was filed
     assert IncidentFollower.objects.get(incident=existing).phone_masked == "139****2222"
     assert page.problems == []

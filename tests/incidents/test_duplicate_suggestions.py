@@ -38,12 +38,12 @@ def place(ladder, garbage):
         closed_at = now - datetime.timedelta(days=closed_days_ago) if closed_days_ago else None
         return Incident.objects.create(
             code=f"S-{next(counter):04d}",
-            title=f"{metres}米处",
+            title=more.pop("title", f"{metres}米处"),
             description="内部描述",
             category=category or garbage,
             town=ladder.town,
             grid=ladder.a1,
-            source="resident",
+            source=more.pop("source", "resident"),
             reporter_name="王秘密",
             reporter_phone_masked="138****0000",
             address="东山村99号",
@@ -115,6 +115,30 @@ def test_the_public_partial_shows_no_personal_data_or_notes(client, place, garba
     assert "50 m away" in html
     for secret in ("王秘密", "138****0000", "东山村99号", "内部描述", f"/cases/{case.pk}/"):
         assert secret not in html
+
+
+def test_the_public_sees_only_public_requests_and_staff_see_all(client, cast, place, garbage):
+    public = place(40)
+    internal = place(60, source="patrol", title="家庭矛盾调解")
+
+    for_public = client.get(suggest_url("public:suggest", garbage)).content.decode()
+    client.force_login(cast.member)
+    for_staff = client.get(suggest_url("incidents:suggest", garbage)).content.decode()
+
+    assert public.code in for_public
+    assert internal.code not in for_public
+    assert "家庭矛盾调解" not in for_public
+    assert public.code in for_staff
+    assert internal.code in for_staff
+
+
+def test_numbers_in_a_title_are_masked_for_the_public(client, place, garbage):
+    place(30, title="请联系13812345678处理")
+
+    html = client.get(suggest_url("public:suggest", garbage)).content.decode()
+
+    assert "13812345678" not in html
+    assert "138****5678" in html
 
 
 def test_the_public_partial_answers_bad_input_with_400_and_nothing_yet_with_200(client, garbage):

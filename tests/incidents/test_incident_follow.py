@@ -87,8 +87,12 @@ def test_the_join_page_follows_a_suggested_case(client, report, cast):
     assert IncidentEvent.objects.filter(incident=incident, action="follow").count() == 1
 
 
-def test_the_public_join_keeps_the_form_and_follows_by_phone(client, report):
-    incident = report()
+def public_request(report, cast):
+    return report(actor=cast.resident, source=Incident.Source.RESIDENT)
+
+
+def test_the_public_join_keeps_the_form_and_follows_by_phone(client, report, cast):
+    incident = public_request(report, cast)
     data = {
         "join_code": incident.code,
         "reporter_name": "张三",
@@ -104,12 +108,28 @@ def test_the_public_join_keeps_the_form_and_follows_by_phone(client, report):
     assert incident.code in client.get(response.url).content.decode()
 
 
-def test_the_public_join_refuses_without_a_phone_and_keeps_what_was_typed(client, report):
-    incident = report()
+def test_the_public_join_refuses_without_a_phone_and_keeps_what_was_typed(client, report, cast):
+    incident = public_request(report, cast)
     data = {"join_code": incident.code, "reporter_name": "张三", "description": "门口垃圾很多"}
 
     response = client.post(reverse("public:join"), data)
 
     assert response.status_code == 400
     assert "门口垃圾很多" in response.content.decode()
+    assert not IncidentFollower.objects.exists()
+
+
+def test_the_public_join_offers_no_case_staff_found_on_patrol(client, report):
+    internal = report()  # a grid member's patrol finding: not a public request
+    data = {
+        "join_code": internal.code,
+        "reporter_name": "张三",
+        "reporter_phone": "13912345678",
+        "description": "门口垃圾",
+    }
+
+    response = client.post(reverse("public:join"), data)
+
+    assert response.status_code == 404
+    assert "门口垃圾" in response.content.decode()
     assert not IncidentFollower.objects.exists()
