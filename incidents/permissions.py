@@ -165,10 +165,17 @@ def can_reopen(user, incident: Incident) -> bool:
 
 
 def can_follow(user, incident: Incident) -> bool:
-    """Anyone signed in may follow a case instead of reporting it again, except its
-    reporter, who hears of it already."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and incident.reporter_id != user.pk
+    """Following a case instead of reporting it again, for whom might have reported it:
+    residents, a request of the public door (what the public suggestions offer); staff,
+    a case they could have filed, or one in the town of a grid they patrol (a suggestion
+    may come from the next grid). Never its reporter, who hears of it already."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if incident.reporter_id == user.pk:
+        return False
+    if not user_roles(user) - {Role.RESIDENT}:
+        return incident.source == Incident.Source.RESIDENT
+    return (
+        can_report_in(user, incident.grid)
+        or assigned_grids(user).filter(village__parent_id=incident.town_id).exists()
     )

@@ -17,8 +17,10 @@ NOT_FOLLOWABLE = frozenset({Status.MERGED, Status.REJECTED})
 
 def _follower_for(actor, incident: Incident, name: str, phone: str) -> IncidentFollower:
     if actor is not None and getattr(actor, "is_authenticated", False):
-        if not permissions.can_follow(actor, incident):
+        if incident.reporter_id == actor.pk:
             raise PermissionDenied(_("You report this case already; you hear of it anyway."))
+        if not permissions.can_follow(actor, incident):
+            raise PermissionDenied(_("You may not follow this case."))
         return IncidentFollower(incident=incident, user=actor, name=actor.get_full_name())
     name = (name or "").strip()
     if not name or not (phone or "").strip():

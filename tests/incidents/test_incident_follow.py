@@ -21,8 +21,18 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+def anonymous_request(report):
+    """A request sent through the public door by someone without an account."""
+    return report(
+        actor=None,
+        source=Incident.Source.RESIDENT,
+        reporter_name="李阿姨",
+        reporter_phone="13900001111",
+    )
+
+
 def test_a_resident_follows_and_is_notified_like_the_reporter(report, cast):
-    incident = report()
+    incident = anonymous_request(report)
 
     incident_follow(actor=cast.resident, incident=incident)
     Notification.objects.all().delete()
@@ -37,10 +47,10 @@ def test_a_resident_follows_and_is_notified_like_the_reporter(report, cast):
 
 def test_following_twice_or_ones_own_case_is_refused(report, cast):
     incident = report()
-    incident_follow(actor=cast.resident, incident=incident)
+    incident_follow(actor=cast.other_member, incident=incident)
 
     with pytest.raises(IncidentActionRefused):
-        incident_follow(actor=cast.resident, incident=incident)
+        incident_follow(actor=cast.other_member, incident=incident)
     with pytest.raises(PermissionDenied):
         incident_follow(actor=cast.member, incident=incident)  # the reporter
 
@@ -48,12 +58,35 @@ def test_following_twice_or_ones_own_case_is_refused(report, cast):
     assert events_of(incident).count("follow") == 1
 
 
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("other_member", True),  # patrols a grid of the same town
+        ("town_official", True),
+        ("village_staff", True),
+        ("resident", False),  # a patrol finding is not a public request
+        ("other_official", False),  # another town
+    ],
+)
+def test_who_may_follow_a_patrol_finding(report, cast, who, allowed):
+    incident = report()
+
+    if allowed:
+        incident_follow(actor=getattr(cast, who), incident=incident)
+    else:
+        with pytest.raises(PermissionDenied):
+            incident_follow(actor=getattr(cast, who), incident=incident)
+
+    assert IncidentFollower.objects.exists() == allowed
+    assert events_of(incident).count("follow") == int(allowed)
+
+
 def test_a_merged_case_is_not_followed(report, cast):
     merged = report()
     t.incident_merge(actor=cast.town_official, incident=merged, into=report())
 
     with pytest.raises(IncidentActionRefused):
-        incident_follow(actor=cast.resident, incident=merged)
+        incident_follow(actor=cast.other_member, incident=merged)
 
     assert not IncidentFollower.objects.exists()
 
