@@ -26,8 +26,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 packages=(gdal-bin libgdal32 libgeos-c1v5 libproj25 libsqlite3-mod-spatialite gettext python3-venv)
 
 if [[ "$mode" == test ]]; then
-    # Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
-    packages+=(chromium)
+    # Browser tests drive Debian's Chromium through Playwright (never `playwright install`),
+    # with a Chinese font: the pages are laid out with the glyph widths people see, and a
+    # failure's screenshot is readable.
+    packages+=(chromium fonts-wqy-microhei)
     # PostGIS for a PostgreSQL 15 that runs on this machine.
     if [[ -d /usr/lib/postgresql/15/bin ]]; then
         packages+=(postgresql-15-postgis-3)

@@ -1,6 +1,7 @@
-"""Every page at 360 px, the narrowest phone the platform is built for: nothing wider than
-the screen (no sideways scrolling), every field has a label a screen reader announces, and
-the page meets no error. One test per kind of user, walking the pages that user works with.
+"""Every page at 360 px, the narrowest phone the platform is built for, in Chinese and in
+English: nothing wider than the screen (no sideways scrolling), every field has a label a
+screen reader announces, and the page meets no error. One test per kind of user and
+language, walking the pages that user works with.
 """
 
 import pytest
@@ -21,9 +22,12 @@ UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
   .map((f) => f.name || f.id || f.outerHTML.slice(0, 80))"""
 
 
-@pytest.fixture
-def narrow(watched_page):  # noqa: F811
+@pytest.fixture(params=["zh-CN", "en"])
+def narrow(watched_page, request):  # noqa: F811
+    """360 px, in Chinese (the default, with real CJK glyph widths) and in English."""
     watched_page.set_viewport_size({"width": 360, "height": 740})
+    watched_page.set_extra_http_headers({"Accept-Language": request.param})
+    watched_page.expected_lang = {"zh-CN": "zh-hans", "en": "en"}[request.param]
     return watched_page
 
 
@@ -33,6 +37,7 @@ def walk(page: Page, base: str, paths: list[str]) -> dict[str, object]:
     for path in paths:
         page.goto(f"{base}{path}")
         page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == page.expected_lang, path
         try:
             assert_fits_the_screen(page)
             overflow = None
