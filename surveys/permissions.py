@@ -20,6 +20,7 @@ from grids.models import Grid
 from grids.permissions import assigned_grids
 from incidents.permissions import MANAGER_ROLES
 from members.jurisdiction import user_roles
+from members.models import Resident
 from members.roles import GRID_ROLES, Role
 from surveys.models import Response, Survey
 
@@ -112,6 +113,21 @@ def member_grids_in(user, survey: Survey) -> QuerySet[Grid]:
     if not survey.for_members or not user_roles(user) & GRID_ROLES:
         return Grid.objects.none()
     return assigned_grids(user).filter(village__path__startswith=survey.region.path)
+
+
+def answerer_grid(user, survey: Survey, role: str) -> Grid | None:
+    """The grid an answer without a grid in its link is attributed to: the member's grid in
+    the survey's region, or the resident's home grid when it lies there; else none."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if role == Response.Role.MEMBER:
+        return member_grids_in(user, survey).order_by("code").first()
+    resident = (
+        Resident.objects.filter(user=user).select_related("household__grid__village").first()
+    )
+    if resident and resident.household.grid.village.path.startswith(survey.region.path):
+        return resident.household.grid
+    return None
 
 
 def answering_role(user, survey: Survey) -> str | None:

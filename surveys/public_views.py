@@ -20,10 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from grids.models import Grid
 from incidents.ratelimit import Limit, client_ip, limit_exceeded, limit_hit
-from members.models import Resident
 from surveys.answers import field_name
 from surveys.models import Response, Survey
-from surveys.permissions import answering_role, member_grids_in
+from surveys.permissions import answerer_grid, answering_role
 from surveys.selectors import survey_questions
 from surveys.services import respondent_key, response_submit
 
@@ -47,19 +46,6 @@ def _link_grid(survey: Survey, grid_code: str | None) -> Grid | None:
     if grid is None:
         raise Http404
     return grid
-
-
-def _own_grid(request, survey: Survey, role: str) -> Grid | None:
-    """Without a grid in the link: the member's grid there, or the resident's home grid."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    if role == Response.Role.MEMBER:
-        return member_grids_in(user, survey).order_by("code").first()
-    resident = Resident.objects.filter(user=user).select_related("household__grid").first()
-    if resident and resident.household.grid.village.path.startswith(survey.region.path):
-        return resident.household.grid
-    return None
 
 
 def _device_id(request) -> tuple[str, bool]:
@@ -149,7 +135,7 @@ def answer(request, token, grid_code=None):
                 role=role,
                 key=key,
                 respondent=request.user if request.user.is_authenticated else None,
-                grid=grid or _own_grid(request, survey, role),
+                grid=grid or answerer_grid(request.user, survey, role),
             )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):

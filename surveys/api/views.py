@@ -12,30 +12,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response as ApiResponse
 
 from grid_platform.api import Pagination
-from members.models import Resident
 from surveys.api import serializers as s
 from surveys.models import Answer, Question, Response, Survey
 from surveys.permissions import (
+    answerer_grid,
     answering_role,
     is_survey_manager,
-    member_grids_in,
     results_scope,
     surveys_visible_to,
 )
 from surveys.selectors import surveys_open_for_member
 from surveys.services import respondent_key, response_submit
-
-
-def _answerer_grid(user, survey: Survey, role: str):
-    """The grid a response is attributed to: the member's grid in the survey's region, or
-    the resident's home grid when it lies there (as the answer page without a grid link)."""
-    if role == Response.Role.MEMBER:
-        return member_grids_in(user, survey).order_by("code").first()
-    resident = Resident.objects.filter(user=user).select_related("household__grid__village")
-    home = resident.first()
-    if home and home.household.grid.village.path.startswith(survey.region.path):
-        return home.household.grid
-    return None
 
 
 class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -118,7 +105,7 @@ class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
                 role=role,
                 key=respondent_key(survey=survey, user=request.user),
                 respondent=request.user,
-                grid=_answerer_grid(request.user, survey, role),
+                grid=answerer_grid(request.user, survey, role),
             )
         except DjangoValidationError as error:
             if hasattr(error, "error_dict"):
