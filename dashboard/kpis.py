@@ -38,26 +38,25 @@ def _events(cases: QuerySet, period: Period) -> QuerySet:
     return IncidentEvent.objects.filter(_in_period(period), incident__in=cases.values("pk"))
 
 
-def dashboard_kpis(cases: QuerySet, period: Period, *, totals: dict | None) -> dict:
+def dashboard_kpis(cases: QuerySet, period: Period, *, totals: dict) -> dict:
     """受理/立案 counts, closure, extension, return and automatic dispatch rates, the
     breakdown of each reasoned step by reason, and returns per receiving unit.
 
     ``totals`` are the case counts that dashboard.selectors sums from its facts (one pass
     over the cases for every figure): ``opened`` (received in the period), ``closed``
     (closed in the period), ``extended`` (of those, with an approved extension) and
-    ``suspended`` (on hold now); None when no case counts.
+    ``suspended`` (on hold now).
     """
-    counts = totals or dict.fromkeys(("opened", "closed", "extended", "suspended"), 0)
     steps = _event_counts(cases, period)
     return {
-        "received": counts["opened"],
+        "received": totals["opened"],
         "registered": steps["registered"],
         "registered_closed": steps["registered_closed"],
         "closure_rate": _rate(steps["registered_closed"], steps["registered"]),
-        "closed": counts["closed"],
-        "extended": counts["extended"],
-        "extension_rate": _rate(counts["extended"], counts["closed"]),
-        "suspended_now": counts["suspended"],
+        "closed": totals["closed"],
+        "extended": totals["extended"],
+        "extension_rate": _rate(totals["extended"], totals["closed"]),
+        "suspended_now": totals["suspended"],
         "dispatches": steps["dispatches"],
         "auto_dispatches": steps["auto_dispatches"],
         "auto_dispatch_rate": _rate(steps["auto_dispatches"], steps["dispatches"]),

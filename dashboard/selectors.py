@@ -117,20 +117,24 @@ def dashboard_figures(user, period: Period, *, now: datetime.datetime | None = N
     cells = [
         {"category_id": c, "grid_id": g, **total} for (c, g), total in by_category_and_grid.items()
     ]
+    total = _sum(cells, lambda row: None).get(None, dict.fromkeys(SUMMED, 0))
+    by_village = _by_village(cells, names)
+    grid_rows = _grid_rows(cells, names)
+    by_department = _by_department(facts, names)
     return {
         "period": period,
         "now": now,
-        "headline": _headline(opened, facts, cells),
+        "headline": _headline(opened, facts, total),
         "trend": _trend(period, opened, closed_per_day),
         "by_category": _by_category(cells, names),
-        "by_village": _by_village(cells, names),
-        "by_grid": _by_grid(cells, names),
-        "by_department": _by_department(facts, names),
+        "by_village": by_village,
+        "by_grid": _top_grids(grid_rows),
+        "by_department": by_department,
         "overdue": overdue_cases(cases, now),
         "workload": member_workload(user, cases, period, now),
         "survey_satisfaction": dashboard_survey_satisfaction(user),
-        "kpis": dashboard_kpis(cases, period, totals=_sum(facts, lambda row: None).get(None)),
-        "rankings": unit_rankings(cells, facts, names),
+        "kpis": dashboard_kpis(cases, period, totals=total),
+        "rankings": unit_rankings(villages=by_village, grids=grid_rows, departments=by_department),
     }
 
 
@@ -246,8 +250,8 @@ def _sum(rows, key) -> dict:
     return totals
 
 
-def _headline(opened_rows: list[dict], facts: list[dict], cells: list[dict]) -> dict:
-    total = _sum(cells, lambda row: None).get(None, dict.fromkeys(SUMMED, 0))
+def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
+    """``total``: the fact sums over every case (``SUMMED``)."""
     handled = [row["handling"] for row in facts if row["handling"] is not None]
     by_status: dict[str, int] = {}
     for row in opened_rows:
@@ -339,16 +343,20 @@ def _by_village(facts: list[dict], names: dict) -> list[dict]:
     return sorted(rows, key=lambda row: row["code"])
 
 
-def _by_grid(facts: list[dict], names: dict) -> list[dict]:
-    """The ``TOP_GRIDS`` grids with most cases opened in the period (then most overdue)."""
+def _grid_rows(facts: list[dict], names: dict) -> list[dict]:
+    """Every grid with a case that counts, unsorted (the breakdown and the ranking)."""
     grids = names["grids"]
 
     def describe(pk):
         grid = grids[pk]
         return {"name": grid["name"], "code": grid["code"], "village": grid["village__name"]}
 
-    rows = _rows(_sum(facts, lambda row: row["grid_id"]), describe)
-    rows.sort(key=lambda row: (-row["opened"], -row["overdue"], row["code"]))
+    return _rows(_sum(facts, lambda row: row["grid_id"]), describe)
+
+
+def _top_grids(grid_rows: list[dict]) -> list[dict]:
+    """The ``TOP_GRIDS`` grids with most cases opened in the period (then most overdue)."""
+    rows = sorted(grid_rows, key=lambda row: (-row["opened"], -row["overdue"], row["code"]))
     return rows[:TOP_GRIDS]
 
 
@@ -363,26 +371,22 @@ def _by_department(facts: list[dict], names: dict) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["opened"], row["name"]))
 
 
-def unit_rankings(cells: list[dict], facts: list[dict], names: dict) -> dict:
-    """Villages, grids and departments by on-time closure rate, best first, listing only
-    units with at least ``KPI_RANKING_MIN_CASES`` cases closed in the period (the rate's
-    sample), so that one quick case does not top the table. No query."""
-    minimum = settings.KPI_RANKING_MIN_CASES
-    grids = names["grids"]
-
-    def describe_grid(pk):
-        return {"name": grids[pk]["name"], "code": grids[pk]["code"]}
+def unit_rankings(*, villages: list[dict], grids: list[dict], departments: list[dict]) -> dict:
+    """The breakdown rows of villages, grids (all of them) and departments by on-time
+    closure rate, best first, listing only units with at least ``KPI_RANKING_MIN_CASES``
+    cases closed in the period (the rate's sample, one at least: a unit without a closed
+    case has no rate), so that one quick case does not top the table. No query."""
+    minimum = max(settings.KPI_RANKING_MIN_CASES, 1)
 
     def ranked(rows: list[dict]) -> list[dict]:
         sample = [row for row in rows if row["closed"] >= minimum]
         return sorted(sample, key=lambda row: (-row["on_time_rate"], -row["closed"], row["name"]))
 
-    grid_rows = _rows(_sum(cells, lambda row: row["grid_id"]), describe_grid)
     return {
         "minimum": minimum,
-        "villages": ranked(_by_village(cells, names)),
-        "grids": ranked(grid_rows),
-        "departments": ranked(_by_department(facts, names)),
+        "villages": ranked(villages),
+        "grids": ranked(grids),
+        "departments": ranked(departments),
     }
 
 

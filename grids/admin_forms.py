@@ -1,9 +1,10 @@
 """Admin forms that save through the services, so the admin is one more door to them."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 
+from grid_platform.forms import add_service_errors
 from grids.models import Grid, Region
 from grids.services import grid_save, region_save
 
@@ -28,14 +29,7 @@ class ServiceModelForm(forms.ModelForm):
         try:
             self.instance = self.call_service()
         except ValidationError as error:
-            self.add_service_errors(error)
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            self.add_error(field if field in self.fields else NON_FIELD_ERRORS, errors)
+            add_service_errors(self, error)
 
     def save(self, commit: bool = True) -> Model:
         if self.errors:

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.forms import ActionForm, ReasonChoiceField, _note
-from incidents.models import DeadlineExtension, ReasonCode
+from incidents.models import ReasonCode
+from incidents.selectors import incident_pending_extension
 
 Kind = ReasonCode.Kind
 
@@ -57,7 +58,7 @@ class ExtendDecideForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.extension = pending_extension(self.incident)
+        self.extension = incident_pending_extension(self.incident)
 
     def clean(self):
         cleaned = super().clean()
@@ -98,16 +99,6 @@ class ReopenForm(ActionForm):
     submit = _("Reopen")
     reason_code = ReasonChoiceField(Kind.REOPEN)
     note = _note(_("Explanation"), required=True)
-
-
-def pending_extension(incident) -> DeadlineExtension | None:
-    return (
-        DeadlineExtension.objects.filter(
-            incident=incident, status=DeadlineExtension.Status.PENDING
-        )
-        .select_related("reason", "requested_by")
-        .first()
-    )
 
 
 HANDLING_FORMS = {

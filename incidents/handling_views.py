@@ -17,7 +17,7 @@ from incidents.duplicates import incident_duplicate_suggestions
 from incidents.models import Incident
 from incidents.permissions import MANAGER_ROLES
 from incidents.services.dispatch_rules import incident_accept_and_dispatch
-from incidents.services.errors import IncidentActionRefused
+from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.transitions import incident_dispatch, incident_supervise
 from incidents.suggest_forms import BulkForm, SuggestForm
@@ -65,7 +65,7 @@ def join(request, pk):
     try:
         incident_follow(actor=request.user, incident=incident)
     except REFUSALS as refusal:
-        messages.error(request, _refusal_text(refusal))
+        messages.error(request, refusal_message(refusal))
     else:
         messages.success(
             request,
@@ -76,14 +76,6 @@ def join(request, pk):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "incidents:queue"
     return redirect(target)
-
-
-def _refusal_text(error) -> str:
-    if isinstance(error, IncidentActionRefused):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or _("You may not take this step on this case.")
 
 
 def may_bulk(user) -> bool:
@@ -125,7 +117,7 @@ def bulk_apply(actor, operation: str, ids: list[int], data: dict) -> list[dict]:
             with transaction.atomic():
                 _perform(operation, actor, incident, data)
         except REFUSALS as refusal:
-            results.append({**row, "ok": False, "message": _refusal_text(refusal)})
+            results.append({**row, "ok": False, "message": refusal_message(refusal)})
         else:
             results.append({**row, "ok": True, "message": ""})
     return results

@@ -9,13 +9,13 @@ import json
 from django.contrib import messages
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from grid_platform.forms import add_service_errors
 from grids.selectors import GEOJSON_PRECISION
 from incidents.member_forms import QuickReportForm
 from incidents.models import Incident
@@ -62,20 +62,19 @@ def _render(request, form, grids, status=200):
 
 
 def _file(user, data: dict) -> Incident:
-    with transaction.atomic():
-        return incident_report(
-            actor=user,
-            category=data["category"],
-            title=data["title"],
-            description=data["description"],
-            source=Incident.Source.PATROL,
-            urgency=data["urgency"],
-            location=data["location"],
-            address=data["address"].strip(),
-            grid=data["grid"],
-            photos=[data["photo"]] if data["photo"] else [],
-            client_key=data["client_key"],
-        )
+    return incident_report(
+        actor=user,
+        category=data["category"],
+        title=data["title"],
+        description=data["description"],
+        source=Incident.Source.PATROL,
+        urgency=data["urgency"],
+        location=data["location"],
+        address=data["address"].strip(),
+        grid=data["grid"],
+        photos=[data["photo"]] if data["photo"] else [],
+        client_key=data["client_key"],
+    )
 
 
 @never_cache
@@ -90,7 +89,7 @@ def quick_report(request):
         try:
             incident = _file(request.user, form.cleaned_data)
         except ValidationError as error:
-            outbox.add_service_errors(form, error, SERVICE_FIELDS)
+            add_service_errors(form, error, SERVICE_FIELDS)
         except PermissionDenied:
             form.add_error("latitude", _("This place is outside your grids."))
     if form.errors:

@@ -66,7 +66,7 @@ def _is_platform_admin(user) -> bool:
 
 
 def is_platform_admin(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and _is_platform_admin(user)
+    return scope_of(user).kind is ScopeKind.ALL
 
 
 def can_manage(user, incident: Incident) -> bool:

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -19,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from grid_platform.forms import add_service_errors
 from grids.models import Grid
 from incidents.handling_views import render_suggestions
 from incidents.models import Incident, IncidentFollower
 from incidents.public_forms import PublicRequestForm, RatingForm, TrackForm
 from incidents.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
-from incidents.services.errors import IncidentActionRefused
+from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.public import (
     incident_evaluate_by_reporter_phone,
@@ -75,34 +75,23 @@ def _reporting_actor(request):
     return request.user if Role.RESIDENT in user_roles(request.user) else None
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, messages in error.message_dict.items():
-        field = SERVICE_FIELDS.get(key, key)
-        form.add_error(field if field in form.fields else None, messages)
-
-
 def _file_request(request, form: PublicRequestForm) -> Incident:
-    """The case and its photo together: a photo refused after all leaves no case behind."""
+    """The case and its photo in one transaction (incident_report's): a photo refused after
+    all leaves no case behind."""
     data = form.cleaned_data
-    actor = _reporting_actor(request)
-    with transaction.atomic():
-        incident = incident_report(
-            actor=actor,
-            category=data["category"],
-            title=data["title"],
-            description=data["description"],
-            source=Incident.Source.RESIDENT,
-            location=data["location"],
-            address=data["address"].strip(),
-            grid=data["grid"],
-            reporter_name=data["reporter_name"],
-            reporter_phone=data["reporter_phone"],
-            photos=[data["photo"]] if data["photo"] else [],
-        )
-    return incident
+    return incident_report(
+        actor=_reporting_actor(request),
+        category=data["category"],
+        title=data["title"],
+        description=data["description"],
+        source=Incident.Source.RESIDENT,
+        location=data["location"],
+        address=data["address"].strip(),
+        grid=data["grid"],
+        reporter_name=data["reporter_name"],
+        reporter_phone=data["reporter_phone"],
+        photos=[data["photo"]] if data["photo"] else [],
+    )
 
 
 @never_cache
@@ -137,7 +126,7 @@ def request_new(request):
         limit_undo(REQUESTS_PER_PHONE, phone)
         if isinstance(error, PermissionDenied):
             error = ValidationError(str(error))
-        _add_service_errors(form, error)
+        add_service_errors(form, error, SERVICE_FIELDS)
         return _render_request_form(request, form)
     request.session[SUBMITTED_SESSION_KEY] = incident.code
     return redirect("public:done")
@@ -256,7 +245,7 @@ def rate(request):
     except PermissionDenied:
         return _not_found(request, track_form)
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error, SERVICE_FIELDS)
         return _render_status(request, incident, phone=phone, rating_form=form)
     return _render_status(request, incident, notice=_("Thank you for rating the result."))
 
@@ -309,12 +298,7 @@ def join(request):
         )
     except (ValidationError, PermissionDenied, IncidentActionRefused) as error:
         limit_undo(REQUESTS_PER_IP, ip)
-        notice = (
-            error.message
-            if isinstance(error, IncidentActionRefused)
-            else " ".join(getattr(error, "messages", [str(error)]))
-        )
-        return _render_request_form(request, form, status=400, notice=notice)
+        return _render_request_form(request, form, status=400, notice=refusal_message(error))
     request.session[JOINED_SESSION_KEY] = incident.code
     return redirect("public:joined")
 

@@ -8,6 +8,7 @@ from guardian.shortcuts import get_users_with_perms
 from grids.permissions import assigned_grids
 from incidents import permissions
 from incidents.models import DeadlineExtension, Department, Incident
+from incidents.services.handling import HANDLING, REOPENABLE, SUSPENDABLE
 from incidents.services.transitions import is_at_top
 from members.models import User
 
@@ -31,7 +32,6 @@ ACTIONS = (
     "reopen",
     "merge",
 )
-HANDLING = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
 
 # Steps that move the status: (target status, statuses it may start from, or None for
 # any the table allows, the permission that decides who may take it).
@@ -80,15 +80,9 @@ HANDLING_STEPS = {
         permissions.can_request_extension,
     ),
     "extend_decide": (lambda i, pending: pending, permissions.can_decide_extension),
-    "suspend": (
-        lambda i, pending: i.status in {Status.ACCEPTED, *HANDLING},
-        permissions.can_suspend,
-    ),
+    "suspend": (lambda i, pending: i.status in SUSPENDABLE, permissions.can_suspend),
     "resume": (lambda i, pending: i.status == Status.SUSPENDED, permissions.can_suspend),
-    "reopen": (
-        lambda i, pending: i.status in {Status.CLOSED, Status.EVALUATED, Status.REJECTED},
-        permissions.can_reopen,
-    ),
+    "reopen": (lambda i, pending: i.status in REOPENABLE, permissions.can_reopen),
 }
 
 # Lists never load boundaries: a grid's polygon can weigh more than the whole row.
@@ -101,15 +95,19 @@ def _step_allowed(incident: Incident, target: str, sources) -> bool:
     return sources is None or incident.status in sources
 
 
-def incident_available_actions(user, incident: Incident) -> list[str]:
+def incident_available_actions(
+    user, incident: Incident, *, pending: bool | None = None
+) -> list[str]:
     """The action forms the case page offers this user now, in page order.
 
     The services stay the judges (a race may still refuse a step); this only decides
     what to show, from the same permission functions and Incident.TRANSITIONS.
+    ``pending``: whether an extension waits, when the caller has looked it up already.
     """
     if not getattr(user, "is_authenticated", False):
         return []
-    pending = incident.status in HANDLING and has_pending_extension(incident)
+    if pending is None:
+        pending = incident.status in HANDLING and has_pending_extension(incident)
     available = []
     for action in ACTIONS:
         if action in HANDLING_STEPS:
@@ -135,6 +133,17 @@ def has_pending_extension(incident: Incident) -> bool:
     return DeadlineExtension.objects.filter(
         incident=incident, status=DeadlineExtension.Status.PENDING
     ).exists()
+
+
+def incident_pending_extension(incident: Incident) -> DeadlineExtension | None:
+    """The extension waiting for a decision (at most one: a constraint says so)."""
+    return (
+        DeadlineExtension.objects.filter(
+            incident=incident, status=DeadlineExtension.Status.PENDING
+        )
+        .select_related("reason", "requested_by")
+        .first()
+    )
 
 
 def incident_action_permitted(user, incident: Incident, action: str) -> bool:

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from grid_platform.forms import add_service_errors
 from incidents import exports, selectors
 from incidents import forms as action_forms
 from incidents.filters import IncidentQueueFilter
 from incidents.forms import ActionForm, VerifyForm
-from incidents.handling_forms import HANDLING_FORMS, ExtendDecideForm, pending_extension
+from incidents.handling_forms import HANDLING_FORMS, ExtendDecideForm
 from incidents.handling_views import may_bulk
 from incidents.models import Attachment, Incident
 from incidents.permissions import incidents_visible_to
@@ -109,8 +110,10 @@ def _map_data(incident: Incident) -> dict | None:
     }
 
 
-def _action_forms(request, incident: Incident, bound: ActionForm | None) -> list[ActionForm]:
-    available = selectors.incident_available_actions(request.user, incident)
+def _action_forms(
+    request, incident: Incident, bound: ActionForm | None, *, pending: bool
+) -> list[ActionForm]:
+    available = selectors.incident_available_actions(request.user, incident, pending=pending)
     forms = [
         bound
         if bound is not None and bound.action == action
@@ -124,6 +127,11 @@ def _action_forms(request, incident: Incident, bound: ActionForm | None) -> list
 
 def _render_case(request, incident: Incident, *, bound: ActionForm | None = None, status=200):
     now = timezone.now()
+    extension = (
+        selectors.incident_pending_extension(incident)
+        if incident.status in selectors.HANDLING
+        else None
+    )
     context = {
         "incident": incident,
         "is_overdue": incident.is_open
@@ -132,11 +140,9 @@ def _render_case(request, incident: Incident, *, bound: ActionForm | None = None
         "events": list(
             incident.events.select_related("actor", "reason").order_by("created_at", "pk")
         ),
-        "pending_extension": pending_extension(incident)
-        if incident.status in selectors.HANDLING
-        else None,
+        "pending_extension": extension,
         "attachments": list(incident.attachments.order_by("created_at", "pk")),
-        "action_forms": _action_forms(request, incident, bound),
+        "action_forms": _action_forms(request, incident, bound, pending=extension is not None),
         "map_data": _map_data(incident),
     }
     return render(request, "incidents/detail.html", context, status=status)
@@ -263,15 +269,6 @@ SUCCESS = {
 SERVICE_FIELDS = {"image": "photo", "kind": "photo"}
 
 
-def _add_service_errors(form: ActionForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        name = SERVICE_FIELDS.get(field, field)
-        form.add_error(name if name in form.fields else None, errors)
-
-
 @require_POST
 @login_required
 def action(request, pk, action):
@@ -289,7 +286,7 @@ def action(request, pk, action):
     try:
         PERFORM[action](request.user, incident, data)
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error, SERVICE_FIELDS)
         return _render_case(request, incident, bound=form, status=400)
     except IncidentActionRefused as refusal:
         messages.error(request, refusal.message)

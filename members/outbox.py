@@ -5,7 +5,6 @@ needs a plain answer it can act on without a page: done (and where to go next), 
 errors beside each field (kept on the device for the member to fix), never a redirect.
 """
 
-from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 
 HEADER = "X-Outbox"
@@ -26,13 +25,3 @@ def refused(errors: dict, status: int = 400) -> JsonResponse:
         status=status,
         json_dumps_params={"ensure_ascii": False},
     )
-
-
-def add_service_errors(form, error: ValidationError, renames: dict | None = None) -> None:
-    """A service's ValidationError beside the form's fields (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, messages in error.message_dict.items():
-        field = (renames or {}).get(key, key)
-        form.add_error(field if field in form.fields else None, messages)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from grid_platform.forms import add_service_errors
 from members import outbox, selectors
 from members.models import PatrolLog
 from members.services import patrols
@@ -61,7 +62,7 @@ def _refused(request, form, error, *, page_kwargs):
     if isinstance(error, PermissionDenied):
         form.add_error(None, str(error) or _("You may not do this."))
     else:
-        outbox.add_service_errors(form, error)
+        add_service_errors(form, error)
     if outbox.is_outbox(request):
         return outbox.refused(
             form.errors, status=403 if isinstance(error, PermissionDenied) else 400
@@ -124,9 +125,8 @@ def patrol_points(request, client_key):
             first_index=form.cleaned_data["first_index"],
         )
     except ValidationError as error:
-        return outbox.refused(
-            error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        )
+        add_service_errors(form, error)
+        return outbox.refused(form.errors)
     except PermissionDenied as error:
         return outbox.refused({"__all__": [str(error)]}, status=403)
     stored = patrol.route.num_points if patrol.route else 0

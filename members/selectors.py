@@ -59,20 +59,17 @@ def patrol_get_own(user, client_key) -> PatrolLog:
     )
 
 
-def notifications_unread_for(user, limit: int) -> list[Notification]:
-    return list(
-        Notification.objects.filter(recipient=user, read_at__isnull=True)
-        .only("kind", "title", "body", "url", "created_at", "read_at")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
 def notifications_for(user) -> QuerySet[Notification]:
+    """The user's own inbox, newest first (the workspace's pages and the API)."""
     return (
         Notification.objects.filter(recipient=user)
         .only("kind", "title", "body", "url", "created_at", "read_at")
         .order_by("-created_at", "-id")
     )
+
+
+def notifications_unread_for(user, limit: int) -> list[Notification]:
+    return list(notifications_for(user).filter(read_at__isnull=True)[:limit])
 
 
 def _masked_residents() -> Prefetch:

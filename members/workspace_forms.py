@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid
+from members.services.patrols import TEXT_LIMIT
 
 TEXT_ROWS = {"rows": 3}
 
@@ -17,7 +18,7 @@ def _text(label, help_text="") -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
-        max_length=4000,
+        max_length=TEXT_LIMIT,
         help_text=help_text,
         widget=forms.Textarea(attrs=TEXT_ROWS),
     )

@@ -10,8 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.exceptions import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,7 +26,6 @@ from members.workspace_forms import HouseholdSearchForm
 CASES_SHOWN = 50
 NOTIFICATIONS_SHOWN = 10
 PAGE_SIZE = 30
-SURVEYS_TEMPLATE = "surveys/_member_surveys.html"
 # What the service worker keeps for a weak signal; their URLs carry a content hash in
 # production, so the worker's cache name changes with any of them.
 OFFLINE_ASSETS = (
@@ -63,13 +60,6 @@ def grid_member_required(view):
     return wrapper
 
 
-def _surveys_template():
-    try:
-        return select_template([SURVEYS_TEMPLATE])
-    except TemplateDoesNotExist:
-        return None
-
-
 def _first(queryset, limit: int) -> tuple[list, bool]:
     """The first ``limit`` rows and whether there are more, in one query."""
     rows = list(queryset[: limit + 1])
@@ -93,8 +83,6 @@ def workspace(request):
         "unread": unread_count(user),
         "now": timezone.now(),
     }
-    if surveys := _surveys_template():
-        context["member_surveys_template"] = surveys
     return render(request, "members/workspace/home.html", context)
 
 

@@ -134,16 +134,15 @@ def _clean_number(question: Question, value: str) -> Decimal:
         )
     if question.min_value is not None and number < question.min_value:
         raise ValidationError(
-            _("Enter a number of at least %(min)s.") % {"min": _plain(question.min_value)}
+            _("Enter a number of at least %(min)s.") % {"min": plain_number(question.min_value)}
         )
     if question.max_value is not None and number > question.max_value:
         raise ValidationError(
-            _("Enter a number of at most %(max)s.") % {"max": _plain(question.max_value)}
+            _("Enter a number of at most %(max)s.") % {"max": plain_number(question.max_value)}
         )
     return number
 
 
-def _plain(number: Decimal) -> str:
-    """4.0000 → 4, 2.5000 → 2.5."""
-    text = format(number.normalize(), "f")
-    return text
+def plain_number(number: Decimal) -> str:
+    """4.0000 → 4, 2.5000 → 2.5 (numbers are stored with four places)."""
+    return format(number.normalize(), "f")

@@ -26,7 +26,13 @@ from members.models import GridAssignment, GridMember, User
 from surveys.answers import answers_clean
 from surveys.models import Answer, Audience, Question, Response, Survey
 from surveys.selectors import survey_questions
-from surveys.services import SurveyData, respondent_key, survey_copy, survey_update
+from surveys.services import (
+    SurveyData,
+    answer_rows,
+    respondent_key,
+    survey_copy,
+    survey_update,
+)
 
 ROUND_DAYS = 30
 DAYS_OPEN = 12  # how long the round has been open when the seed runs
@@ -240,26 +246,10 @@ def _responses_write(survey: Survey, respondents, rng, now, progress: Callable) 
         drawn.append((response, answers_clean(questions, raw)))
     Response.objects.bulk_create([response for response, _answers in drawn], batch_size=BATCH)
     Answer.objects.bulk_create(
-        [
-            row
-            for response, answers in drawn
-            for answer in answers
-            for row in _answer_rows(response, answer)
-        ],
+        [row for response, answers in drawn for row in answer_rows(response, answers)],
         batch_size=BATCH,
     )
     return len(drawn)
-
-
-def _answer_rows(response: Response, answer) -> list[Answer]:
-    if answer.choice_ids:
-        return [
-            Answer(response=response, question=answer.question, choice_id=choice_id)
-            for choice_id in answer.choice_ids
-        ]
-    return [
-        Answer(response=response, question=answer.question, number=answer.number, text=answer.text)
-    ]
 
 
 # --- Drawing answers -----------------------------------------------------------------

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from incidents.exports import XLSX_TYPE, safe_cell
+from surveys.answers import plain_number
 from surveys.models import Answer, Question, Response, Survey
 from surveys.permissions import ResultsScope
 
@@ -39,7 +40,7 @@ def _value(answer: dict) -> str:
     if answer["choice__text"] is not None:
         return answer["choice__text"]
     if answer["number"] is not None:
-        return format(answer["number"].normalize(), "f")
+        return plain_number(answer["number"])
     return answer["text"]
 
 

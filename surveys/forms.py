@@ -50,18 +50,7 @@ class SurveyForm(forms.Form):
 
     @classmethod
     def initial_from(cls, survey: Survey) -> dict:
-        return {
-            name: getattr(survey, name)
-            for name in (
-                "title",
-                "description",
-                "audience",
-                "region",
-                "opens_at",
-                "closes_at",
-                "is_anonymous",
-            )
-        }
+        return {name: getattr(survey, name) for name in SurveyData.__dataclass_fields__}
 
     def data_object(self) -> SurveyData:
         return SurveyData(**self.cleaned_data)

@@ -19,18 +19,19 @@ from django.http import Http404
 from grids.models import Grid
 from grids.permissions import assigned_grids
 from incidents.permissions import MANAGER_ROLES
-from members.jurisdiction import user_roles
+from members.jurisdiction import ScopeKind, scope_of, user_roles
 from members.models import Resident
 from members.roles import GRID_ROLES, Role
 from surveys.models import Response, Survey
 
 
 def is_platform_admin(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and (user.is_superuser or Role.PLATFORM_ADMIN in user_roles(user))
-    )
+    return scope_of(user).kind is ScopeKind.ALL
+
+
+def covering_paths(path: str) -> list[str]:
+    """The paths of the region at ``path`` and of every region above it."""
+    return [path[: index + 1] for index, char in enumerate(path) if char == "/"]
 
 
 def is_survey_manager(user) -> bool:
@@ -50,9 +51,10 @@ def surveys_visible_to(user) -> QuerySet[Survey]:
     if not is_survey_manager(user):
         return Survey.objects.none()
     path = user.jurisdiction.path
-    covering = [path[: index + 1] for index, char in enumerate(path) if char == "/"]
     return Survey.objects.filter(
-        Q(is_template=True) | Q(region__path__startswith=path) | Q(region__path__in=covering)
+        Q(is_template=True)
+        | Q(region__path__startswith=path)
+        | Q(region__path__in=covering_paths(path))
     )
 
 

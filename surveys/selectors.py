@@ -38,7 +38,7 @@ from grids.permissions import assigned_grids
 from incidents.models import Incident
 from members.jurisdiction import ScopeKind, scope_of
 from surveys.models import Answer, Audience, Question, Response, Survey
-from surveys.permissions import ResultsScope, surveys_visible_to
+from surveys.permissions import ResultsScope, covering_paths, surveys_visible_to
 from surveys.services import respondent_key
 
 TEXT_LIMIT = 500
@@ -79,12 +79,21 @@ def survey_results(survey: Survey, scope: ResultsScope, *, now=None) -> dict:
     respondents = _respondents_per_question(survey, scope)
     texts = _texts(survey, scope)
     cases = case_satisfaction(survey, scope, now=now)
+    facts_of: dict[int, list[dict]] = {}
+    for row in facts:
+        facts_of.setdefault(row["question_id"], []).append(row)
     return {
         "survey": survey,
         "scope": scope,
         "responses": _response_summary(counts, grids, survey),
         "questions": [
-            _question_result(question, facts, respondents.get(question.pk, 0), texts, grids)
+            _question_result(
+                question,
+                facts_of.get(question.pk, []),
+                respondents.get(question.pk, 0),
+                texts,
+                grids,
+            )
             for question in questions
         ],
         "satisfaction": _survey_satisfaction(questions, facts),
@@ -293,8 +302,8 @@ def _crosstab(question: Question, rows: list[dict], grids: dict, dimension: str)
     return lines
 
 
-def _question_result(question, facts, respondents: int, texts, grids) -> dict:
-    rows = [row for row in facts if row["question_id"] == question.pk]
+def _question_result(question, rows: list[dict], respondents: int, texts, grids) -> dict:
+    """``rows``: the question's answer facts."""
     result = {"question": question, "respondents": respondents}
     if question.kind in Question.TEXT_KINDS:
         result["texts"] = texts.get(question.pk, [])
@@ -409,7 +418,7 @@ def surveys_open_for_member(user, *, now=None) -> list[Survey]:
     paths = set(assigned_grids(user).values_list("village__path", flat=True))
     if not paths:
         return []
-    covering = {path[: i + 1] for path in paths for i, char in enumerate(path) if char == "/"}
+    covering = {ancestor for path in paths for ancestor in covering_paths(path)}
     surveys = list(
         Survey.objects.filter(
             Q(closes_at__isnull=True) | Q(closes_at__gt=now),

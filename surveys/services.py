@@ -326,7 +326,7 @@ def response_submit(
                 village_id=grid.village_id if grid else None,
                 submitted_at=now,
             )
-            Answer.objects.bulk_create(_answer_rows(response, answers))
+            Answer.objects.bulk_create(answer_rows(response, answers))
     except IntegrityError as error:
         raise ValidationError(
             _("You have already answered this survey."), code="answered"
@@ -334,7 +334,8 @@ def response_submit(
     return response
 
 
-def _answer_rows(response: Response, answers) -> list[Answer]:
+def answer_rows(response: Response, answers) -> list[Answer]:
+    """The unsaved rows of a response's clean answers: one per picked choice, else one."""
     rows = []
     for answer in answers:
         if answer.choice_ids:

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from grid_platform.api import requires
+from grid_platform.api import Pagination, requires
 from grids.api.serializers import (
     FEATURE_COLLECTION_DESCRIPTION,
     GridImportResultSerializer,
@@ -71,9 +71,11 @@ class GridFilter(django_filters.FilterSet):
 
 
 class GridGeoJsonPagination(GeoJsonPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+    """The API's page sizes (grid_platform.api.Pagination), as a FeatureCollection."""
+
+    page_size = Pagination.page_size
+    page_size_query_param = Pagination.page_size_query_param
+    max_page_size = Pagination.max_page_size
 
     def get_paginated_response_schema(self, schema):
         """A FeatureCollection of Grid features with the page's links (rest_framework_gis

@@ -25,15 +25,13 @@ from grids.models import Grid
 from incidents import permissions, selectors
 from incidents.api import serializers as s
 from incidents.filters import IncidentQueueFilter
-from incidents.handling_forms import pending_extension
 from incidents.models import Attachment, Category, Department, Incident, ReasonCode
 from incidents.services import handling, transitions
 from incidents.services.attachments import attachment_add
-from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused
 from incidents.services.public import incident_public_timeline
 from incidents.services.reporting import incident_report
-from incidents.views import CASE_DEFERRED, CASE_RELATED
+from incidents.views import CASE_DEFERRED, CASE_RELATED, PERFORM
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -69,14 +67,8 @@ ERRORS = {
 }
 
 
-def _accept(actor, incident: Incident, data: dict) -> Incident:
-    if data["apply_rules"]:
-        return incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
-    return transitions.incident_accept(actor=actor, incident=incident, note=data["note"])
-
-
 def _extend_decide(actor, incident: Incident, data: dict):
-    extension = pending_extension(incident)
+    extension = selectors.incident_pending_extension(incident)
     if extension is None:
         raise IncidentActionRefused(_("No extension is waiting for a decision."), "no_extension")
     return handling.incident_extension_decide(
@@ -84,25 +76,13 @@ def _extend_decide(actor, incident: Incident, data: dict):
     )
 
 
-# action → (input serializer, the service call). The calls are those of incidents.views.
+# action → (input serializer, the service call). The calls are the case page's
+# (incidents.views.PERFORM) wherever the input has the page's shape.
 STEPS = {
-    "accept": (s.AcceptSerializer, _accept),
-    "reject": (
-        s.RejectSerializer,
-        lambda a, i, d: transitions.incident_reject(
-            actor=a, incident=i, reason=d["reason"], reason_code=d["reason_code"]
-        ),
-    ),
-    "dispatch": (
-        s.DispatchSerializer,
-        lambda a, i, d: transitions.incident_dispatch(
-            actor=a, incident=i, user=d["user"], department=d["department"], note=d["note"]
-        ),
-    ),
-    "start": (
-        s.NoteSerializer,
-        lambda a, i, d: transitions.incident_start(actor=a, incident=i, note=d["note"]),
-    ),
+    "accept": (s.AcceptSerializer, PERFORM["accept"]),
+    "reject": (s.RejectSerializer, PERFORM["reject"]),
+    "dispatch": (s.DispatchSerializer, PERFORM["dispatch"]),
+    "start": (s.NoteSerializer, PERFORM["start"]),
     "handle": (
         s.HandleSerializer,
         lambda a, i, d: transitions.incident_handle(actor=a, incident=i, note=d["note"]),
@@ -117,65 +97,21 @@ STEPS = {
             reason_code=d["reason_code"],
         ),
     ),
-    "escalate": (
-        s.ReasonSerializer,
-        lambda a, i, d: transitions.incident_escalate(actor=a, incident=i, reason=d["reason"]),
-    ),
-    "supervise": (
-        s.SuperviseSerializer,
-        lambda a, i, d: transitions.incident_supervise(
-            actor=a, incident=i, on=d["on"], note=d["note"]
-        ),
-    ),
-    "merge": (
-        s.MergeSerializer,
-        lambda a, i, d: transitions.incident_merge(
-            actor=a, incident=i, into=d["into"], note=d["note"]
-        ),
-    ),
+    "escalate": (s.ReasonSerializer, PERFORM["escalate"]),
+    "supervise": (s.SuperviseSerializer, PERFORM["supervise"]),
+    "merge": (s.MergeSerializer, PERFORM["merge"]),
     "evaluate": (
         s.EvaluateSerializer,
         lambda a, i, d: transitions.incident_evaluate(
             actor=a, incident=i, satisfaction=d["satisfaction"], comment=d["comment"]
         ),
     ),
-    "return": (
-        s.ReturnSerializer,
-        lambda a, i, d: handling.incident_return(
-            actor=a, incident=i, reason_code=d["reason_code"], note=d["note"]
-        ),
-    ),
-    "extend": (
-        s.ExtendSerializer,
-        lambda a, i, d: handling.incident_extension_request(
-            actor=a,
-            incident=i,
-            reason_code=d["reason_code"],
-            note=d["note"],
-            new_deadline=d["new_deadline"],
-        ),
-    ),
+    "return": (s.ReturnSerializer, PERFORM["return"]),
+    "extend": (s.ExtendSerializer, PERFORM["extend"]),
     "extend_decide": (s.ExtendDecideSerializer, _extend_decide),
-    "suspend": (
-        s.SuspendSerializer,
-        lambda a, i, d: handling.incident_suspend(
-            actor=a,
-            incident=i,
-            reason_code=d["reason_code"],
-            note=d["note"],
-            review_on=d["review_on"],
-        ),
-    ),
-    "resume": (
-        s.NoteSerializer,
-        lambda a, i, d: handling.incident_resume(actor=a, incident=i, note=d["note"]),
-    ),
-    "reopen": (
-        s.ReopenSerializer,
-        lambda a, i, d: handling.incident_reopen(
-            actor=a, incident=i, reason_code=d["reason_code"], note=d["note"]
-        ),
-    ),
+    "suspend": (s.SuspendSerializer, PERFORM["suspend"]),
+    "resume": (s.NoteSerializer, PERFORM["resume"]),
+    "reopen": (s.ReopenSerializer, PERFORM["reopen"]),
 }
 
 

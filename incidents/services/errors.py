@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
@@ -16,3 +17,12 @@ def illegal_step(status_label: str, action_label: str) -> IncidentActionRefused:
         % {"status": status_label, "action": action_label},
         code="illegal_transition",
     )
+
+
+def refusal_message(error: Exception) -> str:
+    """One line for a page to show of a service's refusal (state, input or permission)."""
+    if isinstance(error, IncidentActionRefused):
+        return error.message
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or _("You may not take this step on this case.")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from incidents import permissions
 from incidents.models import Incident, IncidentEvent, IncidentFollower
 from incidents.services.errors import IncidentActionRefused
+from incidents.services.events import record_event
 from members import personal_data
 
 Status = Incident.Status
@@ -61,15 +62,7 @@ def incident_follow(
             follower.save()
     except IntegrityError as error:
         raise IncidentActionRefused(_("You follow this case already."), "unchanged") from error
-    IncidentEvent.objects.create(
-        incident=locked,
-        actor=follower.user,
-        action=IncidentEvent.Action.FOLLOW,
-        from_status=locked.status,
-        to_status=locked.status,
-        from_level=locked.level,
-        to_level=locked.level,
-    )
+    record_event(locked, actor=follower.user, action=IncidentEvent.Action.FOLLOW)
     return follower
 
 

@@ -18,6 +18,7 @@ from incidents.models import DeadlineExtension, Incident, IncidentEvent, ReasonC
 from incidents.services import notify
 from incidents.services.deadlines import stage_deadlines
 from incidents.services.errors import IncidentActionRefused, illegal_step
+from incidents.services.events import record_event
 from incidents.services.transitions import (
     _lock,
     _move,
@@ -34,21 +35,6 @@ Kind = ReasonCode.Kind
 HANDLING = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
 SUSPENDABLE = frozenset({Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS})
 REOPENABLE = frozenset({Status.CLOSED, Status.EVALUATED, Status.REJECTED})
-
-
-def _event(incident: Incident, *, actor, action: str, note: str = "", **fields) -> IncidentEvent:
-    """The event of a step that leaves the status as it is."""
-    return IncidentEvent.objects.create(
-        incident=incident,
-        actor=actor,
-        action=action,
-        from_status=incident.status,
-        to_status=incident.status,
-        from_level=incident.level,
-        to_level=incident.level,
-        note=note,
-        **fields,
-    )
 
 
 @transaction.atomic
@@ -125,7 +111,9 @@ def incident_extension_request(
         requested_deadline=new_deadline,
     )
     when = timezone.localtime(new_deadline).strftime("%Y-%m-%d %H:%M")
-    _event(locked, actor=actor, action=Action.EXTEND_REQUEST, note=f"{when}\n{note}", reason=code)
+    record_event(
+        locked, actor=actor, action=Action.EXTEND_REQUEST, note=f"{when}\n{note}", reason=code
+    )
     notify.notify_level(
         locked, _("Case %(code)s: an extension is asked for") % {"code": locked.code}
     )
@@ -159,7 +147,7 @@ def incident_extension_decide(
         locked.deadline = extension.requested_deadline
         locked.save(update_fields=["deadline", "updated_at"])
     action = Action.EXTEND_APPROVE if approve else Action.EXTEND_REFUSE
-    _event(locked, actor=actor, action=action, note=note.strip(), reason=extension.reason)
+    record_event(locked, actor=actor, action=action, note=note.strip(), reason=extension.reason)
     title = (
         _("Case %(code)s: the extension was approved")
         if approve

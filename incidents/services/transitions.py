@@ -20,6 +20,7 @@ from incidents.models import Department, Incident, IncidentEvent, Level, ReasonC
 from incidents.services import followers, notify
 from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
 from incidents.services.errors import IncidentActionRefused, illegal_step
+from incidents.services.events import record_event
 from incidents.working_time import WorkingCalendar
 from members.notifications import notifications_create
 
@@ -47,12 +48,10 @@ def _require_reason(reason: str, field: str = "reason") -> str:
     return reason
 
 
-def check_reason(reason_code: ReasonCode | None, kind: str, *, required: bool = True):
+def check_reason(reason_code: ReasonCode | None, kind: str) -> ReasonCode:
     """A reason code of the step's kind that the town still uses, or a field error."""
     if reason_code is None:
-        if required:
-            raise ValidationError({"reason_code": _("Choose a reason.")})
-        return None
+        raise ValidationError({"reason_code": _("Choose a reason.")})
     if reason_code.kind != kind or not reason_code.is_active:
         raise ValidationError({"reason_code": _("This reason does not apply to this step.")})
     return reason_code
@@ -463,15 +462,8 @@ def incident_supervise(*, actor, incident: Incident, on: bool, note: str = "") -
         raise IncidentActionRefused(message, "unchanged")
     locked.is_supervised = on
     locked.save(update_fields=["is_supervised", "updated_at"])
-    IncidentEvent.objects.create(
-        incident=locked,
-        actor=actor,
-        action=Action.SUPERVISE if on else Action.UNSUPERVISE,
-        from_status=locked.status,
-        to_status=locked.status,
-        from_level=locked.level,
-        to_level=locked.level,
-        note=note,
+    record_event(
+        locked, actor=actor, action=Action.SUPERVISE if on else Action.UNSUPERVISE, note=note
     )
     if on:
         notify.notify_assignees(

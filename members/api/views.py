@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from grid_platform.api import requires
 from grids.permissions import grids_visible_to
-from members import services
+from members import selectors, services
 from members.api.serializers import (
     GridAssignmentSerializer,
     GridMemberSerializer,
@@ -234,7 +234,7 @@ class NotificationViewSet(
     queryset = Notification.objects.none()
 
     def get_queryset(self):
-        return Notification.objects.filter(recipient=self.request.user)
+        return selectors.notifications_for(self.request.user)
 
     @extend_schema(request=None, responses={200: MarkedReadSerializer})
     @action(detail=True, methods=["post"])

@@ -14,7 +14,7 @@
     }
   }
 
-  function bindForm(form, status) {
+  function bindForm(form) {
     var button = form.querySelector("button[type=submit]");
     form.addEventListener("submit", function (event) {
       if (event.submitter && event.submitter.hasAttribute("formaction")) {
@@ -131,7 +131,7 @@
       locate();
     }
     ensureKey(form);
-    bindForm(form, status);
+    bindForm(form);
     container.dataset.ready = "true";
   };
 })();

@@ -3,7 +3,7 @@ the responses they may see (results_scope, as the results page); grid members an
 residents read and answer the surveys meant for them through response_submit."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -58,9 +58,7 @@ class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, pk=None):
         survey = self.survey(pk)
         questions = Question.objects.prefetch_related("choices").order_by("order", "pk")
-        survey = Survey.objects.prefetch_related(Prefetch("questions", queryset=questions)).get(
-            pk=survey.pk
-        )
+        prefetch_related_objects([survey], Prefetch("questions", queryset=questions))
         return ApiResponse(
             s.SurveyDetailSerializer(survey, context=self.get_serializer_context()).data
         )

@@ -4,6 +4,8 @@ residents read and answer the surveys meant for them, once."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from surveys.models import Audience, Response
@@ -125,6 +127,29 @@ def test_managers_read_the_responses_without_who_answered(api, cast, town_survey
     assert row["grid"] == ladder.a1.pk
     assert "respondent" not in row
     assert {answer["question"] for answer in row["answers"]} >= {q.single.pk, q.rating.pk}
+
+
+def test_the_responses_cost_the_same_queries_for_more_responses(api, cast, town_survey, ladder):
+    survey, q = town_survey
+    client = api(cast.town_official)
+    url = f"/api/surveys/{survey.pk}/responses/"
+
+    def submit(n: int) -> None:
+        raw = good_raw(q)
+        response_submit(survey=survey, raw=raw, role="resident", key=f"k{n}", grid=ladder.a1)
+
+    submit(0)
+    client.get(url)  # caches warmed (roles, content types)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in range(1, 6):
+        submit(n)
+    with CaptureQueriesContext(connection) as six:
+        body = client.get(url).json()
+
+    assert body["count"] == 6
+    assert all(row["answers"] for row in body["results"])
+    assert len(six) == len(one)
 
 
 def test_village_staff_read_only_their_villages_responses(api, cast, town_survey, ladder):

@@ -189,6 +189,18 @@ def test_rankings_list_only_units_with_the_minimum_sample(known, cast, settings)
     assert [row["name"] for row in one["grids"]] == ["东山一网格", "西山一网格", "东山二网格"]
 
 
+def test_a_minimum_of_zero_ranks_only_units_with_a_closed_case(known, cast, settings):
+    settings.KPI_RANKING_MIN_CASES = 0
+    figures = dashboard_figures(cast.town_official, PERIOD)
+    settings.KPI_RANKING_MIN_CASES = 1
+    one = dashboard_figures(cast.town_official, PERIOD)["rankings"]
+
+    # A unit without a closed case has no on-time rate to rank by (and must not break it).
+    units = figures["by_village"] + figures["by_grid"] + figures["by_department"]
+    assert any(row["closed"] == 0 for row in units)
+    assert figures["rankings"] == one
+
+
 def test_the_indicators_cost_the_same_queries_for_more_cases(
     known, cast, ladder, django_assert_num_queries
 ):

@@ -115,24 +115,25 @@ def test_points_are_appended_and_a_resend_is_skipped(client, cast, running):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        {"first_index": 0, "points": [[500, 28.0], [121.0, 28.0]]},
-        {"first_index": -1, "points": [[121.0, 28.0], [121.1, 28.0]]},
-        {"first_index": 3, "points": [[121.0, 28.0], [121.1, 28.0]]},
-        {"points": [[121.0, 28.0], [121.1, 28.0]]},
-        {"first_index": 0, "points": "x"},
-        [1, 2],
+        ({"first_index": 0, "points": [[500, 28.0], [121.0, 28.0]]}, "points"),
+        ({"first_index": -1, "points": [[121.0, 28.0], [121.1, 28.0]]}, "first_index"),
+        ({"first_index": 3, "points": [[121.0, 28.0], [121.1, 28.0]]}, "first_index"),
+        ({"points": [[121.0, 28.0], [121.1, 28.0]]}, "first_index"),
+        ({"first_index": 0, "points": "x"}, "points"),
+        ([1, 2], "points"),
     ],
     ids=["longitude", "negative-index", "gap", "no-index", "not-points", "not-an-object"],
 )
-def test_bad_points_get_a_400_with_a_reason(client, cast, running, body):
+def test_bad_points_get_a_400_with_a_reason(client, cast, running, body, field):
     client.force_login(cast.member)
 
     response = post_points(client, body)
 
     assert response.status_code == 400
     assert response.json()["errors"]
+    assert response.json()["errors"][field], "the reason is beside the field it concerns"
     assert PatrolLog.objects.get().route is None
 
 

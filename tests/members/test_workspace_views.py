@@ -201,6 +201,21 @@ def test_the_workspace_runs_the_same_queries_whatever_the_data(client, cast, lad
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_a_long_case_list_is_cut_and_says_how_many_it_shows(
+    client, cast, ladder, file_case, monkeypatch
+):
+    monkeypatch.setattr(workspace_views, "CASES_SHOWN", 2)
+    for number in range(3):
+        file_case(ladder.a1, f"事件{number}")
+    client.force_login(cast.member)
+
+    response = client.get(WORKSPACE, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert len(response.context["open_cases"]) == 2
+    assert response.context["more_open"] is True
+    assert "Only the first 2 are shown" in response.content.decode()
+
+
 def test_the_menu_shows_grid_members_their_pages_only(client, cast):
     client.force_login(cast.member)
 
@@ -220,34 +235,6 @@ def test_officials_menu_has_no_workspace(client, cast):
 
     assert f'href="{WORKSPACE}"' not in page
     assert f'href="{reverse("grids:map")}"' in page
-
-
-def test_no_surveys_hook_without_its_template(client, cast, monkeypatch):
-    monkeypatch.setattr(workspace_views, "SURVEYS_TEMPLATE", "surveys/_no_such_partial.html")
-    client.force_login(cast.member)
-
-    response = client.get(WORKSPACE)
-
-    assert response.status_code == 200
-    assert "member_surveys_template" not in response.context
-
-
-def test_the_surveys_partial_is_included_when_it_exists(client, cast, settings, tmp_path):
-    client.force_login(cast.member)
-
-    (tmp_path / "surveys").mkdir()
-    (tmp_path / "surveys" / "_member_surveys.html").write_text(
-        '<section id="member-surveys">{{ request.user.username }}</section>'
-    )
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
-    ]
-
-    response = client.get(WORKSPACE)
-
-    assert f'<section id="member-surveys">{cast.member.username}</section>' in (
-        response.content.decode()
-    )
 
 
 def test_the_service_worker_is_served_from_the_root(client):

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from surveys.models import Audience
@@ -79,3 +80,12 @@ def test_the_partial_is_empty_for_a_resident(cast, member_surveys):
     request.user = cast.resident
 
     assert render_to_string("surveys/_member_surveys.html", {"request": request}).strip() == ""
+
+
+def test_the_workspace_shows_the_surveys_meant_for_the_member(client, cast, member_surveys):
+    client.force_login(cast.member)
+
+    page = client.get(reverse("members:workspace")).content.decode()
+
+    assert f"/s/{member_surveys['open'].token}/" in page
+    assert f"/s/{member_surveys['residents'].token}/" not in page

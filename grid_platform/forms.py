@@ -1,0 +1,18 @@
+"""What every form of the project shares."""
+
+from django.core.exceptions import ValidationError
+
+
+def add_service_errors(form, error: ValidationError, renames: dict | None = None) -> None:
+    """A service's ValidationError beside the form's fields, or above the form.
+
+    Services name the model's fields; ``renames`` maps those a form calls otherwise
+    (the service's ``location`` is the form's ``latitude``). A field the form lacks goes
+    above the form.
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for key, messages in error.message_dict.items():
+        field = (renames or {}).get(key, key)
+        form.add_error(field if field in form.fields else None, messages)
