@@ -179,6 +179,36 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# --- Shared cache ------------------------------------------------------------------------
+# Rate limits (and anything else counted in the cache) must be shared by every gunicorn
+# worker and by every machine: on Redis whenever there is one. CACHE_URL defaults to
+# REDIS_URL; give it its own database number in production if you like (the broker's keys
+# and the cache's never collide: the cache's are prefixed).
+CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "grid",
+            # A cache that does not answer must not hang a request for long.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    # The embedded set-up without any Redis: one file cache for all local processes.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache"),
+        }
+    }
+
+# Reverse proxies in front of the platform (a TLS proxy: 1). Each appends the address it
+# received to X-Forwarded-For, so the client is that many entries from the right; with 0
+# the header is ignored (REMOTE_ADDR is the client). Rate limits count per client address.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+
 # --- Celery -----------------------------------------------------------------------------
 # REDIS_URL selects Redis; without it a file-based Kombu transport under var/ keeps the
 # embedded set-up self-contained (``make run`` starts its own redis-server when it can).

@@ -2,8 +2,8 @@
 
 A limit counts uses of a key (a client address, a phone) in a window of seconds. The
 count is an atomic ``cache.incr``; the window starts with the first use (``cache.add``).
-With the default local-memory cache each process counts alone: behind several workers use
-a shared cache (Redis) for an exact limit. Keys are hashed, so no phone sits in the cache.
+The cache is Redis (settings ``CACHES``), shared by every worker process, so a limit holds
+whichever worker answers. Keys are hashed, so no phone sits in the cache.
 """
 
 import contextlib
@@ -53,11 +53,11 @@ def limit_exceeded(limit: Limit, key: str) -> bool:
 def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or the address the trusted proxies saw.
 
-    ``RATELIMIT_PROXY_HOPS`` (default 0) is the number of reverse proxies in front of the
+    ``TRUSTED_PROXY_HOPS`` (default 0) is the number of reverse proxies in front of the
     application; each appends the address it received to X-Forwarded-For, so the client is
     that many entries from the right. Entries further left are the client's own claims.
     """
-    hops = getattr(settings, "RATELIMIT_PROXY_HOPS", 0)
+    hops = settings.TRUSTED_PROXY_HOPS
     if hops:
         forwarded = [
             part.strip()

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.utils import translation
@@ -49,6 +50,14 @@ def _test_settings(settings, tmp_path):
     """PBKDF2 at production strength costs ~0.3 s a user; uploads go to a temporary folder."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache is Redis and outlives a test (and a run): each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
