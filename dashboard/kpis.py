@@ -9,6 +9,7 @@ case counts come from the dashboard's facts.
 
 from django.db.models import Count, Q, QuerySet
 
+from core.figures import rate
 from dashboard.forms import Period
 from incidents.models import Incident, IncidentEvent, ReasonCode
 
@@ -24,10 +25,6 @@ REASONED_ACTIONS = {
     Action.SUSPEND: ReasonCode.Kind.SUSPENSION,
     Action.REOPEN: ReasonCode.Kind.REOPEN,
 }
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def _in_period(period: Period, field: str = "created_at") -> Q:
@@ -52,16 +49,16 @@ def dashboard_kpis(cases: QuerySet, period: Period, *, totals: dict) -> dict:
         "received": totals["opened"],
         "registered": steps["registered"],
         "registered_closed": steps["registered_closed"],
-        "closure_rate": _rate(steps["registered_closed"], steps["registered"]),
+        "closure_rate": rate(steps["registered_closed"], steps["registered"]),
         "closed": totals["closed"],
         "extended": totals["extended"],
-        "extension_rate": _rate(totals["extended"], totals["closed"]),
+        "extension_rate": rate(totals["extended"], totals["closed"]),
         "suspended_now": totals["suspended"],
         "dispatches": steps["dispatches"],
         "auto_dispatches": steps["auto_dispatches"],
-        "auto_dispatch_rate": _rate(steps["auto_dispatches"], steps["dispatches"]),
+        "auto_dispatch_rate": rate(steps["auto_dispatches"], steps["dispatches"]),
         "returns": steps["returns"],
-        "return_rate": _rate(steps["returns"], steps["dispatches"]),
+        "return_rate": rate(steps["returns"], steps["dispatches"]),
         "auto_returned": steps["auto_returned"],
         "reasons": reason_breakdown(cases, period),
         "returns_by_unit": returns_by_unit(cases, period),
@@ -154,6 +151,6 @@ def returns_by_unit(cases: QuerySet, period: Period) -> list[dict]:
     result = [unit for unit in units.values() if unit["returned"]]
     for unit in result:
         unit["return_rate"] = (
-            _rate(unit["returned"], unit["dispatched"]) if unit["kind"] == "department" else None
+            rate(unit["returned"], unit["dispatched"]) if unit["kind"] == "department" else None
         )
     return sorted(result, key=lambda unit: (-unit["returned"], unit["name"]))

@@ -57,6 +57,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from core.figures import rate
 from dashboard.forms import Period
 from dashboard.kpis import dashboard_kpis
 from grids.models import Grid
@@ -76,10 +77,6 @@ TOP_GRIDS = 20
 OVERDUE_LIST_SIZE = 20
 MAP_POINTS = 2000
 SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def _opened(period: Period) -> Q:
@@ -268,18 +265,18 @@ def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
         "opened": opened,
         "closed": total["closed"],
         "closed_on_time": total["on_time"],
-        "on_time_rate": _rate(total["on_time"], total["closed"]),
+        "on_time_rate": rate(total["on_time"], total["closed"]),
         "average_handling": sum(handled, datetime.timedelta()) / total["closed"]
         if total["closed"]
         else None,
         "escalated": escalated,
-        "escalation_rate": _rate(escalated, opened),
+        "escalation_rate": rate(escalated, opened),
         "reworked": total["reworked"],
-        "rework_rate": _rate(total["reworked"], total["closed"]),
+        "rework_rate": rate(total["reworked"], total["closed"]),
         "ratings": ratings,
         "rated": rated,
         "satisfied": satisfied,
-        "satisfaction_rate": _rate(satisfied, rated),
+        "satisfaction_rate": rate(satisfied, rated),
         "open_now": total["open"],
         "overdue_now": total["overdue"],
         "stalled_now": total["stalled"],
@@ -310,7 +307,7 @@ def _rows(totals: dict, describe) -> list[dict]:
             "opened": total["opened"],
             "closed": total["closed"],
             "on_time": total["on_time"],
-            "on_time_rate": _rate(total["on_time"], total["closed"]),
+            "on_time_rate": rate(total["on_time"], total["closed"]),
             "overdue": total["overdue"],
         }
         for key, total in totals.items()

@@ -1,6 +1,3 @@
-import csv
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
@@ -8,24 +5,15 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
+from core.roles import is_official
+from core.spreadsheets import csv_response, xlsx_response
 from dashboard.forms import PeriodForm
 from dashboard.selectors import QUIET_DAYS, SHORT_PATROL, dashboard_figures, dashboard_map
-from incidents.permissions import MANAGER_ROLES
-from members.jurisdiction import user_roles
-from members.roles import Role
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _may_see_dashboard(user) -> bool:
-    roles = user_roles(user)
-    return user.is_superuser or Role.PLATFORM_ADMIN in roles or bool(roles & MANAGER_ROLES)
 
 
 def _period_form(request) -> PeriodForm:
-    if not _may_see_dashboard(request.user):
+    if not is_official(request.user):
         raise PermissionDenied
     return PeriodForm(request.GET or None)
 
@@ -54,7 +42,7 @@ def map_data(request):
     """The map's layers, fetched by the page: a fetch() cannot follow a login redirect."""
     if not request.user.is_authenticated:
         return JsonResponse({"detail": _("Log in to see the dashboard.")}, status=403)
-    if not _may_see_dashboard(request.user):
+    if not is_official(request.user):
         return JsonResponse({"detail": _("You may not see the dashboard.")}, status=403)
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -77,8 +65,8 @@ def export(request):
     rows = export_rows(dashboard_figures(request.user, period))
     stem = f"dashboard-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}"
     if request.GET.get("format") == "xlsx":
-        return _xlsx_response(rows, f"{stem}.xlsx")
-    return _csv_response(rows, f"{stem}.csv")
+        return xlsx_response(export_header(), rows, f"{stem}.xlsx", sheet_title=_("Dashboard"))
+    return csv_response(export_header(), rows, f"{stem}.csv")
 
 
 def export_header() -> list[str]:
@@ -178,34 +166,3 @@ def _breakdown_rows(section: str, item: str, row: dict) -> list[list]:
 
 def _ratio(value: float | None):
     return "" if value is None else round(value, 4)
-
-
-def _cell(value):
-    """Keep spreadsheets from running a text cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return f"'{value}"
-    return value
-
-
-def _csv_response(rows: list[list], filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export_header())
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    # The byte-order mark makes Excel read the file as UTF-8 (Chinese names).
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _xlsx_response(rows: list[list], filename: str) -> HttpResponse:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Dashboard"))
-    sheet.append(export_header())
-    for row in rows:
-        sheet.append([_cell(value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -5,12 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from grid_platform.health import healthz
-from grids import views as grid_views
 from members import workspace_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("", grid_views.home, name="home"),
+    path("", workspace_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

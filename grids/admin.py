@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from core.roles import is_platform_admin
 from grids.admin_forms import GridAdminForm, RegionAdminForm, SavedByServiceFormAdminMixin
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
-from members.jurisdiction import ScopeKind, scope_of
 
 admin.site.site_header = _("Grid governance platform administration")
 admin.site.site_title = _("Grid governance platform administration")
@@ -38,7 +38,7 @@ class RegionAdmin(SavedByServiceFormAdminMixin, LeafletGeoAdmin):
         if db_field.name == "parent":
             kwargs["queryset"] = regions_visible_to(request.user)
             # Only those who see the whole ladder may add a region at its top.
-            kwargs["required"] = scope_of(request.user).kind is not ScopeKind.ALL
+            kwargs["required"] = not is_platform_admin(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

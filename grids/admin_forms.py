@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model
 
-from grid_platform.forms import add_service_errors
+from core.forms import add_service_errors
 from grids.models import Grid, Region
 from grids.services import grid_save, region_save
 

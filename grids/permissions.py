@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from grids.jurisdiction import ScopeKind, scope_of
 from grids.models import Grid, Region
-from members.jurisdiction import ScopeKind, scope_of
 
 
 def assigned_grids(user) -> QuerySet[Grid]:

@@ -1,25 +1,13 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from grids.selectors import grid_geojson_for_user
-from members.permissions import is_grid_member
 
 VIEW_GRIDS = "grids.view_grid"
-
-
-@login_required
-def home(request):
-    """Grid members start in their workspace, staff who may see grids on the map, everyone
-    else on a page of their links."""
-    if is_grid_member(request.user):
-        return redirect("members:workspace")
-    if request.user.has_perm(VIEW_GRIDS):
-        return redirect("grids:map")
-    return render(request, "home.html")
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.roles import is_platform_admin
 from incidents.models import (
     Attachment,
     CalendarDay,
@@ -26,7 +27,7 @@ from incidents.models import (
     ReasonCode,
     TimeLimit,
 )
-from incidents.permissions import incidents_visible_to, is_platform_admin
+from incidents.permissions import incidents_visible_to
 from incidents.services.catalogue import department_save
 from incidents.working_time import missing_calendar_years
 

@@ -2,10 +2,8 @@
 
 from django.utils import timezone
 
-from incidents.permissions import MANAGER_ROLES
+from core.roles import Role, is_official, user_roles
 from incidents.working_time import missing_calendar_years
-from members.jurisdiction import user_roles
-from members.roles import Role
 
 
 def calendar_warning(request) -> dict:
@@ -14,9 +12,8 @@ def calendar_warning(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    roles = user_roles(user)
-    if not (user.is_superuser or roles & MANAGER_ROLES or Role.PLATFORM_ADMIN in roles):
-        return {"is_resident": Role.RESIDENT in roles}
+    if not is_official(user):
+        return {"is_resident": Role.RESIDENT in user_roles(user)}
     return {
         "is_official": True,
         "missing_calendar_years": missing_calendar_years(timezone.localdate()),

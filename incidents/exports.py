@@ -1,29 +1,20 @@
 """The case queue as a spreadsheet: CSV (streamed) or XLSX, masked phones only.
 
-A cell that starts with = + - @ would run as a formula in a spreadsheet program (CSV or
-formula injection); such cells are written with a leading apostrophe.
+The writing itself (cells safe from formulas, the byte order mark, private downloads) is
+core.spreadsheets'.
 """
 
-import csv
-import io
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from core.spreadsheets import csv_stream, xlsx_response
 from incidents.models import Incident
 
 EXPORT_CHUNK_SIZE = 2000
-FORMULA_STARTS = ("=", "+", "-", "@")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _when(value) -> str:
@@ -53,8 +44,8 @@ def export_header() -> list[str]:
     ]
 
 
-def export_rows(incidents: QuerySet[Incident]):
-    """One list of safe strings per case; the queryset must select_related its labels."""
+def export_rows(incidents: QuerySet[Incident]) -> Iterator[list[str]]:
+    """One list of strings per case; the queryset must select_related its labels."""
     now = timezone.now()
     yes, no = _("Yes"), _("No")
     for incident in incidents.iterator(chunk_size=EXPORT_CHUNK_SIZE):
@@ -79,46 +70,18 @@ def export_rows(incidents: QuerySet[Incident]):
             _when(incident.created_at),
             _when(incident.closed_at),
         )
-        yield [safe_cell(value) for value in values]
-
-
-class _Echo:
-    """A file-like object whose write() hands the line back, for a streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(incidents: QuerySet[Incident]):
-    writer = csv.writer(_Echo())
-    # The byte order mark lets spreadsheet programs read the Chinese text as UTF-8.
-    yield "\ufeff" + writer.writerow([safe_cell(value) for value in export_header()])
-    for row in export_rows(incidents):
-        yield writer.writerow(row)
+        yield list(values)
 
 
 def _filename(extension: str) -> str:
     return f"cases-{timezone.localtime().strftime('%Y%m%d-%H%M')}.{extension}"
 
 
-def _private(response: HttpResponse | StreamingHttpResponse, extension: str):
-    response["Content-Disposition"] = f'attachment; filename="{_filename(extension)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def queue_csv_response(incidents: QuerySet[Incident]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(incidents), content_type="text/csv; charset=utf-8")
-    return _private(response, "csv")
+    return csv_stream(export_header(), export_rows(incidents), _filename("csv"))
 
 
 def queue_xlsx_response(incidents: QuerySet[Incident]) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Cases")[:31])
-    sheet.append(export_header())
-    for row in export_rows(incidents):
-        # Control characters are not allowed in XLSX text; a title with one must not fail.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _private(HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE), "xlsx")
+    return xlsx_response(
+        export_header(), export_rows(incidents), _filename("xlsx"), sheet_title=_("Cases")
+    )

@@ -12,17 +12,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.roles import is_official
 from incidents import exports, selectors
 from incidents.duplicates import incident_duplicate_suggestions
 from incidents.models import Incident
-from incidents.permissions import MANAGER_ROLES
 from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.transitions import incident_dispatch, incident_supervise
 from incidents.suggest_forms import BulkForm, SuggestForm
-from members.jurisdiction import user_roles
-from members.roles import Role
 
 VIEW_INCIDENTS = "incidents.view_incident"
 REFUSALS = (ValidationError, PermissionDenied, IncidentActionRefused)
@@ -78,11 +76,6 @@ def join(request, pk):
     return redirect(target)
 
 
-def may_bulk(user) -> bool:
-    roles = user_roles(user)
-    return user.is_superuser or Role.PLATFORM_ADMIN in roles or bool(roles & MANAGER_ROLES)
-
-
 def _perform(operation: str, actor, incident: Incident, data: dict) -> None:
     if operation == BulkForm.ACCEPT:
         incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
@@ -127,7 +120,7 @@ def bulk_apply(actor, operation: str, ids: list[int], data: dict) -> list[dict]:
 @login_required
 @permission_required(VIEW_INCIDENTS, raise_exception=True)
 def bulk(request):
-    if not may_bulk(request.user):
+    if not is_official(request.user):
         raise PermissionDenied
     form = BulkForm(request.POST, departments=selectors.bulk_departments(request.user))
     if not form.is_valid():

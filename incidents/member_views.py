@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from grid_platform.forms import add_service_errors
+from core.forms import add_service_errors
 from grids.selectors import GEOJSON_PRECISION
 from incidents.member_forms import QuickReportForm
 from incidents.models import Incident

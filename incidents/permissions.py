@@ -3,19 +3,14 @@
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from core.roles import GRID_ROLES, MANAGER_ROLES, Role, is_platform_admin, user_roles
+from grids.jurisdiction import ScopeKind, scope_of
 from grids.permissions import assigned_grids
 from incidents.models import (
     Incident,
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
     Level,
-)
-from members.jurisdiction import ScopeKind, scope_of, user_roles
-from members.roles import Role
-
-# Roles that own cases at their level and above (accept, dispatch, verify, supervise...).
-MANAGER_ROLES = frozenset(
-    {Role.VILLAGE_STAFF, Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL}
 )
 
 
@@ -49,7 +44,7 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
     roles = user_roles(user)
     if roles & MANAGER_ROLES and user.jurisdiction_id is not None:
         condition |= Q(grid__village__path__startswith=user.jurisdiction.path)
-    if roles & {Role.GRID_MEMBER, Role.GRID_LEADER}:
+    if roles & GRID_ROLES:
         condition |= Q(grid__in=assigned_grids(user))
     return Incident.objects.filter(condition)
 
@@ -61,14 +56,6 @@ def incident_get_for_user(user, pk) -> Incident:
         raise Http404 from error
 
 
-def _is_platform_admin(user) -> bool:
-    return user.is_superuser or Role.PLATFORM_ADMIN in user_roles(user)
-
-
-def is_platform_admin(user) -> bool:
-    return scope_of(user).kind is ScopeKind.ALL
-
-
 def can_manage(user, incident: Incident) -> bool:
     """The owner of the case's rung, or anyone above it in whose jurisdiction it lies.
 
@@ -76,7 +63,7 @@ def can_manage(user, incident: Incident) -> bool:
     """
     if not user.is_authenticated or not user.is_active:
         return False
-    if _is_platform_admin(user):
+    if is_platform_admin(user):
         return True
     roles = user_roles(user)
     if (
@@ -105,7 +92,7 @@ def can_verify(user, incident: Incident) -> bool:
 def can_report_in(user, grid) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    if _is_platform_admin(user) or user.has_perm("grids.patrol_grid", grid):
+    if is_platform_admin(user) or user.has_perm("grids.patrol_grid", grid):
         return True
     roles = user_roles(user)
     return bool(
@@ -150,14 +137,14 @@ def can_decide_extension(user, incident: Incident) -> bool:
     grid leader, who is a handler's peer), and never the handler deciding their own."""
     if not user.is_authenticated or not user.is_active or can_handle(user, incident):
         return False
-    return _is_platform_admin(user) or _covers(user, incident, MANAGER_ROLES)
+    return is_platform_admin(user) or _covers(user, incident, MANAGER_ROLES)
 
 
 def can_suspend(user, incident: Incident) -> bool:
     """Officials of the town or above: suspension takes a case out of the overdue counts."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return _is_platform_admin(user) or _covers(user, incident, SUSPEND_ROLES)
+    return is_platform_admin(user) or _covers(user, incident, SUSPEND_ROLES)
 
 
 def can_reopen(user, incident: Incident) -> bool:

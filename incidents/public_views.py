@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grid_platform.forms import add_service_errors
+from core.forms import add_service_errors
+from core.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
+from core.roles import Role, user_roles
 from grids.models import Grid
 from incidents.handling_views import render_suggestions
 from incidents.models import Incident, IncidentFollower
 from incidents.public_forms import PublicRequestForm, RatingForm, TrackForm
-from incidents.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.public import (
@@ -34,8 +35,6 @@ from incidents.services.public import (
 )
 from incidents.services.reporting import incident_report
 from incidents.services.transitions import incident_evaluate
-from members.jurisdiction import user_roles
-from members.roles import Role
 
 REQUESTS_PER_IP = Limit("public-request-ip", 5, 3600)
 REQUESTS_PER_PHONE = Limit("public-request-phone", 3, 3600)

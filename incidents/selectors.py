@@ -5,6 +5,7 @@ import datetime
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from guardian.shortcuts import get_users_with_perms
 
+from core.roles import is_platform_admin
 from grids.permissions import assigned_grids
 from incidents import permissions
 from incidents.models import DeadlineExtension, Department, Incident
@@ -260,7 +261,7 @@ def bulk_departments(user) -> QuerySet[Department]:
         .defer("region__boundary")
         .order_by("region__path", "name")
     )
-    if permissions.is_platform_admin(user):
+    if is_platform_admin(user):
         return departments
     if user.jurisdiction_id is None:
         return departments.none()

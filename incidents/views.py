@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from grid_platform.forms import add_service_errors
+from core.forms import add_service_errors
+from core.roles import is_official
 from incidents import exports, selectors
 from incidents import forms as action_forms
 from incidents.filters import IncidentQueueFilter
 from incidents.forms import ActionForm, VerifyForm
 from incidents.handling_forms import HANDLING_FORMS, ExtendDecideForm
-from incidents.handling_views import may_bulk
 from incidents.models import Attachment, Incident
 from incidents.permissions import incidents_visible_to
 from incidents.services import handling, transitions
@@ -70,7 +70,7 @@ def queue(request):
         "page": page,
         "status_counts": selectors.incident_status_counts(incidents),
         "bulk_form": BulkForm(departments=selectors.bulk_departments(request.user))
-        if may_bulk(request.user)
+        if is_official(request.user)
         else None,
     }
     # A filter changed with htmx: only the queue travels (a phone on a weak signal).

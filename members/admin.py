@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from leaflet.admin import LeafletGeoAdmin
 
+from core.roles import is_platform_admin
 from grids.admin import ordered
 from grids.admin_forms import SavedByServiceFormAdminMixin
 from grids.permissions import grids_visible_to, regions_visible_to
 from members import personal_data
 from members.admin_forms import GridAssignmentCreateForm, GridAssignmentEndForm, ResidentAdminForm
-from members.jurisdiction import ScopeKind, scope_of
 from members.models import (
     GridAssignment,
     GridMember,
@@ -82,7 +82,7 @@ class GridMemberAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
             users = User.objects.filter(grid_member__isnull=True)
-            if scope_of(request.user).kind is not ScopeKind.ALL:
+            if not is_platform_admin(request.user):
                 users = users.filter(jurisdiction__in=regions_visible_to(request.user))
             kwargs["queryset"] = users
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -368,7 +368,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if scope_of(request.user).kind is ScopeKind.ALL:
+        if is_platform_admin(request.user):
             return queryset
         return queryset.filter(recipient=request.user)
 

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
+from core.roles import Role
 from grids.demo import DemoGeography, Progress
 from grids.models import Grid, Region
 from members import personal_data
@@ -25,7 +26,6 @@ from members.demo_people import (
     key_groups_tag,
 )
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
-from members.roles import Role
 from members.services import grid_assign_member
 
 FLUSH_EVERY = 10  # grids per bulk write

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grid_platform.forms import add_service_errors
+from core.forms import add_service_errors
 from members import outbox, selectors
 from members.models import PatrolLog
 from members.services import patrols

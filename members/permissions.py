@@ -2,10 +2,10 @@
 
 from django.db.models import QuerySet
 
+from core.roles import GRID_ROLES, user_roles
+from grids.jurisdiction import ScopeKind, scope_of
 from grids.permissions import assigned_grids
-from members.jurisdiction import ScopeKind, scope_of, user_roles
 from members.models import GridMember, Household, PatrolLog, PersonalDataAccess, Resident
-from members.roles import GRID_ROLES
 
 
 def grid_members_visible_to(user) -> QuerySet[GridMember]:

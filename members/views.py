@@ -1,15 +1,15 @@
-import csv
+from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.spreadsheets import csv_stream
 from grids.permissions import grids_visible_to
 from members import services
 from members.forms import ResidentFilterForm, RevealForm
@@ -63,40 +63,19 @@ def resident_list(request):
     return render(request, "members/resident_list.html", {"form": form, "page": page})
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV injection)."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_lines(residents: QuerySet[Resident], header: list[str], genders: dict):
-    writer = csv.writer(_Echo())
-    # The byte order mark lets spreadsheet programs read the Chinese text as UTF-8.
-    yield "\ufeff" + writer.writerow(header)
+def _export_rows(residents: QuerySet[Resident], genders: dict) -> Iterator[list[str]]:
     for resident in residents.iterator(chunk_size=EXPORT_CHUNK_SIZE):
         household = resident.household
-        yield writer.writerow(
-            [
-                _csv_cell(value)
-                for value in (
-                    resident.name,
-                    genders.get(resident.gender, resident.gender),
-                    household.code,
-                    household.grid.code,
-                    household.grid.name,
-                    resident.id_number_masked,
-                    resident.phone_masked,
-                    "; ".join(tag.name for tag in resident.tags.all()),
-                )
-            ]
-        )
+        yield [
+            resident.name,
+            genders.get(resident.gender, resident.gender),
+            household.code,
+            household.grid.code,
+            household.grid.name,
+            resident.id_number_masked,
+            resident.phone_masked,
+            "; ".join(tag.name for tag in resident.tags.all()),
+        ]
 
 
 @require_GET
@@ -117,12 +96,7 @@ def resident_export(request):
         _("Key groups"),
     ]
     genders = {value: str(label) for value, label in Resident.Gender.choices}
-    response = StreamingHttpResponse(
-        _csv_lines(residents, header, genders), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="residents.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return csv_stream(header, _export_rows(residents, genders), "residents.csv")
 
 
 @never_cache

@@ -1,5 +1,6 @@
 """The grid member's workspace: the landing page, notifications, the household lookup and
-the service worker that keeps the workspace usable on a weak signal."""
+the service worker that keeps the workspace usable on a weak signal; and the site's start
+page, which sends each user to where their work is."""
 
 import hashlib
 import json
@@ -16,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from grids.views import VIEW_GRIDS
 from incidents.selectors import incidents_open_for_member, incidents_to_verify_for_member
 from members import selectors
 from members.models import Household
@@ -58,6 +60,17 @@ def grid_member_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+@login_required
+def home(request):
+    """Grid members start in their workspace, staff who may see grids on the map, everyone
+    else on a page of their links."""
+    if is_grid_member(request.user):
+        return redirect("members:workspace")
+    if request.user.has_perm(VIEW_GRIDS):
+        return redirect("grids:map")
+    return render(request, "home.html")
 
 
 def _first(queryset, limit: int) -> tuple[list, bool]:

@@ -16,17 +16,11 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from core.roles import GRID_ROLES, Role, is_official, is_platform_admin, user_roles
 from grids.models import Grid
 from grids.permissions import assigned_grids
-from incidents.permissions import MANAGER_ROLES
-from members.jurisdiction import ScopeKind, scope_of, user_roles
 from members.models import Resident
-from members.roles import GRID_ROLES, Role
 from surveys.models import Response, Survey
-
-
-def is_platform_admin(user) -> bool:
-    return scope_of(user).kind is ScopeKind.ALL
 
 
 def covering_paths(path: str) -> list[str]:
@@ -38,9 +32,7 @@ def is_survey_manager(user) -> bool:
     """May open the surveys pages at all."""
     if is_platform_admin(user):
         return True
-    if not getattr(user, "is_authenticated", False) or user.jurisdiction_id is None:
-        return False
-    return bool(user_roles(user) & MANAGER_ROLES)
+    return is_official(user) and user.jurisdiction_id is not None
 
 
 def surveys_visible_to(user) -> QuerySet[Survey]:

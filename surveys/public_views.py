@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.ratelimit import Limit, client_ip, limit_exceeded, limit_hit
 from grids.models import Grid
-from incidents.ratelimit import Limit, client_ip, limit_exceeded, limit_hit
 from surveys.answers import field_name
 from surveys.models import Response, Survey
 from surveys.permissions import answerer_grid, answering_role

@@ -33,10 +33,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from core.figures import rate
+from grids.jurisdiction import ScopeKind, scope_of
 from grids.models import Grid
 from grids.permissions import assigned_grids
 from incidents.models import Incident
-from members.jurisdiction import ScopeKind, scope_of
 from surveys.models import Answer, Audience, Question, Response, Survey
 from surveys.permissions import ResultsScope, covering_paths, surveys_visible_to
 from surveys.services import respondent_key
@@ -45,10 +46,6 @@ TEXT_LIMIT = 500
 SATISFIED_LIKERT = 4
 CASE_SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
 DIMENSIONS = ("village", "grid", "role")
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
 
 
 def _spread(count: int, total: float, squares: float) -> tuple:
@@ -136,8 +133,8 @@ def _response_summary(counts: list[dict], grids: dict, survey: Survey) -> dict:
             "total": resident + member,
             "households": households,
             "members": members,
-            "resident_rate": _rate(resident, households) if survey.for_residents else None,
-            "member_rate": _rate(member, members) if survey.for_members else None,
+            "resident_rate": rate(resident, households) if survey.for_residents else None,
+            "member_rate": rate(member, members) if survey.for_members else None,
         }
 
     grid_lines, villages = [], {}
@@ -276,7 +273,7 @@ def _distribution(question: Question, rows: list[dict], respondents: int) -> lis
         {
             "label": label,
             "count": counts.get(value, 0),
-            "share": _rate(counts.get(value, 0), respondents),
+            "share": rate(counts.get(value, 0), respondents),
         }
         for value, label in items
     ]
@@ -331,7 +328,7 @@ def _survey_satisfaction(questions: list[Question], facts: list[dict]) -> dict:
         "measured": bool(marked),
         "answers": answered,
         "satisfied": satisfied,
-        "rate": _rate(satisfied, answered),
+        "rate": rate(satisfied, answered),
     }
 
 
@@ -358,7 +355,7 @@ def case_satisfaction(survey: Survey, scope: ResultsScope, *, now=None) -> dict:
     return {
         "rated": rated,
         "satisfied": satisfied,
-        "rate": _rate(satisfied, rated),
+        "rate": rate(satisfied, rated),
         "ratings": [
             {"label": label, "count": counts.get(value, 0)}
             for value, label in Incident.Satisfaction.choices
@@ -463,5 +460,5 @@ def dashboard_survey_satisfaction(user) -> dict | None:
         "title": row["question__survey__title"],
         "answers": row["answers"],
         "satisfied": row["satisfied"],
-        "rate": _rate(row["satisfied"], row["answers"]),
+        "rate": rate(row["satisfied"], row["answers"]),
     }

@@ -13,11 +13,11 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.utils import translation
 
+from core.roles import Role
 from grids.models import Grid, Region
 from grids.services import grid_save, region_save
 from incidents.models import Category, ReasonCode
 from members.models import GridMember, User
-from members.roles import Role
 from members.services import grid_assign_member, resident_save
 from tests.factories import HouseholdFactory, box
 

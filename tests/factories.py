@@ -6,9 +6,9 @@ import factory
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
+from core.roles import Role
 from grids.models import Grid, Region
 from members.models import GridMember, Household, User
-from members.roles import Role
 
 
 def box(x0: float, y0: float, x1: float, y1: float) -> MultiPolygon:

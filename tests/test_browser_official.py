@@ -10,10 +10,10 @@ from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from core.roles import Role
 from incidents.models import Category, Incident
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
-from members.roles import Role
 from tests.conftest import make_user
 from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401  (a fixture)
 

@@ -17,12 +17,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from grids.models import Grid, Region
 from incidents.models import CategoryGroup, Incident, IncidentEvent, Level
 from members import personal_data
 from members.demo import STREETS
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
-from members.roles import Role
 from surveys.models import Answer, Audience, Response, Survey
 from surveys.services import respondent_key
 

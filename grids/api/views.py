@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from grid_platform.api import Pagination, requires
+from core.api import Pagination, requires
+from core.roles import is_platform_admin
 from grids.api.serializers import (
     FEATURE_COLLECTION_DESCRIPTION,
     GridImportResultSerializer,
@@ -27,12 +28,11 @@ from grids.api.serializers import (
 from grids.geojson import grids_export_geojson, grids_import_geojson
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
-from members.jurisdiction import ScopeKind, scope_of
 
 
 class IsPlatformAdmin(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return scope_of(request.user).kind is ScopeKind.ALL
+        return is_platform_admin(request.user)
 
 
 class RegionFilter(django_filters.FilterSet):

@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from grid_platform.api import requires
+from core.api import requires
 from grids.models import Grid
 from incidents import permissions, selectors
 from incidents.api import serializers as s

@@ -1,14 +1,13 @@
+"""The refusals of the case services: a step the case's state does not allow."""
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.errors import ActionRefused
 
-class IncidentActionRefused(Exception):
+
+class IncidentActionRefused(ActionRefused):
     """A step the case's state does not allow (pages show it; the API answers 409)."""
-
-    def __init__(self, message: str, code: str = "refused"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 def illegal_step(status_label: str, action_label: str) -> IncidentActionRefused:
@@ -21,7 +20,7 @@ def illegal_step(status_label: str, action_label: str) -> IncidentActionRefused:
 
 def refusal_message(error: Exception) -> str:
     """One line for a page to show of a service's refusal (state, input or permission)."""
-    if isinstance(error, IncidentActionRefused):
+    if isinstance(error, ActionRefused):
         return error.message
     if isinstance(error, ValidationError):
         return " ".join(error.messages)

@@ -4,11 +4,11 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from core.roles import Role
 from grids.models import Region
 from incidents.models import Incident, IncidentEvent, Level
 from members.models import User
 from members.notifications import notifications_create
-from members.roles import Role
 
 ROLE_OF_LEVEL = {
     Level.VILLAGE: Role.VILLAGE_STAFF,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_users_with_perms
 
+from core.roles import Role, user_roles
 from grids.models import Grid
 from grids.services import locate_grid
 from incidents import permissions
@@ -28,9 +29,7 @@ from incidents.services import notify
 from incidents.services.attachments import attachment_save
 from incidents.services.deadlines import stage_deadline
 from members import personal_data
-from members.jurisdiction import user_roles
 from members.notifications import notifications_create
-from members.roles import Role
 
 
 def _next_code(town, now: datetime.datetime) -> str:

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from grid_platform.api import requires
+from core.api import requires
 from grids.permissions import grids_visible_to
 from members import selectors, services
 from members.api.serializers import (

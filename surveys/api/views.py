@@ -11,7 +11,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response as ApiResponse
 
-from grid_platform.api import Pagination
+from core.api import Pagination
 from surveys.api import serializers as s
 from surveys.models import Answer, Question, Response, Survey
 from surveys.permissions import (

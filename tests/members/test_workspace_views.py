@@ -8,13 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.roles import Role
 from incidents.models import Incident
 from incidents.services import transitions
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from members import workspace_views
 from members.models import Notification
-from members.roles import Role
 from tests.conftest import make_user
 
 WORKSPACE = reverse("members:workspace")

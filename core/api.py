@@ -1,7 +1,7 @@
 """What every API endpoint shares: pagination, and domain errors turned into HTTP answers.
 
 Services raise Django's ValidationError (bad input: 400), PermissionDenied (403) and
-IncidentActionRefused (a step the case's state does not allow: 409); views let them
+core.errors.ActionRefused (a step the record's state does not allow: 409); views let them
 through and this handler answers with the service's own message, so no rule is repeated
 in a serializer to produce a nicer error.
 """
@@ -13,7 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from incidents.services.errors import IncidentActionRefused
+from core.errors import ActionRefused
 
 NON_FIELD_KEY = "non_field_errors"
 
@@ -38,7 +38,7 @@ def validation_error_body(error: DjangoValidationError) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, IncidentActionRefused):
+    if isinstance(exc, ActionRefused):
         return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)
 
