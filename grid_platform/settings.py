@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "incidents",
     "surveys",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import Role
+from demo.members import STREETS
 from grids.models import Grid, Region
 from incidents.models import CategoryGroup, Incident, IncidentEvent, Level
 from members import personal_data
-from members.demo import STREETS
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
 from surveys.models import Answer, Audience, Response, Survey
 from surveys.services import respondent_key

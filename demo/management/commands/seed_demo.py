@@ -18,10 +18,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from grids.demo import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
-from incidents.demo import cases_seed, departments_seed
-from members.demo import accounts_seed, demo_password_hash, members_seed, register_seed
-from surveys.demo import surveys_seed
+from demo.cases import cases_seed, departments_seed
+from demo.geography import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
+from demo.members import accounts_seed, demo_password_hash, members_seed, register_seed
+from demo.surveys import surveys_seed
 
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from grids.demo import DemoGeography, Progress
+from demo.geography import DemoGeography, Progress
 from grids.models import Grid, Region
 from members.models import GridAssignment, GridMember, User
 from surveys.answers import answers_clean

@@ -337,7 +337,7 @@ def geography_seed(
             )
             geography.villages.append(village)
             planned.extend((village, grid) for grid in village_plan.grids)
-    # Keep the counters of the register (members.demo refreshes them afterwards).
+    # Keep the counters of the register (demo.members refreshes them afterwards).
     counts = {
         code: {"households": households, "population": population}
         for code, households, population in Grid.objects.filter(

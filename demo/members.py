@@ -16,15 +16,15 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 
 from core.roles import Role
-from grids.demo import DemoGeography, Progress
-from grids.models import Grid, Region
-from members import personal_data
-from members.demo_people import (
+from demo.geography import DemoGeography, Progress
+from demo.people import (
     PeopleFactory,
     Person,
     household_sizes,
     key_groups_tag,
 )
+from grids.models import Grid, Region
+from members import personal_data
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
 from members.services import grid_assign_member
 

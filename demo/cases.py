@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from grids.demo import DemoGeography
+from demo.geography import DemoGeography
 from grids.models import Grid, Region
 from incidents.models import (
     Category,
