@@ -12,20 +12,17 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from grids.views import VIEW_GRIDS
-from incidents.selectors import incidents_open_for_member, incidents_to_verify_for_member
 from members import selectors
 from members.models import Household
 from members.notifications import notifications_mark_read, unread_count
 from members.permissions import is_grid_member
 from members.workspace_forms import HouseholdSearchForm
 
-CASES_SHOWN = 50
 NOTIFICATIONS_SHOWN = 10
 PAGE_SIZE = 30
 # What the service worker keeps for a weak signal; their URLs carry a content hash in
@@ -73,28 +70,17 @@ def home(request):
     return render(request, "home.html")
 
 
-def _first(queryset, limit: int) -> tuple[list, bool]:
-    """The first ``limit`` rows and whether there are more, in one query."""
-    rows = list(queryset[: limit + 1])
-    return rows[:limit], len(rows) > limit
-
-
 @require_GET
 @grid_member_required
 def workspace(request):
+    """Grids, patrol and notifications; the case lists are the partial of the app that owns
+    cases (incidents' ``member_cases`` tag), the surveys that of surveys."""
     user = request.user
-    open_cases, more_open = _first(incidents_open_for_member(user), CASES_SHOWN)
-    to_verify, more_to_verify = _first(incidents_to_verify_for_member(user), CASES_SHOWN)
     context = {
         "grids": list(selectors.member_grids(user)),
         "patrol": selectors.patrol_running_for(user),
-        "open_cases": open_cases,
-        "more_open": more_open,
-        "to_verify": to_verify,
-        "more_to_verify": more_to_verify,
         "notifications": selectors.notifications_unread_for(user, NOTIFICATIONS_SHOWN),
         "unread": unread_count(user),
-        "now": timezone.now(),
     }
     return render(request, "members/workspace/home.html", context)
 

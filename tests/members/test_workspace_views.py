@@ -13,7 +13,7 @@ from incidents.models import Incident
 from incidents.services import transitions
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
-from members import workspace_views
+from incidents.templatetags import case_tags
 from members.models import Notification
 from tests.conftest import make_user
 
@@ -204,7 +204,7 @@ def test_the_workspace_runs_the_same_queries_whatever_the_data(client, cast, lad
 def test_a_long_case_list_is_cut_and_says_how_many_it_shows(
     client, cast, ladder, file_case, monkeypatch
 ):
-    monkeypatch.setattr(workspace_views, "CASES_SHOWN", 2)
+    monkeypatch.setattr(case_tags, "CASES_SHOWN", 2)
     for number in range(3):
         file_case(ladder.a1, f"事件{number}")
     client.force_login(cast.member)

@@ -1,0 +1,38 @@
+"""The grid member's case lists, for the workspace page (members) to include.
+
+The workspace belongs to members, which sits below the app that owns cases; the page
+includes this partial by name, as it includes the surveys meant for the member.
+"""
+
+from django import template
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.selectors import incidents_open_for_member, incidents_to_verify_for_member
+
+register = template.Library()
+
+CASES_SHOWN = 50
+
+
+def _first(queryset: QuerySet[Incident], limit: int) -> tuple[list[Incident], bool]:
+    """The first ``limit`` rows and whether there are more, in one query."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+@register.inclusion_tag("incidents/_member_cases.html", takes_context=True)
+def member_cases(context: template.Context) -> dict:
+    """The cases waiting for the member's check and the member's open cases, soonest due
+    first, each cut at ``CASES_SHOWN``."""
+    user = context["request"].user
+    open_cases, more_open = _first(incidents_open_for_member(user), CASES_SHOWN)
+    to_verify, more_to_verify = _first(incidents_to_verify_for_member(user), CASES_SHOWN)
+    return {
+        "open_cases": open_cases,
+        "more_open": more_open,
+        "to_verify": to_verify,
+        "more_to_verify": more_to_verify,
+        "now": timezone.now(),
+    }
