@@ -60,6 +60,7 @@ from django.utils import timezone
 from core.figures import rate
 from dashboard.forms import Period
 from dashboard.kpis import dashboard_kpis
+from dashboard.satisfaction import SATISFIED
 from grids.models import Grid
 from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
@@ -76,7 +77,6 @@ QUIET_DAYS = 28
 TOP_GRIDS = 20
 OVERDUE_LIST_SIZE = 20
 MAP_POINTS = 2000
-SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
 
 
 def _opened(period: Period) -> Q:

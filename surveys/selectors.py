@@ -10,8 +10,9 @@ Results definitions (what the page and tests rely on):
   question; for scales and numbers the count, mean, sample standard deviation, lowest and
   highest; free text listed, newest first (at most ``TEXT_LIMIT``).
 - survey satisfaction: the share of answers 4 or 5 to Likert questions marked as measuring
-  satisfaction; case satisfaction: the share of "satisfied" and "basically satisfied" among
-  the rated cases of the covered region closed while the survey ran.
+  satisfaction. Beside it the results page shows the satisfaction of the cases closed while
+  the survey ran: cases are not this app's, so the dashboard reads it
+  (dashboard.selectors.survey_case_satisfaction).
 
 ``survey_results`` issues a fixed number of queries whatever the number of responses
 (tests/surveys/test_results.py asserts it).
@@ -37,14 +38,12 @@ from core.figures import rate
 from grids.jurisdiction import ScopeKind, scope_of
 from grids.models import Grid
 from grids.permissions import assigned_grids
-from incidents.models import Incident
 from surveys.models import Answer, Audience, Question, Response, Survey
 from surveys.permissions import ResultsScope, covering_paths, surveys_visible_to
 from surveys.services import respondent_key
 
 TEXT_LIMIT = 500
 SATISFIED_LIKERT = 4
-CASE_SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
 DIMENSIONS = ("village", "grid", "role")
 
 
@@ -68,14 +67,13 @@ def survey_questions(survey: Survey) -> list[Question]:
     )
 
 
-def survey_results(survey: Survey, scope: ResultsScope, *, now=None) -> dict:
+def survey_results(survey: Survey, scope: ResultsScope) -> dict:
     questions = survey_questions(survey)
     grids = _grids(scope.path)
     counts = _response_counts(survey, scope)
     facts = _answer_facts(survey, scope)
     respondents = _respondents_per_question(survey, scope)
     texts = _texts(survey, scope)
-    cases = case_satisfaction(survey, scope, now=now)
     facts_of: dict[int, list[dict]] = {}
     for row in facts:
         facts_of.setdefault(row["question_id"], []).append(row)
@@ -94,7 +92,6 @@ def survey_results(survey: Survey, scope: ResultsScope, *, now=None) -> dict:
             for question in questions
         ],
         "satisfaction": _survey_satisfaction(questions, facts),
-        "cases": cases,
     }
 
 
@@ -329,37 +326,6 @@ def _survey_satisfaction(questions: list[Question], facts: list[dict]) -> dict:
         "answers": answered,
         "satisfied": satisfied,
         "rate": rate(satisfied, answered),
-    }
-
-
-def case_satisfaction(survey: Survey, scope: ResultsScope, *, now=None) -> dict:
-    """Ratings of the cases of the covered region closed while the survey ran (one query)."""
-    now = now or timezone.now()
-    if survey.opens_at is None:
-        return {"rated": 0, "satisfied": 0, "rate": None, "ratings": []}
-    end = min(survey.closes_at, now) if survey.closes_at else now
-    counts = dict(
-        Incident.objects.filter(
-            grid__village__path__startswith=scope.path,
-            closed_at__gte=survey.opens_at,
-            closed_at__lt=end,
-        )
-        .exclude(satisfaction="")
-        .values("satisfaction")
-        .annotate(count=Count("pk"))
-        .order_by()
-        .values_list("satisfaction", "count")
-    )
-    rated = sum(counts.values())
-    satisfied = sum(counts.get(value, 0) for value in CASE_SATISFIED)
-    return {
-        "rated": rated,
-        "satisfied": satisfied,
-        "rate": rate(satisfied, rated),
-        "ratings": [
-            {"label": label, "count": counts.get(value, 0)}
-            for value, label in Incident.Satisfaction.choices
-        ],
     }
 
 

@@ -1,11 +1,22 @@
-"""Display of the dashboard's rates and durations."""
+"""Display of the dashboard's rates and durations, and the case satisfaction that a survey's
+results page shows beside the survey's own."""
 
 import datetime
 
 from django import template
 from django.utils.translation import gettext as _
 
+from dashboard.satisfaction import survey_case_satisfaction as case_satisfaction
+from surveys.models import Survey
+from surveys.permissions import ResultsScope
+
 register = template.Library()
+
+
+@register.simple_tag
+def survey_case_satisfaction(survey: Survey, scope: ResultsScope) -> dict:
+    """The ratings of the cases closed in the survey's area while it ran."""
+    return case_satisfaction(survey, scope)
 
 
 @register.filter
