@@ -14,7 +14,6 @@ from dashboard.forms import Period
 from incidents.models import Incident, IncidentEvent, ReasonCode
 
 Action = IncidentEvent.Action
-CLOSED_STATUSES = (Incident.Status.CLOSED, Incident.Status.EVALUATED)
 DISPATCHES = (Action.DISPATCH, Action.AUTO_DISPATCH)
 # The steps whose reasons the dashboard breaks down, and the reason kind of each.
 REASONED_ACTIONS = {
@@ -81,7 +80,7 @@ def _event_counts(cases: QuerySet, period: Period) -> dict:
             registered=Count("incident", filter=accepted, distinct=True),
             registered_closed=Count(
                 "incident",
-                filter=accepted & Q(incident__status__in=CLOSED_STATUSES),
+                filter=accepted & Q(incident__status__in=sorted(Incident.CLOSED_STATUSES)),
                 distinct=True,
             ),
         )

@@ -70,7 +70,6 @@ from members.models import GridAssignment, GridMember
 from members.permissions import patrol_logs_visible_to
 from surveys.selectors import dashboard_survey_satisfaction
 
-CLOSED_STATUSES = (Incident.Status.CLOSED, Incident.Status.EVALUATED)
 BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
 SHORT_PATROL = datetime.timedelta(minutes=10)
 QUIET_DAYS = 28
@@ -85,7 +84,9 @@ def _opened(period: Period) -> Q:
 
 def _closed(period: Period) -> Q:
     return Q(
-        status__in=CLOSED_STATUSES, closed_at__gte=period.start_at, closed_at__lt=period.end_at
+        status__in=sorted(Incident.CLOSED_STATUSES),
+        closed_at__gte=period.start_at,
+        closed_at__lt=period.end_at,
     )
 
 

@@ -24,7 +24,6 @@ METRES_PER_DEGREE = 111_320
 CANDIDATES = 50
 SUGGESTED = 5
 LIVE_STATUSES = (*sorted(Incident.OPEN_STATUSES), Status.SUSPENDED)
-CLOSED_STATUSES = (Status.CLOSED, Status.EVALUATED)
 # Weights of the rank (lower first): a case at the radius's edge weighs 1, one of another
 # category of the same group 0.5 more, one as old as the look-back window 0.25 more.
 OTHER_CATEGORY_WEIGHT = 0.5
@@ -82,7 +81,7 @@ def incident_duplicate_suggestions(
         .filter(Q(category_id=category.pk) | Q(category__group_id=category.group_id))
         .filter(
             Q(status__in=LIVE_STATUSES)
-            | Q(status__in=CLOSED_STATUSES, closed_at__gte=now - window)
+            | Q(status__in=sorted(Incident.CLOSED_STATUSES), closed_at__gte=now - window)
         )
         .filter(Q(source=Incident.Source.RESIDENT) if public else Q())
         .exclude(pk=exclude_pk)

@@ -4,10 +4,7 @@ Posted by the page, or later by the device's outbox with the same ``client_key``
 service files the case once and answers a resend with the case the first post filed.
 """
 
-import json
-
 from django.contrib import messages
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
-from grids.selectors import GEOJSON_PRECISION
+from grids.selectors import grids_feature_collection
 from incidents.member_forms import QuickReportForm
 from incidents.models import Incident
 from incidents.services.reporting import incident_report
@@ -29,24 +26,6 @@ SERVICE_FIELDS = {"location": "latitude", "image": "photo", "client_key": "__all
 PREFILLED = ("description", "title", "address")
 
 
-def _grids_geojson(grids) -> dict:
-    """The member's grids, so that the page can pre-select the grid under the mark."""
-    rows = grids.annotate(shape=AsGeoJSON("boundary", precision=GEOJSON_PRECISION)).values(
-        "pk", "name", "shape"
-    )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": json.loads(row["shape"]),
-                "properties": {"pk": row["pk"], "name": row["name"]},
-            }
-            for row in rows
-        ],
-    }
-
-
 def _blank_form(request, grids) -> QuickReportForm:
     """Prefilled from a patrol finding (?description=...) and the member's only grid."""
     initial = {name: request.GET[name][:2000] for name in PREFILLED if request.GET.get(name)}
@@ -57,7 +36,10 @@ def _blank_form(request, grids) -> QuickReportForm:
 
 
 def _render(request, form, grids, status=200):
-    context = {"form": form, "grids_geojson": _grids_geojson(grids)}
+    context = {
+        "form": form,
+        "grids_geojson": grids_feature_collection(grids, {"pk": "pk", "name": "name"}),
+    }
     return render(request, "members/workspace/report.html", context, status=status)
 
 

@@ -5,10 +5,7 @@ Anyone may knock, so each page that writes or looks up is rate-limited
 say which was wrong.
 """
 
-import json
-
 from django.contrib.auth.decorators import login_required
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -22,6 +19,7 @@ from core.forms import add_service_errors
 from core.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
 from core.roles import Role, user_roles
 from grids.models import Grid
+from grids.selectors import grids_feature_collection
 from incidents.handling_views import render_suggestions
 from incidents.models import Incident, IncidentFollower
 from incidents.public_forms import PublicRequestForm, RatingForm, TrackForm
@@ -48,24 +46,10 @@ SUBMITTED_SESSION_KEY = "public_submitted_code"
 SERVICE_FIELDS = {"location": "latitude", "image": "photo"}
 
 
-def _grids_geojson() -> dict:
-    """The active grids' outlines, so that a resident sees where clicking places the case."""
-    grids = (
-        Grid.objects.active()
-        .annotate(shape=AsGeoJSON("boundary", precision=6))
-        .values_list("name", "shape")
-    )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": json.loads(shape), "properties": {"name": name}}
-            for name, shape in grids
-        ],
-    }
-
-
 def _render_request_form(request, form: PublicRequestForm, *, status: int = 200, notice=""):
-    context = {"form": form, "grids_geojson": _grids_geojson(), "notice": notice}
+    # The active grids' outlines, so that a resident sees where clicking places the case.
+    grids = grids_feature_collection(Grid.objects.active(), {"name": "name"})
+    context = {"form": form, "grids_geojson": grids, "notice": notice}
     return render(request, "incidents/public/request_form.html", context, status=status)
 
 

@@ -6,10 +6,9 @@ from django.contrib.gis.db import models
 
 
 class IncidentQuerySet(models.QuerySet):
-    OPEN = ("reported", "accepted", "dispatched", "in_progress", "handled")
-
     def open(self):
-        return self.filter(status__in=self.OPEN)
+        """Cases whose loop still runs (``Incident.OPEN_STATUSES``)."""
+        return self.filter(status__in=sorted(self.model.OPEN_STATUSES))
 
     def overdue(self, now: datetime.datetime):
         """Open cases past their deadline that can still climb (the sweep's index)."""
