@@ -8,9 +8,7 @@ from guardian.shortcuts import get_users_with_perms
 from core.roles import is_platform_admin
 from grids.permissions import assigned_grids
 from incidents import permissions
-from incidents.models import DeadlineExtension, Department, Incident
-from incidents.services.handling import HANDLING, REOPENABLE, SUSPENDABLE
-from incidents.services.transitions import is_at_top
+from incidents.models import DeadlineExtension, Department, Incident, is_at_top
 from members.models import User
 
 Status = Incident.Status
@@ -75,17 +73,38 @@ ACTION_CHECKS = {
 # Steps off the happy path: (whether the case's state allows it, given whether an
 # extension is pending; who may take it).
 HANDLING_STEPS = {
-    "return": (lambda i, pending: i.status in HANDLING, permissions.can_return),
+    "return": (lambda i, pending: i.status in Incident.HANDLING_STATUSES, permissions.can_return),
     "extend": (
-        lambda i, pending: i.status in HANDLING and not pending,
+        lambda i, pending: i.status in Incident.HANDLING_STATUSES and not pending,
         permissions.can_request_extension,
     ),
     "extend_decide": (lambda i, pending: pending, permissions.can_decide_extension),
-    "suspend": (lambda i, pending: i.status in SUSPENDABLE, permissions.can_suspend),
+    "suspend": (
+        lambda i, pending: i.status in Incident.SUSPENDABLE_STATUSES,
+        permissions.can_suspend,
+    ),
     "resume": (lambda i, pending: i.status == Status.SUSPENDED, permissions.can_suspend),
-    "reopen": (lambda i, pending: i.status in REOPENABLE, permissions.can_reopen),
+    "reopen": (
+        lambda i, pending: i.status in Incident.REOPENABLE_STATUSES,
+        permissions.can_reopen,
+    ),
 }
 
+# The case page's joins (the page's and the API's): every label it shows, none of the
+# polygons but the grid's.
+CASE_RELATED = (
+    "category",
+    "category__group",
+    "grid",
+    "grid__village",
+    "town",
+    "handling_region",
+    "reporter",
+    "assignee_user",
+    "assignee_department",
+    "duplicate_of",
+)
+CASE_DEFERRED = ("town__boundary", "handling_region__boundary", "grid__village__boundary")
 # Lists never load boundaries: a grid's polygon can weigh more than the whole row.
 LIST_DEFERRED = ("grid__boundary", "handling_region__boundary", "town__boundary")
 
@@ -108,7 +127,7 @@ def incident_available_actions(
     if not getattr(user, "is_authenticated", False):
         return []
     if pending is None:
-        pending = incident.status in HANDLING and has_pending_extension(incident)
+        pending = incident.status in Incident.HANDLING_STATUSES and has_pending_extension(incident)
     available = []
     for action in ACTIONS:
         if action in HANDLING_STEPS:
@@ -149,6 +168,13 @@ def incident_pending_extension(incident: Incident) -> DeadlineExtension | None:
 
 def incident_action_permitted(user, incident: Incident, action: str) -> bool:
     return ACTION_CHECKS[action](user, incident)
+
+
+def incidents_for_case_page(user) -> QuerySet[Incident]:
+    """The cases a user sees (the funnel), with the labels a case's page or API answer shows."""
+    return (
+        permissions.incidents_visible_to(user).select_related(*CASE_RELATED).defer(*CASE_DEFERRED)
+    )
 
 
 def incident_queue(user, now: datetime.datetime) -> QuerySet[Incident]:

@@ -1,17 +1,17 @@
 from django.urls import path
 
-from incidents import handling_views, member_views, views
+from incidents.views import handling, member, staff
 
 app_name = "incidents"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("report/", member_views.quick_report, name="quick_report"),
-    path("export.csv", views.queue_export, {"file_format": "csv"}, name="export_csv"),
-    path("export.xlsx", views.queue_export, {"file_format": "xlsx"}, name="export_xlsx"),
-    path("suggest/", handling_views.suggest, name="suggest"),
-    path("bulk/", handling_views.bulk, name="bulk"),
-    path("join/<int:pk>/", handling_views.join, name="join"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/photos/<int:attachment_id>/", views.photo, name="photo"),
-    path("<int:pk>/<slug:action>/", views.action, name="action"),
+    path("", staff.queue, name="queue"),
+    path("report/", member.quick_report, name="quick_report"),
+    path("export.csv", staff.queue_export, {"file_format": "csv"}, name="export_csv"),
+    path("export.xlsx", staff.queue_export, {"file_format": "xlsx"}, name="export_xlsx"),
+    path("suggest/", handling.suggest, name="suggest"),
+    path("bulk/", handling.bulk, name="bulk"),
+    path("join/<int:pk>/", handling.join, name="join"),
+    path("<int:pk>/", staff.detail, name="detail"),
+    path("<int:pk>/photos/<int:attachment_id>/", staff.photo, name="photo"),
+    path("<int:pk>/<slug:action>/", staff.action, name="action"),
 ]

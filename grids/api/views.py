@@ -71,7 +71,7 @@ class GridFilter(django_filters.FilterSet):
 
 
 class GridGeoJsonPagination(GeoJsonPagination):
-    """The API's page sizes (grid_platform.api.Pagination), as a FeatureCollection."""
+    """The API's page sizes (core.api.Pagination), as a FeatureCollection."""
 
     page_size = Pagination.page_size
     page_size_query_param = Pagination.page_size_query_param

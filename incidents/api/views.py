@@ -1,9 +1,11 @@
 """Cases over HTTP: the queue's filters, the case, its history, its photos, and each step
-of the loop as an action calling the same service function as the case page.
+of the loop as an action taking the same step function as the case page
+(incidents.services.steps).
 
-Each step follows incidents.views.action: the funnel (404 for a case the caller cannot
-see), the action's permission (403), the input (400), then the service, whose refusals
-come back as 400 (bad input) or 409 (the case's state does not allow it).
+Each step follows the case page's (incidents.views.staff.action): the funnel (404 for a
+case the caller cannot see), the action's permission (403), the input (400), then the
+step, whose refusals come back as 400 (bad input) or 409 (the case's state does not
+allow it).
 """
 
 from django.core.exceptions import PermissionDenied
@@ -26,12 +28,10 @@ from incidents import permissions, selectors
 from incidents.api import serializers as s
 from incidents.filters import IncidentQueueFilter
 from incidents.models import Attachment, Category, Department, Incident, ReasonCode
-from incidents.services import handling, transitions
 from incidents.services.attachments import attachment_add
-from incidents.services.errors import IncidentActionRefused
 from incidents.services.public import incident_public_timeline
 from incidents.services.reporting import incident_report
-from incidents.views import CASE_DEFERRED, CASE_RELATED, PERFORM
+from incidents.services.steps import STEPS
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -67,51 +67,24 @@ ERRORS = {
 }
 
 
-def _extend_decide(actor, incident: Incident, data: dict):
-    extension = selectors.incident_pending_extension(incident)
-    if extension is None:
-        raise IncidentActionRefused(_("No extension is waiting for a decision."), "no_extension")
-    return handling.incident_extension_decide(
-        actor=actor, extension=extension, approve=data["approve"], note=data["note"]
-    )
-
-
-# action → (input serializer, the service call). The calls are the case page's
-# (incidents.views.PERFORM) wherever the input has the page's shape.
-STEPS = {
-    "accept": (s.AcceptSerializer, PERFORM["accept"]),
-    "reject": (s.RejectSerializer, PERFORM["reject"]),
-    "dispatch": (s.DispatchSerializer, PERFORM["dispatch"]),
-    "start": (s.NoteSerializer, PERFORM["start"]),
-    "handle": (
-        s.HandleSerializer,
-        lambda a, i, d: transitions.incident_handle(actor=a, incident=i, note=d["note"]),
-    ),
-    "verify": (
-        s.VerifySerializer,
-        lambda a, i, d: transitions.incident_verify(
-            actor=a,
-            incident=i,
-            passed=d["passed"],
-            reason=d["reason"],
-            reason_code=d["reason_code"],
-        ),
-    ),
-    "escalate": (s.ReasonSerializer, PERFORM["escalate"]),
-    "supervise": (s.SuperviseSerializer, PERFORM["supervise"]),
-    "merge": (s.MergeSerializer, PERFORM["merge"]),
-    "evaluate": (
-        s.EvaluateSerializer,
-        lambda a, i, d: transitions.incident_evaluate(
-            actor=a, incident=i, satisfaction=d["satisfaction"], comment=d["comment"]
-        ),
-    ),
-    "return": (s.ReturnSerializer, PERFORM["return"]),
-    "extend": (s.ExtendSerializer, PERFORM["extend"]),
-    "extend_decide": (s.ExtendDecideSerializer, _extend_decide),
-    "suspend": (s.SuspendSerializer, PERFORM["suspend"]),
-    "resume": (s.NoteSerializer, PERFORM["resume"]),
-    "reopen": (s.ReopenSerializer, PERFORM["reopen"]),
+# action → its input. The step itself is the case page's (incidents.services.steps.STEPS).
+INPUTS = {
+    "accept": s.AcceptSerializer,
+    "reject": s.RejectSerializer,
+    "dispatch": s.DispatchSerializer,
+    "start": s.NoteSerializer,
+    "handle": s.HandleSerializer,
+    "verify": s.VerifySerializer,
+    "escalate": s.ReasonSerializer,
+    "supervise": s.SuperviseSerializer,
+    "merge": s.MergeSerializer,
+    "evaluate": s.EvaluateSerializer,
+    "return": s.ReturnSerializer,
+    "extend": s.ExtendSerializer,
+    "extend_decide": s.ExtendDecideSerializer,
+    "suspend": s.SuspendSerializer,
+    "resume": s.NoteSerializer,
+    "reopen": s.ReopenSerializer,
 }
 
 
@@ -122,7 +95,7 @@ def _may_take(user, incident: Incident, step: str) -> bool:
 
 
 def _step_view(step: str, method_name: str | None = None):
-    input_serializer = STEPS[step][0]
+    input_serializer = INPUTS[step]
 
     def view(self, request, pk=None):
         incident = self.case(pk)
@@ -132,7 +105,7 @@ def _step_view(step: str, method_name: str | None = None):
             data=request.data, context={"incident": incident, "user": request.user}
         )
         incoming.is_valid(raise_exception=True)
-        STEPS[step][1](request.user, incident, incoming.validated_data)
+        STEPS[step](request.user, incident, incoming.validated_data)
         try:
             return Response(self.detail_data(self.case(pk)))
         except Http404:
@@ -189,9 +162,8 @@ class CaseViewSet(
 
     def case(self, pk) -> Incident:
         """The funnel, with the labels the detail shows (as the case page)."""
-        queryset = permissions.incidents_visible_to(self.request.user)
         return get_object_or_404(
-            queryset.select_related(*CASE_RELATED).defer(*CASE_DEFERRED), pk=_as_id(pk)
+            selectors.incidents_for_case_page(self.request.user), pk=_as_id(pk)
         )
 
     def detail_data(self, incident: Incident) -> dict:

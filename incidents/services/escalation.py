@@ -23,10 +23,9 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from grids.models import Region
-from incidents.models import Incident, IncidentEvent, Level
+from incidents.models import Incident, IncidentEvent, Level, is_at_top
 from incidents.services import notify
 from incidents.services.deadlines import escalation_deadline, escalation_limits
-from incidents.services.transitions import is_at_top
 from incidents.working_time import WorkingCalendar
 
 Action = IncidentEvent.Action

@@ -32,9 +32,6 @@ from incidents.services.transitions import (
 Status = Incident.Status
 Action = IncidentEvent.Action
 Kind = ReasonCode.Kind
-HANDLING = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
-SUSPENDABLE = frozenset({Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS})
-REOPENABLE = frozenset({Status.CLOSED, Status.EVALUATED, Status.REJECTED})
 
 
 @transaction.atomic
@@ -49,7 +46,7 @@ def incident_return(*, actor, incident: Incident, reason_code: ReasonCode, note:
     code = check_reason(reason_code, Kind.RETURN)
     locked = _lock(incident)
     _require(permissions.can_return(actor, locked))
-    if locked.status not in HANDLING:
+    if locked.status not in Incident.HANDLING_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.RETURN.label)
     previous = handler_of(locked)
     event_fields = {
@@ -90,7 +87,7 @@ def incident_extension_request(
     code = check_reason(reason_code, Kind.EXTENSION)
     locked = _lock(incident)
     _require(permissions.can_request_extension(actor, locked))
-    if locked.status not in HANDLING:
+    if locked.status not in Incident.HANDLING_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.EXTEND_REQUEST.label)
     now = timezone.now()
     floor = max(filter(None, [locked.deadline, now]))
@@ -133,7 +130,7 @@ def incident_extension_decide(
         raise ValidationError(_("This extension belongs to another case."))
     if extension.status != DeadlineExtension.Status.PENDING:
         raise IncidentActionRefused(_("This extension was decided already."), "decided")
-    if approve and locked.status not in HANDLING:
+    if approve and locked.status not in Incident.HANDLING_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.EXTEND_APPROVE.label)
     if not approve:
         note = _require_reason(note, "note")
@@ -175,7 +172,7 @@ def incident_suspend(
     code = check_reason(reason_code, Kind.SUSPENSION)
     locked = _lock(incident)
     _require(permissions.can_suspend(actor, locked))
-    if locked.status not in SUSPENDABLE:
+    if locked.status not in Incident.SUSPENDABLE_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.SUSPEND.label)
     if review_on is None or review_on <= timezone.localdate():
         raise ValidationError({"review_on": _("Choose a review date after today.")})
@@ -219,7 +216,7 @@ def incident_reopen(*, actor, incident: Incident, reason_code: ReasonCode, note:
     code = check_reason(reason_code, Kind.REOPEN)
     locked = _lock(incident)
     _require(permissions.can_reopen(actor, locked))
-    if locked.status not in REOPENABLE:
+    if locked.status not in Incident.REOPENABLE_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.REOPEN.label)
     previous = handler_of(locked)
     _move(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from incidents import permissions
-from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode
+from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
 from incidents.services import followers, notify
 from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
 from incidents.services.errors import IncidentActionRefused, illegal_step
@@ -398,13 +398,6 @@ def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "")
     )
     followers.followers_move(merged=locked, survivor=into)
     return locked
-
-
-def is_at_top(level: int, handling_region_parent_id: int | None) -> bool:
-    """A grid case can always climb to its village; above that, only to a parent region."""
-    return level <= Level.VILLAGE and (
-        level == Level.PREFECTURE or handling_region_parent_id is None
-    )
 
 
 def _climb(incident: Incident, now: datetime.datetime) -> None:

@@ -1,7 +1,7 @@
 """The residents' door: file a request without an account, follow it, rate the result.
 
 Anyone may knock, so each page that writes or looks up is rate-limited
-(incidents.ratelimit) and answers a wrong code or phone with one message that does not
+(core.ratelimit) and answers a wrong code or phone with one message that does not
 say which was wrong.
 """
 
@@ -20,9 +20,8 @@ from core.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_un
 from core.roles import Role, user_roles
 from grids.models import Grid
 from grids.selectors import grids_feature_collection
-from incidents.handling_views import render_suggestions
+from incidents.forms.public import PublicRequestForm, RatingForm, TrackForm
 from incidents.models import Incident, IncidentFollower
-from incidents.public_forms import PublicRequestForm, RatingForm, TrackForm
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.public import (
@@ -33,6 +32,7 @@ from incidents.services.public import (
 )
 from incidents.services.reporting import incident_report
 from incidents.services.transitions import incident_evaluate
+from incidents.views.suggestions import render_suggestions
 
 REQUESTS_PER_IP = Limit("public-request-ip", 5, 3600)
 REQUESTS_PER_PHONE = Limit("public-request-phone", 3, 3600)

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid
+from incidents.forms.report import CaseReportCleaning, category_choices
 from incidents.models import Urgency
-from incidents.public_forms import CaseReportCleaning, _category_choices
 from members.workspace_forms import GridChoiceField
 
 
@@ -50,5 +50,5 @@ class QuickReportForm(CaseReportCleaning, forms.Form):
 
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = _category_choices()
+        self.fields["category"].choices = category_choices()
         self.fields["grid"].queryset = grids

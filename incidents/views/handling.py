@@ -14,33 +14,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.roles import is_official
 from incidents import exports, selectors
-from incidents.duplicates import incident_duplicate_suggestions
+from incidents.forms.handling import BulkForm
 from incidents.models import Incident
 from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.transitions import incident_dispatch, incident_supervise
-from incidents.suggest_forms import BulkForm, SuggestForm
+from incidents.views.suggestions import render_suggestions
 
 VIEW_INCIDENTS = "incidents.view_incident"
 REFUSALS = (ValidationError, PermissionDenied, IncidentActionRefused)
-
-
-def render_suggestions(request, template: str, *, staff: bool):
-    """The partial for the report forms: nothing until category and place are given,
-    400 with nothing for input that is not a category and a point."""
-    form = SuggestForm(request.GET)
-    if form.is_incomplete:
-        return render(request, template, {"suggestions": [], "asked": False})
-    if not form.is_valid():
-        return render(request, template, {"suggestions": [], "asked": False}, status=400)
-    suggestions = incident_duplicate_suggestions(
-        category=form.cleaned_data["category"], point=form.point(), public=not staff
-    )
-    # The join buttons come back to the page the form is on, not to this partial.
-    back = request.htmx.current_url or ""
-    context = {"suggestions": suggestions, "asked": True, "staff": staff, "back": back}
-    return render(request, template, context)
 
 
 @require_GET

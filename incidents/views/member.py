@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.forms import add_service_errors
 from grids.selectors import grids_feature_collection
-from incidents.member_forms import QuickReportForm
+from incidents.forms.member import QuickReportForm
 from incidents.models import Incident
 from incidents.services.reporting import incident_report
 from members import outbox

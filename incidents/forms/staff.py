@@ -1,6 +1,13 @@
-"""The action forms of the case page: one small form per step, each posted on its own."""
+"""The action forms of the case page: one small form per step, each posted on its own.
+
+Each form's cleaned data holds the keys of its step (incidents.services.steps), as the
+API's serializers do, so that both doors take a step the same way.
+"""
+
+import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
@@ -141,6 +148,7 @@ class VerifyForm(ActionForm):
                 self.add_error("reason", _("Give a reason for the rework."))
             if not cleaned.get("reason_code") and "reason_code" not in self.errors:
                 self.add_error("reason_code", _("Choose a reason."))
+        cleaned["passed"] = cleaned.get("decision") == self.PASS
         return cleaned
 
 
@@ -189,6 +197,94 @@ class MergeForm(ActionForm):
         return survivor
 
 
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ReturnForm(ActionForm):
+    action = "return"
+    title = _("Return to the dispatcher")
+    submit = _("Return the case")
+    reason_code = ReasonChoiceField(ReasonCode.Kind.RETURN)
+    note = _note(_("Why it is outside your competence"), required=True)
+
+
+class ExtendForm(ActionForm):
+    action = "extend"
+    title = _("Ask for an extension")
+    submit = _("Ask for more time")
+    reason_code = ReasonChoiceField(ReasonCode.Kind.EXTENSION)
+    new_deadline = forms.DateTimeField(
+        label=_("New deadline"),
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    note = _note(_("Explanation"), required=True)
+
+
+class ExtendDecideForm(ActionForm):
+    action = "extend_decide"
+    title = _("Decide on the extension")
+    submit = _("Record the decision")
+    APPROVE = "approve"
+    REFUSE = "refuse"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(APPROVE, _("Approve: move the deadline")), (REFUSE, _("Refuse"))],
+        widget=forms.RadioSelect,
+        initial=APPROVE,
+    )
+    note = _note(_("Remark (required to refuse)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extension = selectors.incident_pending_extension(self.incident)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.extension is None:
+            raise forms.ValidationError(_("No extension is waiting for a decision."))
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the extension is refused."))
+        cleaned["approve"] = cleaned.get("decision") == self.APPROVE
+        return cleaned
+
+
+class SuspendForm(ActionForm):
+    action = "suspend"
+    title = _("Suspend (on hold)")
+    submit = _("Suspend")
+    reason_code = ReasonChoiceField(ReasonCode.Kind.SUSPENSION)
+    review_on = forms.DateField(
+        label=_("Review date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = _note(_("Explanation"), required=True)
+
+    def clean_review_on(self) -> datetime.date:
+        review_on = self.cleaned_data["review_on"]
+        if review_on <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a review date after today."))
+        return review_on
+
+
+class ResumeForm(ActionForm):
+    action = "resume"
+    title = _("Take back from suspension")
+    submit = _("Resume now")
+    note = _note()
+
+
+class ReopenForm(ActionForm):
+    action = "reopen"
+    title = _("Reopen the case")
+    submit = _("Reopen")
+    reason_code = ReasonChoiceField(ReasonCode.Kind.REOPEN)
+    note = _note(_("Explanation"), required=True)
+
+
 ACTION_FORMS = {
     form.action: form
     for form in (
@@ -201,5 +297,11 @@ ACTION_FORMS = {
         EscalateForm,
         SuperviseForm,
         MergeForm,
+        ReturnForm,
+        ExtendForm,
+        ExtendDecideForm,
+        SuspendForm,
+        ResumeForm,
+        ReopenForm,
     )
 }

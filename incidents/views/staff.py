@@ -1,4 +1,8 @@
-"""The officials' workspace: the case queue, its exports, the case page and its actions."""
+"""The officials' door: the case queue, its exports, the case page and its steps.
+
+A step posted from the case page is validated by its form and taken by the same step
+function as the API's (incidents.services.steps).
+"""
 
 import json
 
@@ -6,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,35 +21,15 @@ from django.views.decorators.http import require_GET, require_POST
 from core.forms import add_service_errors
 from core.roles import is_official
 from incidents import exports, selectors
-from incidents import forms as action_forms
 from incidents.filters import IncidentQueueFilter
-from incidents.forms import ActionForm, VerifyForm
-from incidents.handling_forms import HANDLING_FORMS, ExtendDecideForm
+from incidents.forms.handling import BulkForm
+from incidents.forms.staff import ACTION_FORMS, ActionForm
 from incidents.models import Attachment, Incident
-from incidents.permissions import incidents_visible_to
-from incidents.services import handling, transitions
-from incidents.services.attachments import attachment_add
-from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused
-from incidents.suggest_forms import BulkForm
+from incidents.services.steps import STEPS
 
 PAGE_SIZE = 50
-ACTION_FORMS = {**action_forms.ACTION_FORMS, **HANDLING_FORMS}
 VIEW_INCIDENTS = "incidents.view_incident"
-# The case page's joins: every label it shows, none of the polygons but the grid's.
-CASE_RELATED = (
-    "category",
-    "category__group",
-    "grid",
-    "grid__village",
-    "town",
-    "handling_region",
-    "reporter",
-    "assignee_user",
-    "assignee_department",
-    "duplicate_of",
-)
-CASE_DEFERRED = ("town__boundary", "handling_region__boundary", "grid__village__boundary")
 
 
 def _queue_filter(request) -> tuple[IncidentQueueFilter, object]:
@@ -96,9 +79,7 @@ def queue_export(request, file_format: str):
 
 def _case(user, pk) -> Incident:
     """The access funnel (as incident_get_for_user), with the labels the page shows."""
-    return get_object_or_404(
-        incidents_visible_to(user).select_related(*CASE_RELATED).defer(*CASE_DEFERRED), pk=pk
-    )
+    return get_object_or_404(selectors.incidents_for_case_page(user), pk=pk)
 
 
 def _map_data(incident: Incident) -> dict | None:
@@ -129,7 +110,7 @@ def _render_case(request, incident: Incident, *, bound: ActionForm | None = None
     now = timezone.now()
     extension = (
         selectors.incident_pending_extension(incident)
-        if incident.status in selectors.HANDLING
+        if incident.status in Incident.HANDLING_STATUSES
         else None
     )
     context = {
@@ -170,83 +151,6 @@ def photo(request, pk, attachment_id):
     return response
 
 
-def _handle(actor, incident: Incident, data: dict) -> Incident:
-    # One transaction: a photo that fails its checks undoes the step it came with.
-    with transaction.atomic():
-        incident = transitions.incident_handle(actor=actor, incident=incident, note=data["note"])
-        if data.get("photo"):
-            attachment_add(
-                actor=actor, incident=incident, upload=data["photo"], kind=Attachment.Kind.AFTER
-            )
-    return incident
-
-
-def _accept(actor, incident: Incident, data: dict) -> Incident:
-    if data.get("apply_rules"):
-        return incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
-    return transitions.incident_accept(actor=actor, incident=incident, note=data["note"])
-
-
-def _extend_decide(actor, incident: Incident, data: dict):
-    extension = data["extension"]
-    return handling.incident_extension_decide(
-        actor=actor,
-        extension=extension,
-        approve=data["decision"] == ExtendDecideForm.APPROVE,
-        note=data["note"],
-    )
-
-
-PERFORM = {
-    "accept": _accept,
-    "reject": lambda a, i, d: transitions.incident_reject(
-        actor=a, incident=i, reason=d["reason"], reason_code=d["reason_code"]
-    ),
-    "dispatch": lambda a, i, d: transitions.incident_dispatch(
-        actor=a, incident=i, user=d["user"], department=d["department"], note=d["note"]
-    ),
-    "start": lambda a, i, d: transitions.incident_start(actor=a, incident=i, note=d["note"]),
-    "handle": _handle,
-    "verify": lambda a, i, d: transitions.incident_verify(
-        actor=a,
-        incident=i,
-        passed=d["decision"] == VerifyForm.PASS,
-        reason=d["reason"],
-        reason_code=d["reason_code"],
-    ),
-    "escalate": lambda a, i, d: transitions.incident_escalate(
-        actor=a, incident=i, reason=d["reason"]
-    ),
-    "supervise": lambda a, i, d: transitions.incident_supervise(
-        actor=a, incident=i, on=d["on"], note=d["note"]
-    ),
-    "merge": lambda a, i, d: transitions.incident_merge(
-        actor=a, incident=i, into=d["into"], note=d["note"]
-    ),
-    "return": lambda a, i, d: handling.incident_return(
-        actor=a, incident=i, reason_code=d["reason_code"], note=d["note"]
-    ),
-    "extend": lambda a, i, d: handling.incident_extension_request(
-        actor=a,
-        incident=i,
-        reason_code=d["reason_code"],
-        note=d["note"],
-        new_deadline=d["new_deadline"],
-    ),
-    "extend_decide": _extend_decide,
-    "suspend": lambda a, i, d: handling.incident_suspend(
-        actor=a,
-        incident=i,
-        reason_code=d["reason_code"],
-        note=d["note"],
-        review_on=d["review_on"],
-    ),
-    "resume": lambda a, i, d: handling.incident_resume(actor=a, incident=i, note=d["note"]),
-    "reopen": lambda a, i, d: handling.incident_reopen(
-        actor=a, incident=i, reason_code=d["reason_code"], note=d["note"]
-    ),
-}
-
 SUCCESS = {
     "accept": _("The case was accepted."),
     "reject": _("The case was rejected."),
@@ -282,9 +186,8 @@ def action(request, pk, action):
     form = form_class(request.POST, request.FILES, incident=incident, user=request.user)
     if not form.is_valid():
         return _render_case(request, incident, bound=form, status=400)
-    data = {**form.cleaned_data, "extension": getattr(form, "extension", None)}
     try:
-        PERFORM[action](request.user, incident, data)
+        STEPS[action](request.user, incident, form.cleaned_data)
     except ValidationError as error:
         add_service_errors(form, error, SERVICE_FIELDS)
         return _render_case(request, incident, bound=form, status=400)
