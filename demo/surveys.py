@@ -25,14 +25,9 @@ from grids.models import Grid, Region
 from members.models import GridAssignment, GridMember, User
 from surveys.answers import answers_clean
 from surveys.models import Answer, Audience, Question, Response, Survey
+from surveys.respondents import respondent_key
 from surveys.selectors import survey_questions
-from surveys.services import (
-    SurveyData,
-    answer_rows,
-    respondent_key,
-    survey_copy,
-    survey_update,
-)
+from surveys.services import SurveyData, answer_rows, survey_copy, survey_update
 
 ROUND_DAYS = 30
 DAYS_OPEN = 12  # how long the round has been open when the seed runs

@@ -23,8 +23,9 @@ from grids.models import Grid
 from surveys.answers import field_name
 from surveys.models import Response, Survey
 from surveys.permissions import answerer_grid, answering_role
+from surveys.respondents import respondent_key
 from surveys.selectors import survey_questions
-from surveys.services import respondent_key, response_submit
+from surveys.services import response_submit
 
 DEVICE_COOKIE = "survey_device"
 DEVICE_SALT = "surveys.device"

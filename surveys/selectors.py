@@ -40,7 +40,7 @@ from grids.models import Grid
 from grids.permissions import assigned_grids
 from surveys.models import Answer, Audience, Question, Response, Survey
 from surveys.permissions import ResultsScope, covering_paths, surveys_visible_to
-from surveys.services import respondent_key
+from surveys.respondents import respondent_key
 
 TEXT_LIMIT = 500
 SATISFIED_LIKERT = 4

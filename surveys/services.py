@@ -9,24 +9,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from grids.models import Grid, Region
 from surveys.answers import answers_clean
 from surveys.models import Answer, Choice, Question, Response, Survey, question_rule_errors
 
-KEY_SALT = "surveys.respondent"
-
 
 class SurveyLocked(ValidationError):
     """A change that would break the answers already given."""
-
-
-def respondent_key(*, survey: Survey, user=None, device_id: str = "") -> str:
-    """A keyed hash of the account or device, salted with the survey (unlinkable)."""
-    subject = f"user:{user.pk}" if user is not None else f"device:{device_id}"
-    return salted_hmac(KEY_SALT, f"{survey.pk}:{subject}", algorithm="sha256").hexdigest()
 
 
 def _locked_message(survey: Survey, count: int) -> str:
@@ -304,8 +295,8 @@ def response_submit(
 ) -> Response:
     """Validate every answer, then write the response and its answers together.
 
-    ``respondent`` is stored only on named surveys; ``key`` (see ``respondent_key``) makes
-    a second response of the same account or device impossible, not merely unlikely.
+    ``respondent`` is stored only on named surveys; ``key`` (surveys.respondents) makes a
+    second response of the same account or device impossible, not merely unlikely.
     """
     now = now or timezone.now()
     _refuse_unless_open(survey, now)

@@ -24,7 +24,7 @@ from incidents.models import CategoryGroup, Incident, IncidentEvent, Level
 from members import personal_data
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
 from surveys.models import Answer, Audience, Response, Survey
-from surveys.services import respondent_key
+from surveys.respondents import respondent_key
 
 PASSWORD = "Demo-2026-grid"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

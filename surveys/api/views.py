@@ -21,8 +21,9 @@ from surveys.permissions import (
     results_scope,
     surveys_visible_to,
 )
+from surveys.respondents import respondent_key
 from surveys.selectors import surveys_open_for_member
-from surveys.services import respondent_key, response_submit
+from surveys.services import response_submit
 
 
 class SurveyViewSet(viewsets.ReadOnlyModelViewSet):

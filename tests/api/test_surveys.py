@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from surveys.models import Audience, Response
-from surveys.services import respondent_key, response_submit
+from surveys.respondents import respondent_key
+from surveys.services import response_submit
 from tests.surveys.conftest import add_questions, good_raw, make_survey
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from surveys.models import Audience
+from surveys.respondents import respondent_key
 from surveys.selectors import surveys_open_for_member
-from surveys.services import respondent_key, response_submit
+from surveys.services import response_submit
 from tests.surveys.conftest import make_survey
 
 

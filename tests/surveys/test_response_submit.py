@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from surveys.models import Answer, Response
-from surveys.services import respondent_key, response_submit
+from surveys.respondents import respondent_key
+from surveys.services import response_submit
 from tests.surveys.conftest import add_questions, good_raw, make_survey
 
 
