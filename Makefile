@@ -29,9 +29,10 @@ test: system-packages-test venv-test services lint check-migrations messages ## 
 	rm -rf var/test-results
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: venv-test ## ruff check and ruff format --check
+lint: venv-test ## ruff, the import contracts (lint-imports) and the types (mypy)
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(VENV)/bin/lint-imports
 
 format: venv-test ## ruff format and ruff check --fix
 	$(RUFF) format .
@@ -49,7 +50,7 @@ bench: venv-test services ## run the benchmarks in bench/ (kept out of make test
 	done
 
 clean: ## remove caches, collected static files and compiled catalogues (keeps .venv and the database)
-	rm -rf .pytest_cache .ruff_cache var/static var/broker
+	rm -rf .pytest_cache .ruff_cache .mypy_cache .import_linter_cache var/static var/broker
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.mo' \) -print0 \
 		| xargs -0 rm -rf
 

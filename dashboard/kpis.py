@@ -10,7 +10,7 @@ case counts come from the dashboard's facts.
 from django.db.models import Count, Q, QuerySet
 
 from core.figures import rate
-from dashboard.forms import Period
+from dashboard.periods import Period
 from incidents.models import Incident, IncidentEvent, ReasonCode
 
 Action = IncidentEvent.Action

@@ -58,8 +58,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from core.figures import rate
-from dashboard.forms import Period
 from dashboard.kpis import dashboard_kpis
+from dashboard.periods import Period
 from dashboard.satisfaction import SATISFIED
 from grids.models import Grid
 from grids.permissions import grids_visible_to

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.gis.geos import LineString, Point
 
-from dashboard.forms import Period
+from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures, dashboard_map
 from incidents.models import Category, Incident, IncidentEvent
 from incidents.services.catalogue import department_save

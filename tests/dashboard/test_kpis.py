@@ -8,8 +8,8 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.urls import reverse
 
-from dashboard.forms import Period
 from dashboard.kpis import dashboard_kpis
+from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures
 from incidents.models import Category, DispatchRule, Incident, IncidentEvent, ReasonCode
 from incidents.permissions import incidents_visible_to
