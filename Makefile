@@ -33,6 +33,7 @@ lint: venv-test ## ruff, the import contracts (lint-imports) and the types (mypy
 	$(RUFF) check .
 	$(RUFF) format --check .
 	$(VENV)/bin/lint-imports
+	$(TEST_ENV) $(VENV)/bin/mypy
 
 format: venv-test ## ruff format and ruff check --fix
 	$(RUFF) format .

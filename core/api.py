@@ -6,11 +6,15 @@ through and this handler answers with the service's own message, so no rule is r
 in a serializer to produce a nicer error.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ActionRefused
@@ -24,7 +28,7 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-def validation_error_body(error: DjangoValidationError) -> dict:
+def validation_error_body(error: DjangoValidationError) -> dict[str, list[str]]:
     """{"field": ["message", ...]} as DRF's own 400s, errors without a field under
     non_field_errors."""
     if hasattr(error, "error_dict"):
@@ -35,7 +39,7 @@ def validation_error_body(error: DjangoValidationError) -> dict:
     return {NON_FIELD_KEY: error.messages}
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ActionRefused):
@@ -48,7 +52,7 @@ def requires(permission: str) -> type[BasePermission]:
     ``permission_required`` does: the same roles get in through either door."""
 
     class Requires(BasePermission):
-        def has_permission(self, request, view) -> bool:
+        def has_permission(self, request: Request, view: APIView) -> bool:
             return bool(request.user and request.user.has_perm(permission))
 
     Requires.__name__ = f"Requires_{permission.replace('.', '_')}"
@@ -70,7 +74,9 @@ GENERIC_ERRORS = {
 }
 
 
-def add_error_responses(result, generator, request, public):
+def add_error_responses(
+    result: dict[str, Any], generator: object, request: Request | None, public: bool
+) -> dict[str, Any]:
     """drf-spectacular post-processing: the answers every operation may give besides its
     success (documented per operation where it says more), so that the schema is true for
     a generated client and for schemathesis."""

@@ -1,12 +1,16 @@
 """System checks for the platform's own set-up requirements."""
 
 import sqlite3
+from collections.abc import Sequence
 
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error
 
 
-def spatialite_needs_extension_loading(app_configs=None, **kwargs) -> list[Error]:
+def spatialite_needs_extension_loading(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[Error]:
     """SpatiaLite is an SQLite extension; some Python builds cannot load extensions."""
     uses_spatialite = any(
         db["ENGINE"].endswith("spatialite") for db in settings.DATABASES.values()

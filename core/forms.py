@@ -1,9 +1,14 @@
 """What every form of the project shares."""
 
+from collections.abc import Mapping
+
+from django import forms
 from django.core.exceptions import ValidationError
 
 
-def add_service_errors(form, error: ValidationError, renames: dict | None = None) -> None:
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, renames: Mapping[str, str] | None = None
+) -> None:
     """A service's ValidationError beside the form's fields, or above the form.
 
     Services name the model's fields; ``renames`` maps those a form calls otherwise

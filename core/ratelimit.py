@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def limit_exceeded(limit: Limit, key: str) -> bool:
     return (cache.get(_cache_key(limit, key)) or 0) >= limit.limit
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or the address the trusted proxies saw.
 
     ``TRUSTED_PROXY_HOPS`` (default 0) is the number of reverse proxies in front of the

@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import TypeVar
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
@@ -24,6 +25,7 @@ BYTE_ORDER_MARK = "\ufeff"
 SHEET_TITLE_LENGTH = 31
 
 Number = int | float | Decimal
+Download = TypeVar("Download", HttpResponse, StreamingHttpResponse)
 Row = Sequence[object]
 
 
@@ -52,7 +54,7 @@ def csv_lines(header: Row, rows: Iterable[Row]) -> Iterator[str]:
         yield writer.writerow([safe_cell(value) for value in row])
 
 
-def _download(response: HttpResponse | StreamingHttpResponse, filename: str):
+def _download(response: Download, filename: str) -> Download:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -36,6 +36,8 @@ bench/dashboard.py.
 
 import datetime
 import json
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -57,7 +59,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from core.figures import rate
+from core.figures import Row, rate
 from dashboard.kpis import dashboard_kpis
 from dashboard.periods import Period
 from dashboard.satisfaction import SATISFIED
@@ -66,6 +68,7 @@ from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
 from incidents.models import Category, Department, Incident, IncidentEvent
 from incidents.permissions import incidents_visible_to
+from members.actors import Actor
 from members.models import GridAssignment, GridMember
 from members.permissions import patrol_logs_visible_to
 from surveys.selectors import dashboard_survey_satisfaction
@@ -98,7 +101,9 @@ def _has_event(*actions: str) -> Exists:
     return Exists(IncidentEvent.objects.filter(incident=OuterRef("pk"), action__in=actions))
 
 
-def dashboard_figures(user, period: Period, *, now: datetime.datetime | None = None) -> dict:
+def dashboard_figures(
+    user: Actor, period: Period, *, now: datetime.datetime | None = None
+) -> dict:
     """All figures of the dashboard page except the map (see ``dashboard_map``).
 
     The cases are read three times (opened by status and day; the facts by category, grid
@@ -234,7 +239,7 @@ def _names(facts: list[dict]) -> dict:
     return {"categories": categories, "grids": grids, "departments": departments}
 
 
-def _sum(rows, key) -> dict:
+def _sum(rows: Iterable[Row], key: Callable[[Row], Hashable]) -> dict:
     """Sum the fact rows by ``key(row)``."""
     totals: dict = {}
     for row in rows:
@@ -300,7 +305,7 @@ def _trend(period: Period, opened_rows: list[dict], closed: dict) -> list[dict]:
     ]
 
 
-def _rows(totals: dict, describe) -> list[dict]:
+def _rows(totals: dict, describe: Callable[[Any], dict]) -> list[dict]:
     """Breakdown rows: the sums, the on-time rate, and what ``describe(key)`` says of the key."""
     return [
         {
@@ -318,7 +323,7 @@ def _rows(totals: dict, describe) -> list[dict]:
 def _by_category(facts: list[dict], names: dict) -> list[dict]:
     categories = names["categories"]
 
-    def describe(pk):
+    def describe(pk: int) -> dict:
         category = categories[pk]
         return {
             "name": category["name"],
@@ -333,7 +338,7 @@ def _by_category(facts: list[dict], names: dict) -> list[dict]:
 def _by_village(facts: list[dict], names: dict) -> list[dict]:
     grids = names["grids"]
 
-    def describe(code):
+    def describe(code: str) -> dict:
         return {"name": villages[code], "code": code}
 
     villages = {grid["village__code"]: grid["village__name"] for grid in grids.values()}
@@ -345,7 +350,7 @@ def _grid_rows(facts: list[dict], names: dict) -> list[dict]:
     """Every grid with a case that counts, unsorted (the breakdown and the ranking)."""
     grids = names["grids"]
 
-    def describe(pk):
+    def describe(pk: int) -> dict:
         grid = grids[pk]
         return {"name": grid["name"], "code": grid["code"], "village": grid["village__name"]}
 
@@ -411,7 +416,9 @@ def overdue_cases(cases: QuerySet, now: datetime.datetime) -> list[Incident]:
     )
 
 
-def member_workload(user, cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict]:
+def member_workload(
+    user: Actor, cases: QuerySet, period: Period, now: datetime.datetime
+) -> list[dict]:
     """Three queries: the members with their open cases, their grids, their patrols."""
     visible_grids = grids_visible_to(user)
     open_assigned = (
@@ -454,7 +461,7 @@ def member_workload(user, cases: QuerySet, period: Period, now: datetime.datetim
         figures = patrols.get(member["pk"], {})
         last_finding = figures.get("last_finding")
         quiet = last_finding is None or last_finding < quiet_since
-        hours = figures.get("duration")
+        hours = figures.get("walked")
         rows.append(
             {
                 "id": member["pk"],
@@ -478,7 +485,7 @@ def member_workload(user, cases: QuerySet, period: Period, now: datetime.datetim
     return rows
 
 
-def _patrol_figures(user, period: Period, *, since: datetime.datetime) -> dict[int, dict]:
+def _patrol_figures(user: Actor, period: Period, *, since: datetime.datetime) -> dict[int, Row]:
     in_period = Q(started_at__gte=period.start_at, started_at__lt=period.end_at)
     ended = Q(ended_at__isnull=False)
     rows = (
@@ -487,7 +494,7 @@ def _patrol_figures(user, period: Period, *, since: datetime.datetime) -> dict[i
         .values("member_id")
         .annotate(
             patrols=Count("pk", filter=in_period),
-            duration=Sum(
+            walked=Sum(
                 ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()),
                 filter=in_period & ended,
             ),
@@ -502,7 +509,7 @@ def _patrol_figures(user, period: Period, *, since: datetime.datetime) -> dict[i
     return {row["member_id"]: row for row in rows}
 
 
-def dashboard_map(user, period: Period, *, now: datetime.datetime | None = None) -> dict:
+def dashboard_map(user: Actor, period: Period, *, now: datetime.datetime | None = None) -> dict:
     """Grid boundaries and the points of the cases opened in the period and still open.
 
     Two queries. At most ``MAP_POINTS`` points, the newest first; ``truncated`` says more exist.

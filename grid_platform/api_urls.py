@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.decorators import api_view, permission_classes, schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from grids.api.views import GridViewSet, RegionViewSet
@@ -30,7 +32,7 @@ from surveys.api.views import SurveyViewSet
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
 @permission_classes([AllowAny])
 @schema(None)
-def not_found(request):
+def not_found(request: Request) -> Response:
     raise NotFound
 
 

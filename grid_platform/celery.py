@@ -13,7 +13,7 @@ app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect
-def _create_file_broker_folders(sender: Celery, **kwargs) -> None:
+def _create_file_broker_folders(sender: Celery, **kwargs: object) -> None:
     """The embedded set-up's file-based broker needs its folders before the first message."""
     if sender.conf.broker_url != "filesystem://":
         return

@@ -1,7 +1,7 @@
 """``/healthz``: 200 only when the database and the Celery broker both answer."""
 
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -27,7 +27,7 @@ def _broker_ok() -> bool:
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ok(), "broker": _broker_ok()}
     status = 200 if all(checks.values()) else 503
     return JsonResponse(

@@ -24,7 +24,8 @@ class ScopeKind(Enum):
 @dataclass(frozen=True)
 class Scope:
     kind: ScopeKind
-    region: Region | None = None  # the jurisdiction for SUBTREE
+    # SUBTREE: the jurisdiction's path; what lies under it is in sight.
+    path: str = ""
 
 
 def jurisdiction_of(user: AnyUser) -> Region | None:
@@ -32,6 +33,12 @@ def jurisdiction_of(user: AnyUser) -> Region | None:
     None for anyone without one, the anonymous user included."""
     region: Region | None = getattr(user, "jurisdiction", None)
     return region
+
+
+def jurisdiction_covers(user: AnyUser, path: str) -> bool:
+    """Whether the user's jurisdiction is the region at ``path`` or a region above it."""
+    region = jurisdiction_of(user)
+    return region is not None and path.startswith(region.path)
 
 
 def scope_of(user: AnyUser) -> Scope:
@@ -43,7 +50,7 @@ def scope_of(user: AnyUser) -> Scope:
     if roles & JURISDICTION_ROLES:
         region = jurisdiction_of(user)
         if region is not None:
-            return Scope(ScopeKind.SUBTREE, region)
+            return Scope(ScopeKind.SUBTREE, region.path)
     if roles & GRID_ROLES:
         return Scope(ScopeKind.GRIDS)
     if Role.RESIDENT in roles:

@@ -16,6 +16,12 @@ grid_code_validator = RegexValidator(
 )
 
 
+def covering_paths(path: str) -> list[str]:
+    """The paths of the region at ``path`` and of every region above it:
+    "331000/331081/331081112/" → "331000/", "331000/331081/", "331000/331081/331081112/"."""
+    return [path[: index + 1] for index, char in enumerate(path) if char == "/"]
+
+
 class Region(models.Model):
     """A node of the administrative ladder (行政区域)."""
 

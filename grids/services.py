@@ -17,9 +17,10 @@ def locate_grid(point: Point) -> Grid | None:
     A point on the edge shared by two grids belongs to the one with the lower code, so
     the answer never depends on the database's row order.
     """
+    where: GEOSGeometry = point
     if point.srid not in (None, 4326):
-        point = point.transform(4326, clone=True)
-    return Grid.objects.active().containing(point).order_by("code").first()
+        where = point.transform(4326, clone=True)
+    return Grid.objects.active().containing(where).order_by("code").first()
 
 
 @transaction.atomic

@@ -1,10 +1,11 @@
 """The access funnel for cases: who sees a case, and who may take each step."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 
 from core.roles import GRID_ROLES, MANAGER_ROLES, Role, is_platform_admin, user_roles
-from grids.jurisdiction import ScopeKind, scope_of
+from grids.jurisdiction import ScopeKind, jurisdiction_covers, jurisdiction_of, scope_of
+from grids.models import Grid
 from grids.permissions import assigned_grids
 from incidents.models import (
     Incident,
@@ -12,9 +13,12 @@ from incidents.models import (
     IncidentUserObjectPermission,
     Level,
 )
+from incidents.querysets import IncidentQuerySet
+from members.actors import Actor
+from members.models import User
 
 
-def shared_incident_ids(user) -> Q:
+def shared_incident_ids(user: User) -> Q:
     """Cases granted to the user or to one of the user's department groups.
 
     Read straight from guardian's direct foreign-key tables: two small index lookups,
@@ -32,81 +36,70 @@ def shared_incident_ids(user) -> Q:
     )
 
 
-def incidents_visible_to(user) -> QuerySet[Incident]:
+def incidents_visible_to(user: Actor) -> IncidentQuerySet[Incident]:
     """Managers: their jurisdiction's subtree; everyone: cases shared with them, cases in
     their grids, and cases they reported. One query, whatever the number of cases."""
     scope = scope_of(user)
-    if scope.kind is ScopeKind.NONE:
+    if not user.is_authenticated or scope.kind is ScopeKind.NONE:
         return Incident.objects.none()
     if scope.kind is ScopeKind.ALL:
         return Incident.objects.all()
     condition = Q(reporter=user) | shared_incident_ids(user)
     roles = user_roles(user)
-    if roles & MANAGER_ROLES and user.jurisdiction_id is not None:
-        condition |= Q(grid__village__path__startswith=user.jurisdiction.path)
+    jurisdiction = jurisdiction_of(user) if roles & MANAGER_ROLES else None
+    if jurisdiction is not None:
+        condition |= Q(grid__village__path__startswith=jurisdiction.path)
     if roles & GRID_ROLES:
         condition |= Q(grid__in=assigned_grids(user))
     return Incident.objects.filter(condition)
 
 
-def incident_get_for_user(user, pk) -> Incident:
+def incident_get_for_user(user: Actor, pk: int | str) -> Incident:
     try:
         return incidents_visible_to(user).get(pk=pk)
     except (Incident.DoesNotExist, ValueError, TypeError) as error:
         raise Http404 from error
 
 
-def can_manage(user, incident: Incident) -> bool:
+def can_manage(user: Actor, incident: Incident) -> bool:
     """The owner of the case's rung, or anyone above it in whose jurisdiction it lies.
 
     At the grid rung the grid's leader owns it too.
     """
     if not user.is_authenticated or not user.is_active:
         return False
-    if is_platform_admin(user):
-        return True
-    roles = user_roles(user)
-    if (
-        roles & MANAGER_ROLES
-        and user.jurisdiction_id is not None
-        and incident.handling_region.path.startswith(user.jurisdiction.path)
-    ):
+    if is_platform_admin(user) or _holds_over(user, MANAGER_ROLES, incident.handling_region.path):
         return True
     return incident.level == Level.GRID and user.has_perm("grids.lead_grid", incident.grid)
 
 
-def can_handle(user, incident: Incident) -> bool:
+def can_handle(user: Actor, incident: Incident) -> bool:
     """The assignee: the person, or a handler of the department, it was dispatched to."""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm("incidents.handle_incident", incident)
 
 
-def can_verify(user, incident: Incident) -> bool:
+def can_verify(user: Actor, incident: Incident) -> bool:
     """The case's grid members check on the spot; its managers may too."""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.has_perm("grids.patrol_grid", incident.grid) or can_manage(user, incident)
 
 
-def can_report_in(user, grid) -> bool:
+def can_report_in(user: Actor, grid: Grid) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if is_platform_admin(user) or user.has_perm("grids.patrol_grid", grid):
         return True
-    roles = user_roles(user)
-    return bool(
-        roles & MANAGER_ROLES
-        and user.jurisdiction_id is not None
-        and grid.village.path.startswith(user.jurisdiction.path)
-    )
+    return _holds_over(user, MANAGER_ROLES, grid.village.path)
 
 
-def can_escalate(user, incident: Incident) -> bool:
+def can_escalate(user: Actor, incident: Incident) -> bool:
     return can_manage(user, incident) or can_handle(user, incident) or can_verify(user, incident)
 
 
-def can_evaluate(user, incident: Incident) -> bool:
+def can_evaluate(user: Actor, incident: Incident) -> bool:
     return user.is_authenticated and incident.reporter_id == user.pk
 
 
@@ -114,49 +107,50 @@ def can_evaluate(user, incident: Incident) -> bool:
 SUSPEND_ROLES = frozenset({Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL})
 
 
-def _covers(user, incident: Incident, roles: frozenset) -> bool:
-    """The user holds one of ``roles`` over the region that owns the case's rung."""
-    return bool(
-        user_roles(user) & roles
-        and user.jurisdiction_id is not None
-        and incident.handling_region.path.startswith(user.jurisdiction.path)
-    )
+def _holds_over(user: Actor, roles: frozenset[str], path: str) -> bool:
+    """The user holds one of ``roles`` over the region at ``path`` (their jurisdiction is
+    that region or one above it)."""
+    return bool(user_roles(user) & roles) and jurisdiction_covers(user, path)
 
 
-def can_return(user, incident: Incident) -> bool:
+def can_return(user: Actor, incident: Incident) -> bool:
     """The unit that received the case sends it back when it is outside its competence."""
     return can_handle(user, incident)
 
 
-def can_request_extension(user, incident: Incident) -> bool:
+def can_request_extension(user: Actor, incident: Incident) -> bool:
     return can_handle(user, incident)
 
 
-def can_decide_extension(user, incident: Incident) -> bool:
+def can_decide_extension(user: Actor, incident: Incident) -> bool:
     """The official one rung up from the handler: staff who own the case's rung (not the
     grid leader, who is a handler's peer), and never the handler deciding their own."""
     if not user.is_authenticated or not user.is_active or can_handle(user, incident):
         return False
-    return is_platform_admin(user) or _covers(user, incident, MANAGER_ROLES)
+    return is_platform_admin(user) or _holds_over(
+        user, MANAGER_ROLES, incident.handling_region.path
+    )
 
 
-def can_suspend(user, incident: Incident) -> bool:
+def can_suspend(user: Actor, incident: Incident) -> bool:
     """Officials of the town or above: suspension takes a case out of the overdue counts."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return is_platform_admin(user) or _covers(user, incident, SUSPEND_ROLES)
+    return is_platform_admin(user) or _holds_over(
+        user, SUSPEND_ROLES, incident.handling_region.path
+    )
 
 
-def can_reopen(user, incident: Incident) -> bool:
+def can_reopen(user: Actor, incident: Incident) -> bool:
     return can_manage(user, incident)
 
 
-def can_follow(user, incident: Incident) -> bool:
+def can_follow(user: Actor, incident: Incident) -> bool:
     """Following a case instead of reporting it again, for whom might have reported it:
     residents, a request of the public door (what the public suggestions offer); staff,
     a case they could have filed, or one in the town of a grid they patrol (a suggestion
     may come from the next grid). Never its reporter, who hears of it already."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not user.is_authenticated or not user.is_active:
         return False
     if incident.reporter_id == user.pk:
         return False

@@ -1,16 +1,20 @@
 """Named queries over cases."""
 
 import datetime
+from typing import TypeVar
 
 from django.contrib.gis.db import models
 
+# The model is incidents.models.Incident; a type variable keeps this module below it.
+_Incident = TypeVar("_Incident", bound=models.Model)
 
-class IncidentQuerySet(models.QuerySet):
-    def open(self):
+
+class IncidentQuerySet(models.QuerySet[_Incident]):
+    def open(self) -> "IncidentQuerySet[_Incident]":
         """Cases whose loop still runs (``Incident.OPEN_STATUSES``)."""
         return self.filter(status__in=sorted(self.model.OPEN_STATUSES))
 
-    def overdue(self, now: datetime.datetime):
+    def overdue(self, now: datetime.datetime) -> "IncidentQuerySet[_Incident]":
         """Open cases past their deadline that can still climb (the sweep's index)."""
         return self.open().filter(deadline__lt=now, is_stalled_at_top=False)
 

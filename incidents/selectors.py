@@ -1,17 +1,24 @@
 """Reads shared by the case pages: the queue, its figures, and what a user may do now."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
-from guardian.shortcuts import get_users_with_perms
+from django.utils.functional import Promise
 
 from core.roles import is_platform_admin
+from grids.jurisdiction import jurisdiction_of
+from grids.models import covering_paths
 from grids.permissions import assigned_grids
 from incidents import permissions
 from incidents.models import DeadlineExtension, Department, Incident, is_at_top
+from members.actors import Actor
 from members.models import User
+from members.selectors import grid_people
 
 Status = Incident.Status
+# Whether a user may take a step on a case (incidents.permissions).
+Check = Callable[[Actor, Incident], bool]
 
 # The order of the action forms on the case page.
 ACTIONS = (
@@ -34,7 +41,7 @@ ACTIONS = (
 
 # Steps that move the status: (target status, statuses it may start from, or None for
 # any the table allows, the permission that decides who may take it).
-STATUS_STEPS = {
+STATUS_STEPS: dict[str, tuple[str, frozenset[str] | None, Check]] = {
     # accepted is also where returns and reopenings lead; dispatched also where resuming
     # leads: the table's edges are shared, so these steps name where they start.
     "accept": (Status.ACCEPTED, frozenset({Status.REPORTED}), permissions.can_manage),
@@ -52,7 +59,7 @@ STATUS_STEPS = {
 }
 
 # Who may take each action at all, whatever the case's state (a wrong state is a refusal).
-ACTION_CHECKS = {
+ACTION_CHECKS: dict[str, Check] = {
     "accept": permissions.can_manage,
     "reject": permissions.can_manage,
     "dispatch": permissions.can_manage,
@@ -70,24 +77,40 @@ ACTION_CHECKS = {
     "reopen": permissions.can_reopen,
 }
 
-# Steps off the happy path: (whether the case's state allows it, given whether an
-# extension is pending; who may take it).
-HANDLING_STEPS = {
-    "return": (lambda i, pending: i.status in Incident.HANDLING_STATUSES, permissions.can_return),
-    "extend": (
-        lambda i, pending: i.status in Incident.HANDLING_STATUSES and not pending,
-        permissions.can_request_extension,
-    ),
-    "extend_decide": (lambda i, pending: pending, permissions.can_decide_extension),
-    "suspend": (
-        lambda i, pending: i.status in Incident.SUSPENDABLE_STATUSES,
-        permissions.can_suspend,
-    ),
-    "resume": (lambda i, pending: i.status == Status.SUSPENDED, permissions.can_suspend),
-    "reopen": (
-        lambda i, pending: i.status in Incident.REOPENABLE_STATUSES,
-        permissions.can_reopen,
-    ),
+
+# Steps off the happy path: whether the case's state allows each, given whether an
+# extension waits for a decision, and who may take it.
+def _in_handling(incident: Incident, pending: bool) -> bool:
+    return incident.status in Incident.HANDLING_STATUSES
+
+
+def _in_handling_and_none_pending(incident: Incident, pending: bool) -> bool:
+    return incident.status in Incident.HANDLING_STATUSES and not pending
+
+
+def _extension_pending(incident: Incident, pending: bool) -> bool:
+    return pending
+
+
+def _suspendable(incident: Incident, pending: bool) -> bool:
+    return incident.status in Incident.SUSPENDABLE_STATUSES
+
+
+def _suspended(incident: Incident, pending: bool) -> bool:
+    return incident.status == Status.SUSPENDED
+
+
+def _reopenable(incident: Incident, pending: bool) -> bool:
+    return incident.status in Incident.REOPENABLE_STATUSES
+
+
+HANDLING_STEPS: dict[str, tuple[Callable[[Incident, bool], bool], Check]] = {
+    "return": (_in_handling, permissions.can_return),
+    "extend": (_in_handling_and_none_pending, permissions.can_request_extension),
+    "extend_decide": (_extension_pending, permissions.can_decide_extension),
+    "suspend": (_suspendable, permissions.can_suspend),
+    "resume": (_suspended, permissions.can_suspend),
+    "reopen": (_reopenable, permissions.can_reopen),
 }
 
 # The case page's joins (the page's and the API's): every label it shows, none of the
@@ -109,14 +132,14 @@ CASE_DEFERRED = ("town__boundary", "handling_region__boundary", "grid__village__
 LIST_DEFERRED = ("grid__boundary", "handling_region__boundary", "town__boundary")
 
 
-def _step_allowed(incident: Incident, target: str, sources) -> bool:
+def _step_allowed(incident: Incident, target: str, sources: frozenset[str] | None) -> bool:
     if target not in Incident.TRANSITIONS[incident.status]:
         return False
     return sources is None or incident.status in sources
 
 
 def incident_available_actions(
-    user, incident: Incident, *, pending: bool | None = None
+    user: Actor, incident: Incident, *, pending: bool | None = None
 ) -> list[str]:
     """The action forms the case page offers this user now, in page order.
 
@@ -124,7 +147,7 @@ def incident_available_actions(
     what to show, from the same permission functions and Incident.TRANSITIONS.
     ``pending``: whether an extension waits, when the caller has looked it up already.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return []
     if pending is None:
         pending = incident.status in Incident.HANDLING_STATUSES and has_pending_extension(incident)
@@ -166,18 +189,18 @@ def incident_pending_extension(incident: Incident) -> DeadlineExtension | None:
     )
 
 
-def incident_action_permitted(user, incident: Incident, action: str) -> bool:
+def incident_action_permitted(user: Actor, incident: Incident, action: str) -> bool:
     return ACTION_CHECKS[action](user, incident)
 
 
-def incidents_for_case_page(user) -> QuerySet[Incident]:
+def incidents_for_case_page(user: Actor) -> QuerySet[Incident]:
     """The cases a user sees (the funnel), with the labels a case's page or API answer shows."""
     return (
         permissions.incidents_visible_to(user).select_related(*CASE_RELATED).defer(*CASE_DEFERRED)
     )
 
 
-def incident_queue(user, now: datetime.datetime) -> QuerySet[Incident]:
+def incident_queue(user: Actor, now: datetime.datetime) -> QuerySet[Incident]:
     """The cases a user sees, ready for a list: supervised first, then by due time."""
     return (
         permissions.incidents_visible_to(user)
@@ -198,7 +221,9 @@ def incident_queue(user, now: datetime.datetime) -> QuerySet[Incident]:
     )
 
 
-def incident_status_counts(incidents: QuerySet[Incident]) -> list[tuple[str, str, int]]:
+def incident_status_counts(
+    incidents: QuerySet[Incident],
+) -> list[tuple[str, str | Promise, int]]:
     """(status, label, count) for each status, in the table's order: one aggregate query."""
     figures = incidents.order_by().aggregate(
         **{value: Count("pk", filter=Q(status=value)) for value in Status.values}
@@ -206,17 +231,11 @@ def incident_status_counts(incidents: QuerySet[Incident]) -> list[tuple[str, str
     return [(value, label, figures[value]) for value, label in Status.choices]
 
 
-def _path_prefixes(path: str) -> list[str]:
-    """ "331000/331081/331081112/" → the paths of the node and of each ancestor."""
-    parts = [part for part in path.split("/") if part]
-    return ["".join(f"{part}/" for part in parts[: i + 1]) for i in range(len(parts))]
-
-
 def dispatch_departments(incident: Incident) -> QuerySet[Department]:
     """Active departments of the case's town or of a region above it."""
     return (
         Department.objects.filter(
-            is_active=True, region__path__in=_path_prefixes(incident.town.path)
+            is_active=True, region__path__in=covering_paths(incident.town.path)
         )
         .select_related("region")
         .order_by("-region__path", "name")
@@ -225,14 +244,12 @@ def dispatch_departments(incident: Incident) -> QuerySet[Department]:
 
 def dispatch_people(incident: Incident) -> QuerySet[User]:
     """The grid's members and the staff whose jurisdiction covers the case's village."""
-    members = get_users_with_perms(
-        incident.grid, only_with_perms_in=["patrol_grid"], with_group_users=False
-    )
+    members = grid_people(incident.grid, "patrol_grid")
     return (
         User.objects.filter(is_active=True)
         .filter(
             Q(pk__in=members.values("pk"))
-            | Q(jurisdiction__path__in=_path_prefixes(incident.grid.village.path))
+            | Q(jurisdiction__path__in=covering_paths(incident.grid.village.path))
         )
         .select_related("jurisdiction")
         .defer("jurisdiction__boundary")
@@ -263,14 +280,14 @@ def _member_list(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
     )
 
 
-def incidents_open_for_member(user) -> QuerySet[Incident]:
+def incidents_open_for_member(user: Actor) -> QuerySet[Incident]:
     """A grid member's open cases: those of their grids, shared with them, or reported by
     them, except those waiting for their check (listed apart)."""
     open_cases = permissions.incidents_visible_to(user).open().exclude(status=Status.HANDLED)
     return _member_list(open_cases)
 
 
-def incidents_to_verify_for_member(user) -> QuerySet[Incident]:
+def incidents_to_verify_for_member(user: Actor) -> QuerySet[Incident]:
     """Handled cases of the member's grids: the on-the-spot check is the grid member's
     (permissions.can_verify grants it through the grid's patrol permission)."""
     return _member_list(
@@ -278,7 +295,7 @@ def incidents_to_verify_for_member(user) -> QuerySet[Incident]:
     )
 
 
-def bulk_departments(user) -> QuerySet[Department]:
+def bulk_departments(user: Actor) -> QuerySet[Department]:
     """Departments a manager may dispatch to in bulk: those of the jurisdiction, above it
     and below it (each case's own town is checked again by the service)."""
     departments = (
@@ -289,9 +306,10 @@ def bulk_departments(user) -> QuerySet[Department]:
     )
     if is_platform_admin(user):
         return departments
-    if user.jurisdiction_id is None:
+    jurisdiction = jurisdiction_of(user)
+    if jurisdiction is None:
         return departments.none()
-    path = user.jurisdiction.path
+    path = jurisdiction.path
     return departments.filter(
-        Q(region__path__startswith=path) | Q(region__path__in=_path_prefixes(path))
+        Q(region__path__startswith=path) | Q(region__path__in=covering_paths(path))
     )

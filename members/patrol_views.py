@@ -5,6 +5,7 @@ forms with an ``X-Outbox`` header and get JSON back (members.outbox).
 """
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import add_service_errors
 from members import outbox, selectors
-from members.models import PatrolLog
+from members.models import PatrolLog, User
 from members.services import patrols
 from members.workspace_forms import PatrolNoteForm, PatrolStartForm, PatrolStopForm, PointsForm
 from members.workspace_views import grid_member_required
@@ -24,7 +25,7 @@ from members.workspace_views import grid_member_required
 PATROL_PAGE = "members:patrol"
 
 
-def _own_patrol(user, client_key) -> PatrolLog:
+def _own_patrol(user: User, client_key: uuid.UUID) -> PatrolLog:
     try:
         return selectors.patrol_get_own(user, client_key)
     except PatrolLog.DoesNotExist as error:

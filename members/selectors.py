@@ -4,11 +4,16 @@ Each starts from the access funnel (members.permissions, grids.permissions) and 
 the columns its page shows: never a boundary, never a ciphertext.
 """
 
+import uuid
+from typing import cast
+
 from django.db.models import Prefetch, Q, QuerySet
+from guardian.shortcuts import get_users_with_perms
 
 from grids.models import Grid
 from grids.permissions import assigned_grids
-from members.models import Household, Notification, PatrolLog, Resident
+from members.actors import Actor
+from members.models import Household, Notification, PatrolLog, Resident, User
 from members.permissions import households_visible_to, patrol_logs_visible_to
 
 RECENT_PATROLS = 10
@@ -23,12 +28,20 @@ RESIDENT_LIST_FIELDS = (
 )
 
 
-def member_grids(user) -> QuerySet[Grid]:
+def grid_people(grid: Grid, permission: str) -> QuerySet[User]:
+    """The accounts granted ``permission`` on the grid ("patrol_grid": its members,
+    "lead_grid": its leaders) by their own open assignment; groups' grants aside."""
+    users = get_users_with_perms(grid, only_with_perms_in=[permission], with_group_users=False)
+    # guardian returns users as a queryset when asked without attach_perms.
+    return cast(QuerySet[User], users)
+
+
+def member_grids(user: Actor) -> QuerySet[Grid]:
     """The grids a member patrols, for choices and the map; without their boundaries."""
     return assigned_grids(user).select_related("village").only("code", "name", "village__name")
 
 
-def patrol_running_for(user) -> PatrolLog | None:
+def patrol_running_for(user: User) -> PatrolLog | None:
     return (
         patrol_logs_visible_to(user)
         .filter(member__user=user, ended_at__isnull=True)
@@ -38,7 +51,7 @@ def patrol_running_for(user) -> PatrolLog | None:
     )
 
 
-def patrols_recent_for(user) -> list[PatrolLog]:
+def patrols_recent_for(user: User) -> list[PatrolLog]:
     return list(
         patrol_logs_visible_to(user)
         .filter(member__user=user, ended_at__isnull=False)
@@ -48,7 +61,7 @@ def patrols_recent_for(user) -> list[PatrolLog]:
     )
 
 
-def patrol_get_own(user, client_key) -> PatrolLog:
+def patrol_get_own(user: User, client_key: uuid.UUID) -> PatrolLog:
     """One of the user's own patrols by its key; anyone else's answers DoesNotExist."""
     return (
         patrol_logs_visible_to(user)
@@ -59,7 +72,7 @@ def patrol_get_own(user, client_key) -> PatrolLog:
     )
 
 
-def notifications_for(user) -> QuerySet[Notification]:
+def notifications_for(user: User) -> QuerySet[Notification]:
     """The user's own inbox, newest first (the workspace's pages and the API)."""
     return (
         Notification.objects.filter(recipient=user)
@@ -68,7 +81,7 @@ def notifications_for(user) -> QuerySet[Notification]:
     )
 
 
-def notifications_unread_for(user, limit: int) -> list[Notification]:
+def notifications_unread_for(user: User, limit: int) -> list[Notification]:
     return list(notifications_for(user).filter(read_at__isnull=True)[:limit])
 
 
@@ -77,7 +90,9 @@ def _masked_residents() -> Prefetch:
     return Prefetch("residents", queryset=residents.order_by("id"))
 
 
-def households_lookup(user, *, query: str = "", grid: Grid | None = None) -> QuerySet[Household]:
+def households_lookup(
+    user: Actor, *, query: str = "", grid: Grid | None = None
+) -> QuerySet[Household]:
     """Households the user may see, by code or address, with their residents masked."""
     households = households_visible_to(user).select_related("grid").defer("grid__boundary")
     if query:
@@ -91,5 +106,5 @@ def households_lookup(user, *, query: str = "", grid: Grid | None = None) -> Que
     return households.prefetch_related(_masked_residents()).order_by("code")
 
 
-def household_get_for_user(user, pk) -> Household:
+def household_get_for_user(user: Actor, pk: int | str) -> Household:
     return households_lookup(user).get(pk=pk)

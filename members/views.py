@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.spreadsheets import csv_stream
 from grids.permissions import grids_visible_to
 from members import services
+from members.actors import Actor
 from members.forms import ResidentFilterForm, RevealForm
 from members.models import PersonalDataAccess, Resident
 from members.permissions import (
@@ -32,7 +33,7 @@ def _filter_form(request) -> ResidentFilterForm:
     return ResidentFilterForm(request.GET or None, grids=grids)
 
 
-def _filtered_residents(user, form: ResidentFilterForm) -> QuerySet[Resident]:
+def _filtered_residents(user: Actor, form: ResidentFilterForm) -> QuerySet[Resident]:
     residents = (
         residents_visible_to(user)
         .select_related("household__grid")

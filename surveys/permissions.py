@@ -17,32 +17,33 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.roles import GRID_ROLES, Role, is_official, is_platform_admin, user_roles
-from grids.models import Grid
+from grids.jurisdiction import jurisdiction_of
+from grids.models import Grid, Region, covering_paths
 from grids.permissions import assigned_grids
+from members.actors import Actor
 from members.models import Resident
 from surveys.models import Response, Survey
 
 
-def covering_paths(path: str) -> list[str]:
-    """The paths of the region at ``path`` and of every region above it."""
-    return [path[: index + 1] for index, char in enumerate(path) if char == "/"]
+def _managed_path(user: Actor) -> str | None:
+    """The path of the region an official answers for; None for anyone else."""
+    region = jurisdiction_of(user) if is_official(user) else None
+    return region.path if region is not None else None
 
 
-def is_survey_manager(user) -> bool:
+def is_survey_manager(user: Actor) -> bool:
     """May open the surveys pages at all."""
-    if is_platform_admin(user):
-        return True
-    return is_official(user) and user.jurisdiction_id is not None
+    return is_platform_admin(user) or _managed_path(user) is not None
 
 
-def surveys_visible_to(user) -> QuerySet[Survey]:
+def surveys_visible_to(user: Actor) -> QuerySet[Survey]:
     """Surveys a manager may open: their subtree's, those covering their jurisdiction
     (results of their part only), and the templates."""
     if is_platform_admin(user):
         return Survey.objects.all()
-    if not is_survey_manager(user):
+    path = _managed_path(user)
+    if path is None:
         return Survey.objects.none()
-    path = user.jurisdiction.path
     return Survey.objects.filter(
         Q(is_template=True)
         | Q(region__path__startswith=path)
@@ -50,26 +51,28 @@ def surveys_visible_to(user) -> QuerySet[Survey]:
     )
 
 
-def survey_get_for_user(user, pk) -> Survey:
+def survey_get_for_user(user: Actor, pk: int | str) -> Survey:
     try:
         return surveys_visible_to(user).select_related("region").get(pk=pk)
     except (Survey.DoesNotExist, ValueError, TypeError) as error:
         raise Http404 from error
 
 
-def can_edit(user, survey: Survey) -> bool:
+def can_edit(user: Actor, survey: Survey) -> bool:
     """Templates: administrators. Surveys: managers whose jurisdiction holds the region."""
     if is_platform_admin(user):
         return True
-    if survey.is_template or not is_survey_manager(user):
+    path = _managed_path(user)
+    if survey.is_template or survey.region is None or path is None:
         return False
-    return survey.region.path.startswith(user.jurisdiction.path)
+    return survey.region.path.startswith(path)
 
 
-def can_create_in(user, region) -> bool:
+def can_create_in(user: Actor, region: Region) -> bool:
     if is_platform_admin(user):
         return True
-    return is_survey_manager(user) and region.path.startswith(user.jurisdiction.path)
+    path = _managed_path(user)
+    return path is not None and region.path.startswith(path)
 
 
 @dataclass(frozen=True)
@@ -86,33 +89,33 @@ class ResultsScope:
         return Q(**{f"{prefix}village__path__startswith": self.path})
 
 
-def results_scope(user, survey: Survey) -> ResultsScope | None:
+def results_scope(user: Actor, survey: Survey) -> ResultsScope | None:
     """The responses the user may read, or None when no results at all.
 
     The whole survey for managers above its region; the responses from their own part
     of it (by the village the response is attributed to) for managers below.
     """
-    if survey.is_template or not is_survey_manager(user):
+    if survey.is_template or survey.region is None or not is_survey_manager(user):
         return None
     if can_edit(user, survey):
         return ResultsScope(path=survey.region.path, whole=True)
-    path = user.jurisdiction.path
-    if path.startswith(survey.region.path):
+    path = _managed_path(user)
+    if path is not None and path.startswith(survey.region.path):
         return ResultsScope(path=path, whole=False)
     return None
 
 
-def member_grids_in(user, survey: Survey) -> QuerySet[Grid]:
+def member_grids_in(user: Actor, survey: Survey) -> QuerySet[Grid]:
     """The grids inside the survey's region that a grid member is assigned to."""
-    if not survey.for_members or not user_roles(user) & GRID_ROLES:
+    if not survey.for_members or survey.region is None or not user_roles(user) & GRID_ROLES:
         return Grid.objects.none()
     return assigned_grids(user).filter(village__path__startswith=survey.region.path)
 
 
-def answerer_grid(user, survey: Survey, role: str) -> Grid | None:
+def answerer_grid(user: Actor, survey: Survey, role: str) -> Grid | None:
     """The grid an answer without a grid in its link is attributed to: the member's grid in
     the survey's region, or the resident's home grid when it lies there; else none."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated or survey.region is None:
         return None
     if role == Response.Role.MEMBER:
         return member_grids_in(user, survey).order_by("code").first()
@@ -124,7 +127,7 @@ def answerer_grid(user, survey: Survey, role: str) -> Grid | None:
     return None
 
 
-def answering_role(user, survey: Survey) -> str | None:
+def answering_role(user: Actor, survey: Survey) -> str | None:
     """'resident' or 'member' when the user may answer the survey; None otherwise.
 
     Anyone without an account answers a public survey as a resident. Whether the survey
@@ -132,7 +135,7 @@ def answering_role(user, survey: Survey) -> str | None:
     """
     if survey.is_template or survey.region_id is None:
         return None
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return Response.Role.RESIDENT if survey.is_public else None
     if not user.is_active:
         return None

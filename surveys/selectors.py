@@ -18,6 +18,7 @@ Results definitions (what the page and tests rely on):
 (tests/surveys/test_results.py asserts it).
 """
 
+import datetime
 import math
 
 from django.db.models import (
@@ -29,17 +30,19 @@ from django.db.models import (
     Max,
     Min,
     Q,
+    QuerySet,
     Sum,
     When,
 )
 from django.utils import timezone
 
-from core.figures import rate
+from core.figures import Row, rate
 from grids.jurisdiction import ScopeKind, scope_of
-from grids.models import Grid
+from grids.models import Grid, covering_paths
 from grids.permissions import assigned_grids
+from members.actors import Actor
 from surveys.models import Answer, Audience, Question, Response, Survey
-from surveys.permissions import ResultsScope, covering_paths, surveys_visible_to
+from surveys.permissions import ResultsScope, surveys_visible_to
 from surveys.respondents import respondent_key
 
 TEXT_LIMIT = 500
@@ -74,7 +77,7 @@ def survey_results(survey: Survey, scope: ResultsScope) -> dict:
     facts = _answer_facts(survey, scope)
     respondents = _respondents_per_question(survey, scope)
     texts = _texts(survey, scope)
-    facts_of: dict[int, list[dict]] = {}
+    facts_of: dict[int, list[Row]] = {}
     for row in facts:
         facts_of.setdefault(row["question_id"], []).append(row)
     return {
@@ -95,18 +98,18 @@ def survey_results(survey: Survey, scope: ResultsScope) -> dict:
     }
 
 
-def _grids(path: str) -> dict[int, dict]:
+def _grids(path: str) -> dict[int, Row]:
     """The grids covered, with names, households and members assigned now (one query)."""
     rows = (
         Grid.objects.filter(village__path__startswith=path)
         .values("pk", "code", "name", "households", "village_id", "village__name")
-        .annotate(members=Count("assignments", filter=Q(assignments__ends_on__isnull=True)))
+        .annotate(assigned=Count("assignments", filter=Q(assignments__ends_on__isnull=True)))
         .order_by("code")
     )
     return {row["pk"]: row for row in rows}
 
 
-def _response_counts(survey: Survey, scope: ResultsScope) -> list[dict]:
+def _response_counts(survey: Survey, scope: ResultsScope) -> list[Row]:
     return list(
         Response.objects.filter(scope.responses(), survey=survey)
         .values("role", "grid_id")
@@ -115,14 +118,14 @@ def _response_counts(survey: Survey, scope: ResultsScope) -> list[dict]:
     )
 
 
-def _response_summary(counts: list[dict], grids: dict, survey: Survey) -> dict:
+def _response_summary(counts: list[Row], grids: dict[int, Row], survey: Survey) -> dict:
     """Counts and rates overall, per role, per village and per grid."""
     by_grid: dict[int | None, dict] = {}
     for row in counts:
         cell = by_grid.setdefault(row["grid_id"], {"resident": 0, "member": 0})
         cell[row["role"]] += row["count"]
 
-    def line(name, resident, member, households, members):
+    def line(name: str, resident: int, member: int, households: int, members: int) -> dict:
         return {
             "name": name,
             "resident": resident,
@@ -134,7 +137,8 @@ def _response_summary(counts: list[dict], grids: dict, survey: Survey) -> dict:
             "member_rate": rate(member, members) if survey.for_members else None,
         }
 
-    grid_lines, villages = [], {}
+    grid_lines: list[dict] = []
+    villages: dict[int, list] = {}
     for pk, grid in grids.items():
         cell = by_grid.get(pk, {"resident": 0, "member": 0})
         grid_lines.append(
@@ -144,14 +148,14 @@ def _response_summary(counts: list[dict], grids: dict, survey: Survey) -> dict:
                     cell["resident"],
                     cell["member"],
                     grid["households"],
-                    grid["members"],
+                    grid["assigned"],
                 ),
                 "village": grid["village__name"],
             }
         )
         village = villages.setdefault(grid["village_id"], [grid["village__name"], 0, 0, 0, 0])
         for index, value in enumerate(
-            (cell["resident"], cell["member"], grid["households"], grid["members"]), start=1
+            (cell["resident"], cell["member"], grid["households"], grid["assigned"]), start=1
         ):
             village[index] += value
     unattributed = by_grid.get(None, {"resident": 0, "member": 0})
@@ -164,7 +168,7 @@ def _response_summary(counts: list[dict], grids: dict, survey: Survey) -> dict:
             totals[0],
             totals[1],
             sum(grid["households"] for grid in grids.values()),
-            sum(grid["members"] for grid in grids.values()),
+            sum(grid["assigned"] for grid in grids.values()),
         ),
         "unattributed": unattributed["resident"] + unattributed["member"],
         "villages": [line(*values) for values in villages.values()],
@@ -172,7 +176,7 @@ def _response_summary(counts: list[dict], grids: dict, survey: Survey) -> dict:
     }
 
 
-def _answer_facts(survey: Survey, scope: ResultsScope) -> list[dict]:
+def _answer_facts(survey: Survey, scope: ResultsScope) -> list[Row]:
     """One GROUP BY at the finest grain every figure sums: question, choice, scale value,
     role and grid, with the count, sum, sum of squares, lowest and highest number."""
     number = DecimalField(max_digits=30, decimal_places=8)
@@ -205,7 +209,7 @@ def _respondents_per_question(survey: Survey, scope: ResultsScope) -> dict[int, 
     )
 
 
-def _texts(survey: Survey, scope: ResultsScope) -> dict[int, list[dict]]:
+def _texts(survey: Survey, scope: ResultsScope) -> dict[int, list[Row]]:
     rows = (
         Answer.objects.filter(
             scope.responses("response__"),
@@ -216,13 +220,13 @@ def _texts(survey: Survey, scope: ResultsScope) -> dict[int, list[dict]]:
         .values("question_id", "text", "response__submitted_at", "response__grid__name")
         .order_by("-response__submitted_at", "-pk")[:TEXT_LIMIT]
     )
-    texts: dict[int, list[dict]] = {}
+    texts: dict[int, list[Row]] = {}
     for row in rows:
         texts.setdefault(row["question_id"], []).append(row)
     return texts
 
 
-def _group_key(row: dict, dimension: str, grids: dict):
+def _group_key(row: Row, dimension: str, grids: dict[int, Row]) -> object:
     grid_id = row["response__grid_id"]
     if dimension == "role":
         return row["response__role"]
@@ -231,7 +235,7 @@ def _group_key(row: dict, dimension: str, grids: dict):
     return grids[grid_id]["village_id"] if dimension == "village" else grid_id
 
 
-def _group_names(dimension: str, grids: dict) -> dict:
+def _group_names(dimension: str, grids: dict[int, Row]) -> dict:
     if dimension == "role":
         return dict(Response.Role.choices)
     if dimension == "village":
@@ -239,7 +243,7 @@ def _group_names(dimension: str, grids: dict) -> dict:
     return {pk: grid["name"] for pk, grid in grids.items()}
 
 
-def _numbers(rows: list[dict]) -> dict:
+def _numbers(rows: list[Row]) -> dict:
     count = sum(row["count"] for row in rows)
     total = float(sum(row["total"] or 0 for row in rows))
     squares = float(sum(row["squares"] or 0 for row in rows))
@@ -255,7 +259,7 @@ def _numbers(rows: list[dict]) -> dict:
     }
 
 
-def _distribution(question: Question, rows: list[dict], respondents: int) -> list[dict]:
+def _distribution(question: Question, rows: list[Row], respondents: int) -> list[dict]:
     if question.kind in Question.CHOICE_KINDS:
         items = [(choice.pk, choice.text) for choice in question.choices.all()]
         key = "choice_id"
@@ -276,7 +280,9 @@ def _distribution(question: Question, rows: list[dict], respondents: int) -> lis
     ]
 
 
-def _crosstab(question: Question, rows: list[dict], grids: dict, dimension: str) -> list[dict]:
+def _crosstab(
+    question: Question, rows: list[Row], grids: dict[int, Row], dimension: str
+) -> list[dict]:
     names = _group_names(dimension, grids)
     groups: dict = {}
     for row in rows:
@@ -296,7 +302,13 @@ def _crosstab(question: Question, rows: list[dict], grids: dict, dimension: str)
     return lines
 
 
-def _question_result(question, rows: list[dict], respondents: int, texts, grids) -> dict:
+def _question_result(
+    question: Question,
+    rows: list[Row],
+    respondents: int,
+    texts: dict[int, list[Row]],
+    grids: dict[int, Row],
+) -> dict:
     """``rows``: the question's answer facts."""
     result = {"question": question, "respondents": respondents}
     if question.kind in Question.TEXT_KINDS:
@@ -312,7 +324,7 @@ def _question_result(question, rows: list[dict], respondents: int, texts, grids)
     return result
 
 
-def _survey_satisfaction(questions: list[Question], facts: list[dict]) -> dict:
+def _survey_satisfaction(questions: list[Question], facts: list[Row]) -> dict:
     marked = {question.pk for question in questions if question.measures_satisfaction}
     rows = [row for row in facts if row["question_id"] in marked]
     answered = sum(row["count"] for row in rows)
@@ -363,7 +375,7 @@ def rounds_compare(current: dict, other: dict) -> list[dict]:
     return rows
 
 
-def round_candidates(user, survey: Survey):
+def round_candidates(user: Actor, survey: Survey) -> QuerySet[Survey]:
     """Other rounds of the same questionnaire that the user may open."""
     return (
         surveys_visible_to(user)
@@ -373,10 +385,10 @@ def round_candidates(user, survey: Survey):
     )
 
 
-def surveys_open_for_member(user, *, now=None) -> list[Survey]:
+def surveys_open_for_member(user: Actor, *, now: datetime.datetime | None = None) -> list[Survey]:
     """Open member surveys covering one of the member's grids, not yet answered by them."""
     now = now or timezone.now()
-    if scope_of(user).kind is not ScopeKind.GRIDS:
+    if not user.is_authenticated or scope_of(user).kind is not ScopeKind.GRIDS:
         return []
     paths = set(assigned_grids(user).values_list("village__path", flat=True))
     if not paths:
@@ -400,13 +412,13 @@ def surveys_open_for_member(user, *, now=None) -> list[Survey]:
     return [survey for key, survey in keys.items() if key not in answered]
 
 
-def dashboard_survey_satisfaction(user) -> dict | None:
+def dashboard_survey_satisfaction(user: Actor) -> dict | None:
     """The newest survey in the user's jurisdiction with a satisfaction question and
     answers, and its satisfied share: one query, for the dashboard beside case ratings."""
     visible = surveys_visible_to(user).filter(is_template=False)
     scope = scope_of(user)
     if scope.kind is ScopeKind.SUBTREE:
-        visible = visible.filter(region__path__startswith=scope.region.path)
+        visible = visible.filter(region__path__startswith=scope.path)
     row = (
         Answer.objects.filter(
             question__measures_satisfaction=True, question__survey__in=visible.values("pk")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Grid, Region
-from surveys.answers import answers_clean
+from members.models import User
+from surveys.answers import CleanAnswer, answers_clean
 from surveys.models import Answer, Choice, Question, Response, Survey, question_rule_errors
 
 
@@ -56,7 +57,7 @@ def _check_times(data: SurveyData) -> None:
         raise ValidationError({"opens_at": _("Set the opening time too.")})
 
 
-def survey_create(*, data: SurveyData, actor) -> Survey:
+def survey_create(*, data: SurveyData, actor: User) -> Survey:
     _check_times(data)
     return Survey.objects.create(**data.__dict__, created_by=actor)
 
@@ -88,7 +89,7 @@ def survey_update(*, survey: Survey, data: SurveyData) -> Survey:
 
 
 @transaction.atomic
-def survey_copy(*, survey: Survey, actor, region: Region | None = None) -> Survey:
+def survey_copy(*, survey: Survey, actor: User, region: Region | None = None) -> Survey:
     """A new round: the same questions (same keys), choices and conditions, as a draft.
 
     Copying a round continues its series; copying a template starts a town's own series.
@@ -203,7 +204,9 @@ def question_next_key(survey: Survey) -> str:
 
 
 @transaction.atomic
-def question_save(*, survey: Survey, data: QuestionData, question: Question | None = None):
+def question_save(
+    *, survey: Survey, data: QuestionData, question: Question | None = None
+) -> Question:
     """Add or change a question and its choices (one per line, in order).
 
     On a survey with responses only the wording may change (``SurveyLocked`` otherwise).
@@ -233,9 +236,12 @@ def question_save(*, survey: Survey, data: QuestionData, question: Question | No
     return question
 
 
-def _check_wording_only(survey, question, data: QuestionData, order: int) -> None:
+def _check_wording_only(
+    survey: Survey, question: Question | None, data: QuestionData, order: int
+) -> None:
     if question is None:
         _refuse_if_answered(survey)
+        return
     current = {name: getattr(question, name) for name in STRUCTURAL_FIELDS}
     proposed = {**{name: getattr(data, name) for name in STRUCTURAL_FIELDS}, "order": order}
     made_required = data.is_required and not question.is_required
@@ -289,7 +295,7 @@ def response_submit(
     raw: dict[int, list[str]],
     role: str,
     key: str,
-    respondent=None,
+    respondent: User | None = None,
     grid: Grid | None = None,
     now: datetime.datetime | None = None,
 ) -> Response:
@@ -325,9 +331,9 @@ def response_submit(
     return response
 
 
-def answer_rows(response: Response, answers) -> list[Answer]:
+def answer_rows(response: Response, answers: list[CleanAnswer]) -> list[Answer]:
     """The unsaved rows of a response's clean answers: one per picked choice, else one."""
-    rows = []
+    rows: list[Answer] = []
     for answer in answers:
         if answer.choice_ids:
             rows.extend(

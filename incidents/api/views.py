@@ -32,6 +32,7 @@ from incidents.services.attachments import attachment_add
 from incidents.services.public import incident_public_timeline
 from incidents.services.reporting import incident_report
 from incidents.services.steps import STEPS
+from members.actors import Actor
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -88,7 +89,7 @@ INPUTS = {
 }
 
 
-def _may_take(user, incident: Incident, step: str) -> bool:
+def _may_take(user: Actor, incident: Incident, step: str) -> bool:
     if step == "evaluate":
         return permissions.can_evaluate(user, incident)
     return selectors.incident_action_permitted(user, incident, step)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents import selectors
 from incidents.models import Incident, ReasonCode
 from incidents.permissions import incidents_visible_to
+from members.actors import Actor
 
 NOTE_ROWS = {"rows": 2}
 
@@ -46,7 +47,7 @@ class ActionForm(forms.Form):
     submit = ""
     has_files = False
 
-    def __init__(self, *args, incident: Incident, user, **kwargs):
+    def __init__(self, *args, incident: Incident, user: Actor, **kwargs):
         self.incident = incident
         self.user = user
         kwargs.setdefault("prefix", self.action)

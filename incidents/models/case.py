@@ -42,7 +42,7 @@ class Incident(models.Model):
     # rule); dispatched/in progress → accepted is a return to the dispatcher; closed,
     # evaluated or rejected → accepted is a reopening; suspended goes back to the status it
     # was suspended from (Incident.suspended_from).
-    TRANSITIONS = {
+    TRANSITIONS: dict[str, set[str]] = {
         Status.REPORTED: {Status.ACCEPTED, Status.REJECTED, Status.MERGED},
         Status.ACCEPTED: {Status.DISPATCHED, Status.MERGED, Status.SUSPENDED},
         Status.DISPATCHED: {
@@ -78,7 +78,7 @@ class Incident(models.Model):
     HANDLING_STATUSES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
     SUSPENDABLE_STATUSES = frozenset({Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS})
     REOPENABLE_STATUSES = frozenset({Status.CLOSED, Status.EVALUATED, Status.REJECTED})
-    STAGE_OF_STATUS = {
+    STAGE_OF_STATUS: dict[str, str] = {
         Status.REPORTED: TimeLimit.Stage.ACCEPTANCE,
         Status.ACCEPTED: TimeLimit.Stage.HANDLING,
         Status.DISPATCHED: TimeLimit.Stage.HANDLING,

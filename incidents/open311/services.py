@@ -128,7 +128,9 @@ def _answer_text(definition: CategoryAttribute, values: list[str]) -> str:
     return values[0][:500]
 
 
-def request_client_key(client: Open311Client, request: Open311Request, day: datetime.date):
+def request_client_key(
+    client: Open311Client, request: Open311Request, day: datetime.date
+) -> uuid.UUID | None:
     """Same client, device, day and content → the same key (a retried POST); else None."""
     if not request.device_id:
         return None

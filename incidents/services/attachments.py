@@ -5,18 +5,19 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from incidents import permissions
 from incidents.models import Attachment, Incident
+from members.models import User
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 
-def photo_reencode(upload) -> tuple[ContentFile, int, int]:
+def photo_reencode(upload: File) -> tuple[ContentFile, int, int]:
     """Decode the upload as an image and write a fresh JPEG: EXIF (GPS) does not survive."""
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(
@@ -39,11 +40,11 @@ def photo_reencode(upload) -> tuple[ContentFile, int, int]:
     image.thumbnail((settings.ATTACHMENT_MAX_SIDE, settings.ATTACHMENT_MAX_SIDE))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85, optimize=True)
-    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.jpg"), *image.size
+    return ContentFile(buffer.getvalue()), *image.size
 
 
 @transaction.atomic
-def attachment_add(*, actor, incident: Incident, upload, kind: str) -> Attachment:
+def attachment_add(*, actor: User, incident: Incident, upload: File, kind: str) -> Attachment:
     """A photo added to an existing case by its reporter, its handler or its verifiers."""
     signed_in = getattr(actor, "is_authenticated", False)
     allowed = signed_in and (
@@ -56,7 +57,9 @@ def attachment_add(*, actor, incident: Incident, upload, kind: str) -> Attachmen
     return attachment_save(incident=incident, upload=upload, kind=kind, uploaded_by=actor)
 
 
-def attachment_save(*, incident: Incident, upload, kind: str, uploaded_by=None) -> Attachment:
+def attachment_save(
+    *, incident: Incident, upload: File, kind: str, uploaded_by: User | None = None
+) -> Attachment:
     """Store a photo once the caller has established the right to (no check here)."""
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of photo.")})
@@ -68,6 +71,6 @@ def attachment_save(*, incident: Incident, upload, kind: str, uploaded_by=None) 
         height=height,
         uploaded_by=uploaded_by if getattr(uploaded_by, "is_authenticated", False) else None,
     )
-    attachment.image.save(content.name, content, save=False)
+    attachment.image.save(f"{uuid.uuid4().hex}.jpg", content, save=False)
     attachment.save()
     return attachment

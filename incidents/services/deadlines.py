@@ -1,6 +1,7 @@
 """Time limits of the catalogue turned into deadlines on the working calendar."""
 
 import datetime
+from collections.abc import Iterable
 
 from incidents.models import EscalationLimit, Incident, TimeLimit
 from incidents.working_time import WorkingCalendar
@@ -48,20 +49,20 @@ def escalation_deadline(
 
 
 def stage_deadlines(
-    groups, now: datetime.datetime
+    groups: Iterable[tuple[int, str, str]], now: datetime.datetime
 ) -> dict[tuple[int, str, str], datetime.datetime | None]:
     """Stage deadlines from ``now`` for (category id, urgency, status) keys: one query for
     the limits and one calendar, whatever the number of keys (the sweeps' groups)."""
     stages = {key: Incident.STAGE_OF_STATUS.get(key[2]) for key in groups}
-    limits = {
+    limits: dict[tuple[int, str, str], tuple[int, str]] = {
         (category, urgency, stage): (amount, unit)
         for category, urgency, stage, amount, unit in TimeLimit.objects.filter(
             category_id__in={key[0] for key in groups}
         ).values_list("category_id", "urgency", "stage", "amount", "unit")
     }
     calendar = WorkingCalendar.around(now)
-    result = {}
+    result: dict[tuple[int, str, str], datetime.datetime | None] = {}
     for key, stage in stages.items():
-        limit = limits.get((key[0], key[1], stage))
+        limit = limits.get((key[0], key[1], stage)) if stage is not None else None
         result[key] = calendar.deadline(now, *limit) if limit else None
     return result

@@ -19,9 +19,11 @@ from incidents.services.transitions import (
     _lock,
     _move,
     _require,
+    grantee,
     handover,
     incident_accept,
 )
+from members.models import User
 
 Status = Incident.Status
 
@@ -61,7 +63,7 @@ def dispatch_rule_for(incident: Incident) -> DispatchRule | None:
 
 
 @transaction.atomic
-def incident_dispatch_auto(*, actor, incident: Incident) -> Incident | None:
+def incident_dispatch_auto(*, actor: User, incident: Incident) -> Incident | None:
     """Dispatch an accepted case by the first rule that applies; None (and nothing
     written) when no rule does. The actor is the official whose acceptance triggered it."""
     locked = _lock(incident)
@@ -84,7 +86,7 @@ def incident_dispatch_auto(*, actor, incident: Incident) -> Incident | None:
         },
         event_fields={"department": rule.department, "dispatch_rule": rule},
     )
-    handover(locked, None, rule.user or rule.department.handlers)
+    handover(locked, None, grantee(rule.user, rule.department))
     notify.notify_assignees(
         locked, _("Case %(code)s was dispatched to you") % {"code": locked.code}, sms=True
     )
@@ -92,7 +94,7 @@ def incident_dispatch_auto(*, actor, incident: Incident) -> Incident | None:
 
 
 @transaction.atomic
-def incident_accept_and_dispatch(*, actor, incident: Incident, note: str = "") -> Incident:
+def incident_accept_and_dispatch(*, actor: User, incident: Incident, note: str = "") -> Incident:
     """Accept, then dispatch by the rules if one applies: two steps, two events, one
     transaction (a refused acceptance dispatches nothing)."""
     accepted = incident_accept(actor=actor, incident=incident, note=note)

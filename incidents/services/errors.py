@@ -1,6 +1,7 @@
 """The refusals of the case services: a step the case's state does not allow."""
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
@@ -10,7 +11,7 @@ class IncidentActionRefused(ActionRefused):
     """A step the case's state does not allow (pages show it; the API answers 409)."""
 
 
-def illegal_step(status_label: str, action_label: str) -> IncidentActionRefused:
+def illegal_step(status_label: str, action_label: str | Promise) -> IncidentActionRefused:
     return IncidentActionRefused(
         _("A case that is “%(status)s” cannot be %(action)s.")
         % {"status": status_label, "action": action_label},

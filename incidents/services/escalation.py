@@ -17,6 +17,7 @@ Set-based, in batches:
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
@@ -58,7 +59,7 @@ def incidents_escalate_overdue(
     now = now or timezone.now()
     limits = escalation_limits()
     calendar = WorkingCalendar.around(now)
-    parents = dict(Region.objects.values_list("pk", "parent_id"))
+    parents: dict[int, int | None] = dict(Region.objects.values_list("pk", "parent_id"))
     result = SweepResult()
     while _sweep_batch(now, batch_size, limits, calendar, parents, result):
         result.batches += 1
@@ -69,7 +70,14 @@ def incidents_escalate_overdue(
 
 
 @transaction.atomic
-def _sweep_batch(now, batch_size, limits, calendar, parents, result: SweepResult) -> int:
+def _sweep_batch(
+    now: datetime.datetime,
+    batch_size: int,
+    limits: dict[tuple[int, str], tuple[int, str]],
+    calendar: WorkingCalendar,
+    parents: dict[int, int | None],
+    result: SweepResult,
+) -> int:
     overdue = Incident.objects.overdue(now)
     if result.claimed_up_to is not None:
         overdue = overdue.filter(deadline__gte=result.claimed_up_to)
@@ -86,19 +94,21 @@ def _sweep_batch(now, batch_size, limits, calendar, parents, result: SweepResult
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     stalled: list[int] = []
     for pk, code, level, urgency, region_id, _deadline in rows:
-        if is_at_top(level, parents.get(region_id)):
+        parent = parents.get(region_id)
+        if is_at_top(level, parent):
             stalled.append(pk)
             result.stalled_digests[(region_id, level)].append(code)
             continue
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
-        to_region = region_id if level > Level.VILLAGE else parents[region_id]
+        # Above the grid a case climbs to the parent region (is_at_top: there is one).
+        to_region = parent if level <= Level.VILLAGE and parent is not None else region_id
         groups[(level, urgency)].append(pk)
         result.digests[(to_region, to_level)].append(code)
     _insert_events([pk for ids in groups.values() for pk in ids], Action.AUTO_ESCALATE)
     _insert_events(stalled, Action.STALL)
     for (level, urgency), ids in groups.items():
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
-        changes = {
+        changes: dict[str, Any] = {
             "level": to_level,
             "deadline": escalation_deadline(
                 to_level, urgency, now, limits=limits, calendar=calendar

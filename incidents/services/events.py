@@ -2,10 +2,11 @@
 that every service module can import it (transitions imports followers)."""
 
 from incidents.models import Incident, IncidentEvent
+from members.models import User
 
 
 def record_event(
-    incident: Incident, *, actor, action: str, note: str = "", **fields
+    incident: Incident, *, actor: User | None, action: str, note: str = "", **fields: object
 ) -> IncidentEvent:
     """The event of a step that leaves the status and the level as they are."""
     return IncidentEvent.objects.create(

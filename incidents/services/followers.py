@@ -11,12 +11,15 @@ from incidents.models import Incident, IncidentEvent, IncidentFollower
 from incidents.services.errors import IncidentActionRefused
 from incidents.services.events import record_event
 from members import personal_data
+from members.models import User
 
 Status = Incident.Status
 NOT_FOLLOWABLE = frozenset({Status.MERGED, Status.REJECTED})
 
 
-def _follower_for(actor, incident: Incident, name: str, phone: str) -> IncidentFollower:
+def _follower_for(
+    actor: User | None, incident: Incident, name: str, phone: str
+) -> IncidentFollower:
     if actor is not None and getattr(actor, "is_authenticated", False):
         if incident.reporter_id == actor.pk:
             raise PermissionDenied(_("You report this case already; you hear of it anyway."))
@@ -40,7 +43,7 @@ def _follower_for(actor, incident: Incident, name: str, phone: str) -> IncidentF
 
 @transaction.atomic
 def incident_follow(
-    *, actor, incident: Incident, name: str = "", phone: str = ""
+    *, actor: User | None, incident: Incident, name: str = "", phone: str = ""
 ) -> IncidentFollower:
     """Join a case instead of filing the same fact again.
 

@@ -28,6 +28,7 @@ from incidents.services.transitions import (
     handler_of,
     handover,
 )
+from members.models import User
 
 Status = Incident.Status
 Action = IncidentEvent.Action
@@ -35,7 +36,9 @@ Kind = ReasonCode.Kind
 
 
 @transaction.atomic
-def incident_return(*, actor, incident: Incident, reason_code: ReasonCode, note: str) -> Incident:
+def incident_return(
+    *, actor: User, incident: Incident, reason_code: ReasonCode, note: str
+) -> Incident:
     """The receiving unit sends a case outside its competence back to dispatch (退回).
 
     The case is accepted again with no assignee; the unit loses its handling permission;
@@ -76,7 +79,7 @@ def incident_return(*, actor, incident: Incident, reason_code: ReasonCode, note:
 @transaction.atomic
 def incident_extension_request(
     *,
-    actor,
+    actor: User,
     incident: Incident,
     reason_code: ReasonCode,
     note: str,
@@ -119,7 +122,7 @@ def incident_extension_request(
 
 @transaction.atomic
 def incident_extension_decide(
-    *, actor, extension: DeadlineExtension, approve: bool, note: str = ""
+    *, actor: User, extension: DeadlineExtension, approve: bool, note: str = ""
 ) -> DeadlineExtension:
     """The official one rung up approves (the deadline moves, and escalation waits for
     it) or refuses (the deadline stands)."""
@@ -157,7 +160,7 @@ def incident_extension_decide(
 @transaction.atomic
 def incident_suspend(
     *,
-    actor,
+    actor: User,
     incident: Incident,
     reason_code: ReasonCode,
     note: str,
@@ -190,7 +193,7 @@ def incident_suspend(
 
 
 @transaction.atomic
-def incident_resume(*, actor, incident: Incident, note: str = "") -> Incident:
+def incident_resume(*, actor: User, incident: Incident, note: str = "") -> Incident:
     """Take a suspended case back before its review date; its stage's clock restarts."""
     locked = _lock(incident)
     _require(permissions.can_suspend(actor, locked))
@@ -209,7 +212,9 @@ def incident_resume(*, actor, incident: Incident, note: str = "") -> Incident:
 
 
 @transaction.atomic
-def incident_reopen(*, actor, incident: Incident, reason_code: ReasonCode, note: str) -> Incident:
+def incident_reopen(
+    *, actor: User, incident: Incident, reason_code: ReasonCode, note: str
+) -> Incident:
     """A closed, rated or rejected case goes back to dispatch (the problem came back, the
     reporter was not satisfied, or it was refused by mistake)."""
     note = _require_reason(note, "note")

@@ -1,6 +1,6 @@
 """Who hears of a case's step, and the notifications written for them."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -10,7 +10,7 @@ from incidents.models import Incident, IncidentEvent, Level
 from members.models import User
 from members.notifications import notifications_create
 
-ROLE_OF_LEVEL = {
+ROLE_OF_LEVEL: dict[int, str] = {
     Level.VILLAGE: Role.VILLAGE_STAFF,
     Level.TOWN: Role.TOWN_OFFICIAL,
     Level.COUNTY: Role.COUNTY_OFFICIAL,
@@ -25,7 +25,7 @@ def incident_url(incident_id: int) -> str:
         return f"/incidents/{incident_id}/"
 
 
-def officials_of(region_ids: list[int], level: int):
+def officials_of(region_ids: list[int], level: int) -> QuerySet[User]:
     """Active staff of the level's role whose jurisdiction is exactly one of these regions."""
     role = ROLE_OF_LEVEL.get(level)
     if role is None:
@@ -35,7 +35,7 @@ def officials_of(region_ids: list[int], level: int):
     ).distinct()
 
 
-def assignees_of(incident: Incident):
+def assignees_of(incident: Incident) -> QuerySet[User]:
     condition = Q(pk=incident.assignee_user_id) if incident.assignee_user_id else Q(pk__in=[])
     if incident.assignee_department_id:
         condition |= Q(groups__department__pk=incident.assignee_department_id)
@@ -53,7 +53,7 @@ def notify_assignees(incident: Incident, title: str, *, sms: bool = False) -> No
     )
 
 
-def reporters_of(incident: Incident):
+def reporters_of(incident: Incident) -> QuerySet[User]:
     """The reporter's account and the accounts that joined the case (followers)."""
     condition = Q(followed_incidents__incident=incident)
     if incident.reporter_id:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.figures import Row
 from incidents.models import Incident, IncidentEvent, IncidentFollower, Level
 from incidents.services.transitions import evaluate_step
 from members import personal_data
@@ -96,13 +97,14 @@ class TimelineStep:
 
 
 def _office_of_level(level: int | None) -> str:
-    return {
+    offices: dict[int | None, str] = {
         Level.GRID: _("Grid member"),
         Level.VILLAGE: _("Village or community staff"),
         Level.TOWN: _("Town or street staff"),
         Level.COUNTY: _("City staff"),
         Level.PREFECTURE: _("City staff"),
-    }.get(level, "")
+    }
+    return offices.get(level, "")
 
 
 def _handler_of(incident: Incident, level: int | None) -> str:
@@ -111,7 +113,7 @@ def _handler_of(incident: Incident, level: int | None) -> str:
     return _office_of_level(level)
 
 
-def _describe(incident: Incident, event: dict) -> tuple[str, str]:
+def _describe(incident: Incident, event: Row) -> tuple[str, str]:
     action, level = event["action"], event["to_level"]
     level_label = Level(level).label if level else ""
     descriptions = {

@@ -10,10 +10,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_users_with_perms
 
 from core.roles import Role, user_roles
-from grids.models import Grid
+from grids.models import Grid, Region
 from grids.services import locate_grid
 from incidents import permissions
 from incidents.models import (
@@ -29,10 +28,12 @@ from incidents.services import notify
 from incidents.services.attachments import attachment_save
 from incidents.services.deadlines import stage_deadline
 from members import personal_data
+from members.models import User
 from members.notifications import notifications_create
+from members.selectors import grid_people
 
 
-def _next_code(town, now: datetime.datetime) -> str:
+def _next_code(town: Region, now: datetime.datetime) -> str:
     """Case numbers run per town and year: 331081112-2026-00042. Race-safe (row lock)."""
     year = timezone.localtime(now).year
     IncidentSequence.objects.bulk_create(
@@ -59,7 +60,9 @@ def _resolve_grid(location: Point | None, grid: Grid | None) -> Grid:
     return grid
 
 
-def _check_reporter(actor, grid: Grid, source: str, reporter_name: str, reporter_phone: str):
+def _check_reporter(
+    actor: User | None, grid: Grid, source: str, reporter_name: str, reporter_phone: str
+) -> User | None:
     if actor is None or not actor.is_authenticated:
         if source != Incident.Source.RESIDENT:
             raise PermissionDenied(_("Sign in to report this kind of case."))
@@ -73,7 +76,7 @@ def _check_reporter(actor, grid: Grid, source: str, reporter_name: str, reporter
     return actor
 
 
-def _same_reporter_or_refuse(existing: Incident, actor) -> Incident:
+def _same_reporter_or_refuse(existing: Incident, actor: User | None) -> Incident:
     same = (
         existing.reporter_id is not None
         and actor is not None
@@ -88,7 +91,7 @@ def _same_reporter_or_refuse(existing: Incident, actor) -> Incident:
 @transaction.atomic
 def incident_report(
     *,
-    actor,
+    actor: User | None,
     category: Category,
     title: str,
     description: str,
@@ -126,15 +129,18 @@ def incident_report(
     phone = personal_data.normalise_phone(reporter_phone) if reporter_phone else ""
     now = timezone.now()
     village = grid.village
+    town = village.parent
+    if town is None:
+        raise ValidationError({"grid": _("This grid's village is not under a town.")})
     incident = Incident(
-        code=_next_code(village.parent, now),
+        code=_next_code(town, now),
         title=title.strip(),
         description=description.strip(),
         category=category,
         urgency=urgency,
         location=location,
         address=address,
-        town=village.parent,
+        town=town,
         grid=grid,
         source=source,
         reporter=reporter,
@@ -169,9 +175,8 @@ def incident_report(
         attachment_save(
             incident=incident, upload=upload, kind=Attachment.Kind.REPORT, uploaded_by=reporter
         )
-    leaders = get_users_with_perms(grid, only_with_perms_in=["lead_grid"], with_group_users=False)
     notifications_create(
-        recipients=leaders,
+        recipients=grid_people(grid, "lead_grid"),
         kind="incident",
         title=_("New case %(code)s in %(grid)s") % {"code": incident.code, "grid": grid.name},
         body=incident.title,

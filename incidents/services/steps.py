@@ -18,27 +18,27 @@ from incidents.services import handling, transitions
 from incidents.services.attachments import attachment_add
 from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused
-from members.actors import Actor
+from members.models import User
 
 StepInput = Mapping[str, Any]
-Step = Callable[[Actor, Incident, StepInput], Incident | DeadlineExtension]
+Step = Callable[[User, Incident, StepInput], Incident | DeadlineExtension]
 
 
-def step_accept(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_accept(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``note``; with ``apply_rules``, dispatch by the town's rules when one applies."""
     if data.get("apply_rules"):
         return incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
     return transitions.incident_accept(actor=actor, incident=incident, note=data["note"])
 
 
-def step_reject(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_reject(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``reason`` (words) and ``reason_code``."""
     return transitions.incident_reject(
         actor=actor, incident=incident, reason=data["reason"], reason_code=data["reason_code"]
     )
 
 
-def step_dispatch(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_dispatch(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``user`` or ``department``, and ``note``."""
     return transitions.incident_dispatch(
         actor=actor,
@@ -49,11 +49,11 @@ def step_dispatch(actor: Actor, incident: Incident, data: StepInput) -> Incident
     )
 
 
-def step_start(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_start(actor: User, incident: Incident, data: StepInput) -> Incident:
     return transitions.incident_start(actor=actor, incident=incident, note=data["note"])
 
 
-def step_handle(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_handle(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``note``, and an optional ``photo`` after handling (the page sends one with the step;
     the API adds photos on their own endpoint)."""
     # One transaction: a photo that fails its checks undoes the step it came with.
@@ -66,7 +66,7 @@ def step_handle(actor: Actor, incident: Incident, data: StepInput) -> Incident:
     return incident
 
 
-def step_verify(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_verify(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``passed`` (closes the case) or not (rework, with ``reason`` and ``reason_code``)."""
     return transitions.incident_verify(
         actor=actor,
@@ -77,38 +77,38 @@ def step_verify(actor: Actor, incident: Incident, data: StepInput) -> Incident:
     )
 
 
-def step_escalate(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_escalate(actor: User, incident: Incident, data: StepInput) -> Incident:
     return transitions.incident_escalate(actor=actor, incident=incident, reason=data["reason"])
 
 
-def step_supervise(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_supervise(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``on`` starts or ends supervision; ``note``."""
     return transitions.incident_supervise(
         actor=actor, incident=incident, on=data["on"], note=data["note"]
     )
 
 
-def step_merge(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_merge(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``into``: the surviving case; ``note``."""
     return transitions.incident_merge(
         actor=actor, incident=incident, into=data["into"], note=data["note"]
     )
 
 
-def step_evaluate(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_evaluate(actor: User, incident: Incident, data: StepInput) -> Incident:
     """The reporter's ``satisfaction`` and ``comment``."""
     return transitions.incident_evaluate(
         actor=actor, incident=incident, satisfaction=data["satisfaction"], comment=data["comment"]
     )
 
 
-def step_return(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_return(actor: User, incident: Incident, data: StepInput) -> Incident:
     return handling.incident_return(
         actor=actor, incident=incident, reason_code=data["reason_code"], note=data["note"]
     )
 
 
-def step_extend(actor: Actor, incident: Incident, data: StepInput) -> DeadlineExtension:
+def step_extend(actor: User, incident: Incident, data: StepInput) -> DeadlineExtension:
     """``new_deadline`` asked for, ``reason_code`` and ``note``."""
     return handling.incident_extension_request(
         actor=actor,
@@ -119,7 +119,7 @@ def step_extend(actor: Actor, incident: Incident, data: StepInput) -> DeadlineEx
     )
 
 
-def step_extend_decide(actor: Actor, incident: Incident, data: StepInput) -> DeadlineExtension:
+def step_extend_decide(actor: User, incident: Incident, data: StepInput) -> DeadlineExtension:
     """``approve`` or not the extension waiting for a decision; ``note``."""
     extension = incident_pending_extension(incident)
     if extension is None:
@@ -129,7 +129,7 @@ def step_extend_decide(actor: Actor, incident: Incident, data: StepInput) -> Dea
     )
 
 
-def step_suspend(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_suspend(actor: User, incident: Incident, data: StepInput) -> Incident:
     """Until ``review_on``, with ``reason_code`` and ``note``."""
     return handling.incident_suspend(
         actor=actor,
@@ -140,11 +140,11 @@ def step_suspend(actor: Actor, incident: Incident, data: StepInput) -> Incident:
     )
 
 
-def step_resume(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_resume(actor: User, incident: Incident, data: StepInput) -> Incident:
     return handling.incident_resume(actor=actor, incident=incident, note=data["note"])
 
 
-def step_reopen(actor: Actor, incident: Incident, data: StepInput) -> Incident:
+def step_reopen(actor: User, incident: Incident, data: StepInput) -> Incident:
     return handling.incident_reopen(
         actor=actor, incident=incident, reason_code=data["reason_code"], note=data["note"]
     )

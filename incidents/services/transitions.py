@@ -9,12 +9,14 @@ Nothing else assigns ``Incident.status``.
 import datetime
 from collections.abc import Callable
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
+from grids.jurisdiction import jurisdiction_covers
 from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
 from incidents.services import followers, notify
@@ -22,7 +24,9 @@ from incidents.services.deadlines import escalation_deadline, escalation_limits,
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
 from incidents.working_time import WorkingCalendar
+from members.models import User
 from members.notifications import notifications_create
+from members.selectors import grid_people
 
 Status = Incident.Status
 Action = IncidentEvent.Action
@@ -60,7 +64,7 @@ def check_reason(reason_code: ReasonCode | None, kind: str) -> ReasonCode:
 def _move(
     incident: Incident,
     *,
-    actor,
+    actor: User | None,
     action: str,
     to_status: str,
     note: str = "",
@@ -103,7 +107,7 @@ def _move(
 def _step(
     incident: Incident,
     *,
-    actor,
+    actor: User | None,
     check: Callable,
     action: str,
     to_status: str,
@@ -128,7 +132,7 @@ def _step(
 
 
 @transaction.atomic
-def incident_accept(*, actor, incident: Incident, note: str = "") -> Incident:
+def incident_accept(*, actor: User, incident: Incident, note: str = "") -> Incident:
     incident, _event = _step(
         incident,
         actor=actor,
@@ -146,7 +150,7 @@ def incident_accept(*, actor, incident: Incident, note: str = "") -> Incident:
 
 @transaction.atomic
 def incident_reject(
-    *, actor, incident: Incident, reason: str, reason_code: ReasonCode | None = None
+    *, actor: User, incident: Incident, reason: str, reason_code: ReasonCode | None = None
 ) -> Incident:
     """Refuse a report at acceptance, with a reason code of kind reject and a note."""
     reason = _require_reason(reason)
@@ -166,10 +170,10 @@ def incident_reject(
     return incident
 
 
-def _check_dispatch_target(incident: Incident, user, department: Department | None) -> None:
-    if (user is None) == (department is None):
-        raise ValidationError(_("Dispatch to one person or one department."))
-    if department is not None:
+def _check_dispatch_target(
+    incident: Incident, user: User | None, department: Department | None
+) -> None:
+    if department is not None and user is None:
         if not department.is_active:
             raise ValidationError({"department": _("This department is inactive.")})
         if not incident.town.path.startswith(department.region.path):
@@ -177,10 +181,10 @@ def _check_dispatch_target(incident: Incident, user, department: Department | No
                 {"department": _("This department does not serve the case's town.")}
             )
         return
+    if user is None or department is not None:
+        raise ValidationError(_("Dispatch to one person or one department."))
     in_grid = user.has_perm("grids.patrol_grid", incident.grid)
-    in_area = user.jurisdiction_id is not None and incident.grid.village.path.startswith(
-        user.jurisdiction.path
-    )
+    in_area = jurisdiction_covers(user, incident.grid.village.path)
     if not user.is_active or not (in_grid or in_area):
         raise ValidationError(
             {"user": _("Dispatch to a member of the case's grid or staff of its area.")}
@@ -190,9 +194,9 @@ def _check_dispatch_target(incident: Incident, user, department: Department | No
 @transaction.atomic
 def incident_dispatch(
     *,
-    actor,
+    actor: User,
     incident: Incident,
-    user=None,
+    user: User | None = None,
     department: Department | None = None,
     note: str = "",
 ) -> Incident:
@@ -215,7 +219,7 @@ def incident_dispatch(
         fields={"assignee_user": user, "assignee_department": department, "dispatch_rule": None},
         event_fields={"department": department},
     )
-    handover(locked, previous, user or department.handlers)
+    handover(locked, previous, grantee(user, department))
     notify.notify_assignees(
         locked, _("Case %(code)s was dispatched to you") % {"code": locked.code}, sms=True
     )
@@ -223,7 +227,7 @@ def incident_dispatch(
 
 
 @transaction.atomic
-def incident_start(*, actor, incident: Incident, note: str = "") -> Incident:
+def incident_start(*, actor: User, incident: Incident, note: str = "") -> Incident:
     incident, _event = _step(
         incident,
         actor=actor,
@@ -237,7 +241,7 @@ def incident_start(*, actor, incident: Incident, note: str = "") -> Incident:
 
 
 @transaction.atomic
-def incident_handle(*, actor, incident: Incident, note: str) -> Incident:
+def incident_handle(*, actor: User, incident: Incident, note: str) -> Incident:
     """The handler reports the case done (photos are attached with attachment_add)."""
     note = _require_reason(note, "note")
     incident, _event = _step(
@@ -250,7 +254,7 @@ def incident_handle(*, actor, incident: Incident, note: str) -> Incident:
     )
     title = _("Case %(code)s is waiting for your verification") % {"code": incident.code}
     notifications_create(
-        recipients=_grid_members(incident),
+        recipients=grid_people(incident.grid, "patrol_grid"),
         kind="incident",
         title=title,
         url=notify.incident_url(incident.pk),
@@ -258,14 +262,23 @@ def incident_handle(*, actor, incident: Incident, note: str) -> Incident:
     return incident
 
 
-def handler_of(incident: Incident):
+def grantee(user: User | None, department: Department | None) -> User | Group:
+    """Whom a dispatch shares the case with: the person, or the department's handlers."""
+    if user is not None:
+        return user
+    if department is None:
+        raise ValidationError(_("Dispatch to one person or one department."))
+    return department.handlers
+
+
+def handler_of(incident: Incident) -> User | Group | None:
     """The user or department group that holds the case's handling permission now."""
-    if incident.assignee_department_id:
+    if incident.assignee_department is not None:
         return incident.assignee_department.handlers
     return incident.assignee_user
 
 
-def handover(incident: Incident, previous, new) -> None:
+def handover(incident: Incident, previous: User | Group | None, new: User | Group | None) -> None:
     """Move the handling permission: an overridden dispatch no longer lets the first
     handler work the case."""
     if previous is not None and previous != new:
@@ -274,16 +287,10 @@ def handover(incident: Incident, previous, new) -> None:
         assign_perm("incidents.handle_incident", new, incident)
 
 
-def _grid_members(incident: Incident):
-    return get_users_with_perms(
-        incident.grid, only_with_perms_in=["patrol_grid"], with_group_users=False
-    )
-
-
 @transaction.atomic
 def incident_verify(
     *,
-    actor,
+    actor: User,
     incident: Incident,
     passed: bool,
     reason: str = "",
@@ -322,7 +329,7 @@ def incident_verify(
 
 @transaction.atomic
 def incident_evaluate(
-    *, actor, incident: Incident, satisfaction: str, comment: str = ""
+    *, actor: User, incident: Incident, satisfaction: str, comment: str = ""
 ) -> Incident:
     return evaluate_step(
         incident,
@@ -334,7 +341,7 @@ def incident_evaluate(
 
 
 def evaluate_step(
-    incident: Incident, *, actor, check: Callable, satisfaction: str, comment: str
+    incident: Incident, *, actor: User | None, check: Callable, satisfaction: str, comment: str
 ) -> Incident:
     """The reporter's rating, with the caller's proof that this is the reporter: the
     account (incident_evaluate) or the phone given at report (services.public)."""
@@ -355,7 +362,7 @@ def evaluate_step(
 def _check_merge_target(incident: Incident, into: Incident) -> None:
     if into.pk == incident.pk:
         raise ValidationError({"into": _("A case cannot be merged into itself.")})
-    survivor = into
+    survivor: Incident | None = into
     seen = {incident.pk}
     while survivor is not None:
         if survivor.pk in seen:
@@ -374,7 +381,7 @@ def _check_merge_target(incident: Incident, into: Incident) -> None:
 
 
 @transaction.atomic
-def incident_merge(*, actor, incident: Incident, into: Incident, note: str = "") -> Incident:
+def incident_merge(*, actor: User, incident: Incident, into: Incident, note: str = "") -> Incident:
     """Close a case as a duplicate of another, whose progress its reporters then follow.
 
     Refused: a merge into itself, into a chain that leads back to it, or into a case that
@@ -405,8 +412,11 @@ def _climb(incident: Incident, now: datetime.datetime) -> None:
     if incident.level > Level.VILLAGE:
         incident.level = Level.VILLAGE  # grid → its village: the handling region stays
     else:
+        parent = incident.handling_region.parent
+        if parent is None:  # is_at_top() rules it out: a region that climbs has a parent
+            raise IncidentActionRefused(_("The case is already at the top of the ladder."), "top")
         incident.level -= 1
-        incident.handling_region = incident.handling_region.parent
+        incident.handling_region = parent
     incident.escalation_count += 1
     incident.is_stalled_at_top = False
     incident.deadline = escalation_deadline(
@@ -419,7 +429,7 @@ def _climb(incident: Incident, now: datetime.datetime) -> None:
 
 
 @transaction.atomic
-def incident_escalate(*, actor, incident: Incident, reason: str) -> Incident:
+def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incident:
     """Push an open case one rung up by hand, when it is beyond its level's power."""
     reason = _require_reason(reason)
     locked = _lock(incident)
@@ -446,7 +456,7 @@ def incident_escalate(*, actor, incident: Incident, reason: str) -> Incident:
 
 
 @transaction.atomic
-def incident_supervise(*, actor, incident: Incident, on: bool, note: str = "") -> Incident:
+def incident_supervise(*, actor: User, incident: Incident, on: bool, note: str = "") -> Incident:
     """Flag a case as supervised (督办): it rises to the top of lists, its handler is told."""
     locked = _lock(incident)
     _require(permissions.can_manage(actor, locked))

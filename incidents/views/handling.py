@@ -21,6 +21,7 @@ from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.transitions import incident_dispatch, incident_supervise
 from incidents.views.suggestions import render_suggestions
+from members.models import User
 
 VIEW_INCIDENTS = "incidents.view_incident"
 REFUSALS = (ValidationError, PermissionDenied, IncidentActionRefused)
@@ -59,7 +60,7 @@ def join(request, pk):
     return redirect(target)
 
 
-def _perform(operation: str, actor, incident: Incident, data: dict) -> None:
+def _perform(operation: str, actor: User, incident: Incident, data: dict) -> None:
     if operation == BulkForm.ACCEPT:
         incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
     elif operation == BulkForm.DISPATCH:
@@ -70,7 +71,7 @@ def _perform(operation: str, actor, incident: Incident, data: dict) -> None:
         incident_supervise(actor=actor, incident=incident, on=True, note=data["note"])
 
 
-def bulk_apply(actor, operation: str, ids: list[int], data: dict) -> list[dict]:
+def bulk_apply(actor: User, operation: str, ids: list[int], data: dict) -> list[dict]:
     """Each case through its own service call in its own savepoint: a refused case is
     listed with the reason and never undoes the others."""
     cases = selectors.incident_queue(actor, timezone.now()).in_bulk(ids)

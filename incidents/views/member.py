@@ -18,6 +18,7 @@ from incidents.forms.member import QuickReportForm
 from incidents.models import Incident
 from incidents.services.reporting import incident_report
 from members import outbox
+from members.models import User
 from members.selectors import member_grids
 from members.workspace_views import grid_member_required
 
@@ -43,7 +44,7 @@ def _render(request, form, grids, status=200):
     return render(request, "members/workspace/report.html", context, status=status)
 
 
-def _file(user, data: dict) -> Incident:
+def _file(user: User, data: dict) -> Incident:
     return incident_report(
         actor=user,
         category=data["category"],

@@ -33,6 +33,7 @@ from incidents.services.public import (
 from incidents.services.reporting import incident_report
 from incidents.services.transitions import incident_evaluate
 from incidents.views.suggestions import render_suggestions
+from members.models import User
 
 REQUESTS_PER_IP = Limit("public-request-ip", 5, 3600)
 REQUESTS_PER_PHONE = Limit("public-request-phone", 3, 3600)
@@ -124,7 +125,7 @@ def request_done(request):
     return render(request, "incidents/public/request_done.html", {"code": code})
 
 
-def _reported_or_followed(user) -> Q:
+def _reported_or_followed(user: User) -> Q:
     return Q(reporter=user) | Q(
         pk__in=IncidentFollower.objects.filter(user=user).values("incident")
     )

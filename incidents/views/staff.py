@@ -27,6 +27,7 @@ from incidents.forms.staff import ACTION_FORMS, ActionForm
 from incidents.models import Attachment, Incident
 from incidents.services.errors import IncidentActionRefused
 from incidents.services.steps import STEPS
+from members.actors import Actor
 
 PAGE_SIZE = 50
 VIEW_INCIDENTS = "incidents.view_incident"
@@ -77,7 +78,7 @@ def queue_export(request, file_format: str):
     return exports.queue_csv_response(incidents)
 
 
-def _case(user, pk) -> Incident:
+def _case(user: Actor, pk: int) -> Incident:
     """The access funnel (as incident_get_for_user), with the labels the page shows."""
     return get_object_or_404(selectors.incidents_for_case_page(user), pk=pk)
 

@@ -1,6 +1,7 @@
 """Every write to people, assignments and personal data."""
 
 import datetime
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +12,15 @@ from django.utils.translation import gettext as _
 
 from grids.models import Grid, GridUserObjectPermission
 from members import personal_data
-from members.models import GridAssignment, GridMember, Household, PersonalDataAccess, Resident
+from members.models import (
+    GridAssignment,
+    GridMember,
+    Household,
+    PersonalDataAccess,
+    Resident,
+    ResidentTag,
+    User,
+)
 from members.permissions import can_reveal_personal_data
 
 MEMBER_PERMISSION = "patrol_grid"
@@ -99,7 +108,7 @@ def grid_permissions_sync(*, today: datetime.date, grid_ids: list[int] | None = 
     return len(stale) + len(missing)
 
 
-def _encrypted_fields(prefix: str, value: str, masker) -> dict:
+def _encrypted_fields(prefix: str, value: str, masker: Callable[[str], str]) -> dict:
     if not value:
         return {f"{prefix}_encrypted": "", f"{prefix}_hash": None, f"{prefix}_masked": ""}
     return {
@@ -118,7 +127,7 @@ def resident_save(
     id_number: str = "",
     phone: str = "",
     birth_date: datetime.date | None = None,
-    tags=(),
+    tags: Iterable[ResidentTag] = (),
     resident: Resident | None = None,
 ) -> Resident:
     """Create or update a resident, encrypting ID number and phone.
@@ -169,7 +178,7 @@ def resident_save(
 @transaction.atomic
 def resident_reveal(
     *,
-    actor,
+    actor: User,
     resident: Resident,
     field: str,
     reason: str,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Grid
-from members.models import GridMember, PatrolLog
+from members.models import GridMember, PatrolLog, User
 
 # A batch is what a phone gathers in a few minutes; a patrol is a few hours at most.
 MAX_POINTS_PER_BATCH = 500
@@ -29,21 +29,23 @@ OLDEST_OFFLINE = datetime.timedelta(days=7)
 TEXT_LIMIT = 4000
 
 
-def _member_of(actor) -> GridMember:
+def _member_of(actor: User) -> GridMember:
     member = getattr(actor, "grid_member", None) if actor.is_authenticated else None
     if member is None or not member.is_active or not actor.is_active:
         raise PermissionDenied(_("Only an active grid member can patrol."))
     return member
 
 
-def _own(actor, patrol: PatrolLog) -> GridMember:
+def _own(actor: User, patrol: PatrolLog) -> GridMember:
     member = _member_of(actor)
     if patrol.member_id != member.pk:
         raise PermissionDenied(_("This patrol is not yours."))
     return member
 
 
-def _client_time(value: datetime.datetime | None, field: str, now: datetime.datetime):
+def _client_time(
+    value: datetime.datetime | None, field: str, now: datetime.datetime
+) -> datetime.datetime:
     """A time the device recorded (offline); refused when it cannot be true."""
     if value is None:
         return now
@@ -74,7 +76,7 @@ def _same_member_or_refuse(existing: PatrolLog, member: GridMember) -> PatrolLog
 @transaction.atomic
 def patrol_start(
     *,
-    actor,
+    actor: User,
     grid: Grid,
     client_key: uuid.UUID | None = None,
     notes: str = "",
@@ -135,7 +137,7 @@ def _clean_points(points: Sequence) -> list[tuple[float, float]]:
 
 @transaction.atomic
 def patrol_add_points(
-    *, actor, patrol: PatrolLog, points: Sequence, first_index: int
+    *, actor: User, patrol: PatrolLog, points: Sequence, first_index: int
 ) -> PatrolLog:
     """Append points to the route of a running patrol.
 
@@ -165,7 +167,7 @@ def patrol_add_points(
 
 @transaction.atomic
 def patrol_note(
-    *, actor, patrol: PatrolLog, notes: str | None = None, findings: str | None = None
+    *, actor: User, patrol: PatrolLog, notes: str | None = None, findings: str | None = None
 ) -> PatrolLog:
     """Write the notes and findings of one's own patrol, running or ended."""
     patrol = PatrolLog.objects.select_for_update().get(pk=patrol.pk)
@@ -182,7 +184,7 @@ def patrol_note(
 @transaction.atomic
 def patrol_stop(
     *,
-    actor,
+    actor: User,
     patrol: PatrolLog,
     notes: str | None = None,
     findings: str | None = None,

@@ -2,6 +2,8 @@
 
 from django import template
 
+from members.actors import Actor
+from surveys.models import Survey
 from surveys.selectors import surveys_open_for_member
 
 register = template.Library()
@@ -13,7 +15,7 @@ def get_item(mapping: dict, key):
 
 
 @register.simple_tag
-def member_surveys(user) -> list:
+def member_surveys(user: Actor) -> list[Survey]:
     """The open surveys meant for this grid member that they have not answered yet."""
     return surveys_open_for_member(user)
 
