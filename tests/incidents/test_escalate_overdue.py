@@ -158,9 +158,10 @@ def test_two_sweeps_at_once_escalate_each_case_exactly_once(ladder, category):
     for thread in threads:
         thread.join(timeout=120)
 
+    # Which sweeper claims which batch is up to the threads' timing: only the total is sure.
     assert errors == []
+    assert len(results) == 2
     assert sum(r.escalated for r in results) == len(cases)
-    assert all(r.escalated > 0 for r in results), "both sweepers took part"
     assert IncidentEvent.objects.filter(action="auto_escalate").count() == len(cases)
     assert set(Incident.objects.values_list("escalation_count", "level")) == {(1, Level.VILLAGE)}
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from incidents.models import Attachment, Category, Incident
 from incidents.services.reporting import incident_report
 from members.models import PatrolLog
-from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401 (a fixture)
+from tests.browser.pages import assert_fits_the_screen, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ FURTHER_IN_A1 = {"latitude": 28.006, "longitude": 121.006}
 
 
 @pytest.fixture
-def phone(watched_page, live_server):  # noqa: F811
+def phone(watched_page: Page, live_server) -> Page:
     """The watched page at 390×844, allowed to read an emulated location in grid A1 (a
     failure's screenshot: pytest-playwright, see pyproject.toml)."""
     watched_page.set_viewport_size({"width": 390, "height": 844})

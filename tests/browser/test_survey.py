@@ -7,14 +7,13 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from surveys.models import Answer, Response
+from tests.browser.pages import assert_fits_the_screen
 from tests.surveys.conftest import add_questions, make_survey
-from tests.test_browser_map import assert_fits_the_screen, watched_page  # noqa: F401 (a fixture)
-from tests.test_browser_resident import page_on_phone  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_resident_answers_a_survey_on_a_phone(page_on_phone, live_server, ladder):  # noqa: F811
+def test_a_resident_answers_a_survey_on_a_phone(page_on_phone, live_server, ladder):
     page = page_on_phone
     survey = make_survey(ladder.town)
     q = add_questions(survey)

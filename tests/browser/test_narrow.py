@@ -10,7 +10,7 @@ from playwright.sync_api import Page
 
 from incidents.models import Category, Incident
 from incidents.services.reporting import incident_report
-from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401 (a fixture)
+from tests.browser.pages import assert_fits_the_screen, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ UNLABELLED = """() => [...document.querySelectorAll("input, select, textarea")]
 
 
 @pytest.fixture(params=["zh-CN", "en"])
-def narrow(watched_page, request):  # noqa: F811
+def narrow(watched_page: Page, request) -> Page:
     """360 px, in Chinese (the default, with real CJK glyph widths) and in English."""
     watched_page.set_viewport_size({"width": 360, "height": 740})
     watched_page.set_extra_http_headers({"Accept-Language": request.param})

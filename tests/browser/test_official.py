@@ -14,14 +14,14 @@ from core.roles import Role
 from incidents.models import Category, Incident
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
+from tests.browser.pages import assert_fits_the_screen, log_in
 from tests.conftest import make_user
-from tests.test_browser_map import assert_fits_the_screen, log_in, watched_page  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def screenshot_on_failure(watched_page):  # noqa: F811
+def screenshot_on_failure(watched_page: Page) -> Page:
     """The watched page; pytest-playwright keeps its screenshot when a test fails
     (``--screenshot=only-on-failure`` in pyproject.toml), under var/test-results/."""
     return watched_page

@@ -8,14 +8,13 @@ from playwright.sync_api import expect
 
 from incidents.models import Category, Incident, IncidentFollower
 from incidents.services.reporting import incident_report
-from tests.test_browser_map import watched_page  # noqa: F401 (a fixture)
-from tests.test_browser_resident import click_inside_grid, page_on_phone  # noqa: F401
+from tests.browser.pages import click_inside_grid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_resident_follows_a_suggested_case_instead_of_reporting_it_again(
-    page_on_phone,  # noqa: F811
+    page_on_phone,
     live_server,
     cast,
     ladder,

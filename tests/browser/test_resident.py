@@ -2,35 +2,16 @@
 the map, the tracking code, and the progress page. No account, no internet, no tiles."""
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from incidents.models import Category, Incident
-from tests.test_browser_map import assert_fits_the_screen, watched_page  # noqa: F401 (a fixture)
+from tests.browser.pages import assert_fits_the_screen, click_inside_grid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESCRIPTION = "东山村村口的垃圾堆了三天没人清理，气味很大"
-
-
-@pytest.fixture
-def page_on_phone(watched_page):  # noqa: F811
-    """The watched page at 390×844 (a failure's screenshot: pytest-playwright, pyproject)."""
-    cache.clear()
-    watched_page.set_viewport_size({"width": 390, "height": 844})
-    yield watched_page
-    cache.clear()
-
-
-def click_inside_grid(page: Page, index: int) -> None:
-    """Click the middle of a grid outline drawn on the map (outlines do not take clicks)."""
-    outline = page.locator("#portalmap path").nth(index)
-    expect(outline).to_be_visible()
-    page.locator("#portalmap").scroll_into_view_if_needed()
-    box = outline.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
 def test_a_resident_reports_a_problem_and_follows_it(page_on_phone, live_server, cast, ladder):
