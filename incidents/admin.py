@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
 from incidents.models import (
     Attachment,
@@ -117,7 +118,7 @@ class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["year", "source"]
 
 
-class IncidentEventInline(admin.TabularInline):
+class IncidentEventInline(ReadOnlyInline):
     model = IncidentEvent
     fields = [
         "created_at",
@@ -130,35 +131,17 @@ class IncidentEventInline(admin.TabularInline):
         "reason",
         "note",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
     fields = ["kind", "image", "width", "height", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class IncidentFollowerInline(admin.TabularInline):
+class IncidentFollowerInline(ReadOnlyInline):
     model = IncidentFollower
     fk_name = "incident"
     fields = ["user", "name", "phone_masked", "joined_from", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReasonCode)
@@ -224,7 +207,7 @@ class DispatchRuleAdmin(admin.ModelAdmin):
         return False
 
 
-class CaseRecordAdmin(admin.ModelAdmin):
+class CaseRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Records of a case's life, read-only and only for the cases the user may see: they are
     written by the loop's services, never by hand."""
 
@@ -232,15 +215,6 @@ class CaseRecordAdmin(admin.ModelAdmin):
         return (
             super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DeadlineExtension)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from leaflet.admin import LeafletGeoAdmin
 
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
 from grids.admin import ordered
 from grids.admin_forms import SavedByServiceFormAdminMixin
@@ -38,12 +39,9 @@ from members.services import grid_permissions_sync, grid_unassign_member
 RESIDENT_SECRETS = ("id_number_encrypted", "id_number_hash", "phone_encrypted", "phone_hash")
 
 
-class GridAssignmentInline(admin.TabularInline):
+class GridAssignmentInline(ReadOnlyInline):
     model = GridAssignment
     fields = ["grid", "is_leader", "starts_on", "ends_on"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     def get_queryset(self, request):
         return (
@@ -53,15 +51,6 @@ class GridAssignmentInline(admin.TabularInline):
             .select_related("grid")
             .defer("grid__boundary")
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GridMember)
@@ -298,7 +287,7 @@ class ResidentAdmin(SavedByServiceFormAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The access log: officials read it; nobody adds, changes or deletes a line."""
 
     list_display = ["accessed_at", "actor", "resident", "field", "reason", "ip_address"]
@@ -314,15 +303,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
             .defer(*(f"resident__{field}" for field in RESIDENT_SECRETS))
         )
         return ordered(self, request, accesses)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PatrolLog)

@@ -1,9 +1,14 @@
 """The access funnel for people and their records: every page and query starts here.
 
-Each funnel turns the anonymous user away first: what follows filters on the account.
+Each funnel names how its rows hang on the ladder (``_scoped``): staff see what lies under
+their jurisdiction, grid members what belongs to their grids or to themselves, residents
+their own records, platform administrators everything. The anonymous user sees nothing.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from core.roles import GRID_ROLES, user_roles
 from grids.jurisdiction import Scope, ScopeKind, scope_of
@@ -11,18 +16,37 @@ from grids.permissions import assigned_grids
 from members.actors import Actor
 from members.models import GridMember, Household, PatrolLog, PersonalDataAccess, Resident
 
+Row = TypeVar("Row", bound=Model)
+
+
+def _scoped(
+    rows: QuerySet[Row],
+    scope: Scope,
+    *,
+    path: str,
+    grids: Callable[[], Q] | None = None,
+    own: Callable[[], Q] | None = None,
+) -> QuerySet[Row]:
+    """``rows`` cut to the scope: all of them, those under the jurisdiction (``path``: the
+    lookup of a region's path), those ``grids`` selects for grid members and ``own`` for
+    residents; none for anyone else."""
+    if scope.kind is ScopeKind.ALL:
+        return rows
+    if scope.kind is ScopeKind.SUBTREE:
+        return rows.filter(**{f"{path}__startswith": scope.path})
+    condition = {ScopeKind.GRIDS: grids, ScopeKind.OWN: own}.get(scope.kind)
+    return rows.filter(condition()) if condition is not None else rows.none()
+
 
 def grid_members_visible_to(user: Actor) -> QuerySet[GridMember]:
     if not user.is_authenticated:
         return GridMember.objects.none()
-    scope = scope_of(user)
-    if scope.kind is ScopeKind.ALL:
-        return GridMember.objects.all()
-    if scope.kind is ScopeKind.SUBTREE:
-        return GridMember.objects.filter(user__jurisdiction__path__startswith=scope.path)
-    if scope.kind is ScopeKind.GRIDS:
-        return GridMember.objects.filter(user=user)
-    return GridMember.objects.none()
+    return _scoped(
+        GridMember.objects.all(),
+        scope_of(user),
+        path="user__jurisdiction__path",
+        grids=lambda: Q(user=user),
+    )
 
 
 def _may_see_register(user: Actor, scope: Scope) -> bool:
@@ -32,62 +56,47 @@ def _may_see_register(user: Actor, scope: Scope) -> bool:
 
 
 def households_visible_to(user: Actor) -> QuerySet[Household]:
-    if not user.is_authenticated:
-        return Household.objects.none()
     scope = scope_of(user)
-    if not _may_see_register(user, scope):
+    if not user.is_authenticated or not _may_see_register(user, scope):
         return Household.objects.none()
-    if scope.kind is ScopeKind.ALL:
-        return Household.objects.all()
-    if scope.kind is ScopeKind.SUBTREE:
-        return Household.objects.filter(grid__village__path__startswith=scope.path)
-    if scope.kind is ScopeKind.GRIDS:
-        return Household.objects.filter(grid__in=assigned_grids(user))
-    if scope.kind is ScopeKind.OWN:
-        return Household.objects.filter(residents__user=user)
-    return Household.objects.none()
+    return _scoped(
+        Household.objects.all(),
+        scope,
+        path="grid__village__path",
+        grids=lambda: Q(grid__in=assigned_grids(user)),
+        own=lambda: Q(residents__user=user),
+    )
 
 
 def residents_visible_to(user: Actor) -> QuerySet[Resident]:
-    if not user.is_authenticated:
-        return Resident.objects.none()
     scope = scope_of(user)
-    if not _may_see_register(user, scope):
+    if not user.is_authenticated or not _may_see_register(user, scope):
         return Resident.objects.none()
-    if scope.kind is ScopeKind.ALL:
-        return Resident.objects.all()
-    if scope.kind is ScopeKind.SUBTREE:
-        return Resident.objects.filter(household__grid__village__path__startswith=scope.path)
-    if scope.kind is ScopeKind.GRIDS:
-        return Resident.objects.filter(household__grid__in=assigned_grids(user))
-    if scope.kind is ScopeKind.OWN:
-        return Resident.objects.filter(user=user)
-    return Resident.objects.none()
+    return _scoped(
+        Resident.objects.all(),
+        scope,
+        path="household__grid__village__path",
+        grids=lambda: Q(household__grid__in=assigned_grids(user)),
+        own=lambda: Q(user=user),
+    )
 
 
 def patrol_logs_visible_to(user: Actor) -> QuerySet[PatrolLog]:
     if not user.is_authenticated:
         return PatrolLog.objects.none()
-    scope = scope_of(user)
-    if scope.kind is ScopeKind.ALL:
-        return PatrolLog.objects.all()
-    if scope.kind is ScopeKind.SUBTREE:
-        return PatrolLog.objects.filter(grid__village__path__startswith=scope.path)
-    if scope.kind is ScopeKind.GRIDS:
-        return PatrolLog.objects.filter(member__user=user)
-    return PatrolLog.objects.none()
+    return _scoped(
+        PatrolLog.objects.all(),
+        scope_of(user),
+        path="grid__village__path",
+        grids=lambda: Q(member__user=user),
+    )
 
 
 def access_log_visible_to(user: Actor) -> QuerySet[PersonalDataAccess]:
     """Officials with the view permission read the log of their jurisdiction."""
     if not user.has_perm("members.view_personaldataaccess"):
         return PersonalDataAccess.objects.none()
-    scope = scope_of(user)
-    if scope.kind is ScopeKind.ALL:
-        return PersonalDataAccess.objects.all()
-    if scope.kind is ScopeKind.SUBTREE:
-        return PersonalDataAccess.objects.filter(grid__village__path__startswith=scope.path)
-    return PersonalDataAccess.objects.none()
+    return _scoped(PersonalDataAccess.objects.all(), scope_of(user), path="grid__village__path")
 
 
 def can_reveal_personal_data(user: Actor, resident: Resident) -> bool:

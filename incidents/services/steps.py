@@ -2,8 +2,11 @@
 
 Each door checks who may take the step (incidents.selectors.incident_action_permitted) and
 parses its input into the same keys (the page's forms, the API's serializers); the step
-function here hands them to the loop's service. A step behaves alike through either door,
-and a door holds nothing but its HTTP.
+function hands them to the loop's service. A step behaves alike through either door, and a
+door holds nothing but its HTTP.
+
+Most steps pass their input to their service as it is (``_passing``); the three below it
+do a little more.
 """
 
 from collections.abc import Callable, Mapping
@@ -24,33 +27,22 @@ StepInput = Mapping[str, Any]
 Step = Callable[[User, Incident, StepInput], Incident | DeadlineExtension]
 
 
+def _passing(service: Callable[..., Incident | DeadlineExtension], *keys: str) -> Step:
+    """The step that calls ``service`` with these keys of its input, as they are."""
+
+    def step(actor: User, incident: Incident, data: StepInput) -> Incident | DeadlineExtension:
+        return service(actor=actor, incident=incident, **{key: data[key] for key in keys})
+
+    step.__name__ = step.__qualname__ = f"step_{service.__name__}"
+    step.__doc__ = f"{service.__name__}({', '.join(keys)})"
+    return step
+
+
 def step_accept(actor: User, incident: Incident, data: StepInput) -> Incident:
     """``note``; with ``apply_rules``, dispatch by the town's rules when one applies."""
     if data.get("apply_rules"):
         return incident_accept_and_dispatch(actor=actor, incident=incident, note=data["note"])
     return transitions.incident_accept(actor=actor, incident=incident, note=data["note"])
-
-
-def step_reject(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """``reason`` (words) and ``reason_code``."""
-    return transitions.incident_reject(
-        actor=actor, incident=incident, reason=data["reason"], reason_code=data["reason_code"]
-    )
-
-
-def step_dispatch(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """``user`` or ``department``, and ``note``."""
-    return transitions.incident_dispatch(
-        actor=actor,
-        incident=incident,
-        user=data["user"],
-        department=data["department"],
-        note=data["note"],
-    )
-
-
-def step_start(actor: User, incident: Incident, data: StepInput) -> Incident:
-    return transitions.incident_start(actor=actor, incident=incident, note=data["note"])
 
 
 def step_handle(actor: User, incident: Incident, data: StepInput) -> Incident:
@@ -66,59 +58,6 @@ def step_handle(actor: User, incident: Incident, data: StepInput) -> Incident:
     return incident
 
 
-def step_verify(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """``passed`` (closes the case) or not (rework, with ``reason`` and ``reason_code``)."""
-    return transitions.incident_verify(
-        actor=actor,
-        incident=incident,
-        passed=data["passed"],
-        reason=data["reason"],
-        reason_code=data["reason_code"],
-    )
-
-
-def step_escalate(actor: User, incident: Incident, data: StepInput) -> Incident:
-    return transitions.incident_escalate(actor=actor, incident=incident, reason=data["reason"])
-
-
-def step_supervise(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """``on`` starts or ends supervision; ``note``."""
-    return transitions.incident_supervise(
-        actor=actor, incident=incident, on=data["on"], note=data["note"]
-    )
-
-
-def step_merge(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """``into``: the surviving case; ``note``."""
-    return transitions.incident_merge(
-        actor=actor, incident=incident, into=data["into"], note=data["note"]
-    )
-
-
-def step_evaluate(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """The reporter's ``satisfaction`` and ``comment``."""
-    return transitions.incident_evaluate(
-        actor=actor, incident=incident, satisfaction=data["satisfaction"], comment=data["comment"]
-    )
-
-
-def step_return(actor: User, incident: Incident, data: StepInput) -> Incident:
-    return handling.incident_return(
-        actor=actor, incident=incident, reason_code=data["reason_code"], note=data["note"]
-    )
-
-
-def step_extend(actor: User, incident: Incident, data: StepInput) -> DeadlineExtension:
-    """``new_deadline`` asked for, ``reason_code`` and ``note``."""
-    return handling.incident_extension_request(
-        actor=actor,
-        incident=incident,
-        reason_code=data["reason_code"],
-        note=data["note"],
-        new_deadline=data["new_deadline"],
-    )
-
-
 def step_extend_decide(actor: User, incident: Incident, data: StepInput) -> DeadlineExtension:
     """``approve`` or not the extension waiting for a decision; ``note``."""
     extension = incident_pending_extension(incident)
@@ -129,42 +68,21 @@ def step_extend_decide(actor: User, incident: Incident, data: StepInput) -> Dead
     )
 
 
-def step_suspend(actor: User, incident: Incident, data: StepInput) -> Incident:
-    """Until ``review_on``, with ``reason_code`` and ``note``."""
-    return handling.incident_suspend(
-        actor=actor,
-        incident=incident,
-        reason_code=data["reason_code"],
-        note=data["note"],
-        review_on=data["review_on"],
-    )
-
-
-def step_resume(actor: User, incident: Incident, data: StepInput) -> Incident:
-    return handling.incident_resume(actor=actor, incident=incident, note=data["note"])
-
-
-def step_reopen(actor: User, incident: Incident, data: StepInput) -> Incident:
-    return handling.incident_reopen(
-        actor=actor, incident=incident, reason_code=data["reason_code"], note=data["note"]
-    )
-
-
 STEPS: dict[str, Step] = {
     "accept": step_accept,
-    "reject": step_reject,
-    "dispatch": step_dispatch,
-    "start": step_start,
+    "reject": _passing(transitions.incident_reject, "reason", "reason_code"),
+    "dispatch": _passing(transitions.incident_dispatch, "user", "department", "note"),
+    "start": _passing(transitions.incident_start, "note"),
     "handle": step_handle,
-    "verify": step_verify,
-    "escalate": step_escalate,
-    "supervise": step_supervise,
-    "merge": step_merge,
-    "evaluate": step_evaluate,
-    "return": step_return,
-    "extend": step_extend,
+    "verify": _passing(transitions.incident_verify, "passed", "reason", "reason_code"),
+    "escalate": _passing(transitions.incident_escalate, "reason"),
+    "supervise": _passing(transitions.incident_supervise, "on", "note"),
+    "merge": _passing(transitions.incident_merge, "into", "note"),
+    "evaluate": _passing(transitions.incident_evaluate, "satisfaction", "comment"),
+    "return": _passing(handling.incident_return, "reason_code", "note"),
+    "extend": _passing(handling.incident_extension_request, "reason_code", "note", "new_deadline"),
     "extend_decide": step_extend_decide,
-    "suspend": step_suspend,
-    "resume": step_resume,
-    "reopen": step_reopen,
+    "suspend": _passing(handling.incident_suspend, "reason_code", "note", "review_on"),
+    "resume": _passing(handling.incident_resume, "note"),
+    "reopen": _passing(handling.incident_reopen, "reason_code", "note"),
 }

@@ -116,13 +116,19 @@ def request_new(request):
     return redirect("public:done")
 
 
+def _code_page(request, session_key: str, template: str):
+    """The page after a post: the code the post left in the session, or back to the form
+    (a reload, a bookmark)."""
+    code = request.session.get(session_key)
+    if not code:
+        return redirect("public:new")
+    return render(request, template, {"code": code})
+
+
 @never_cache
 @require_GET
 def request_done(request):
-    code = request.session.get(SUBMITTED_SESSION_KEY)
-    if not code:
-        return redirect("public:new")
-    return render(request, "incidents/public/request_done.html", {"code": code})
+    return _code_page(request, SUBMITTED_SESSION_KEY, "incidents/public/request_done.html")
 
 
 def _reported_or_followed(user: User) -> Q:
@@ -290,7 +296,4 @@ def join(request):
 @never_cache
 @require_GET
 def joined(request):
-    code = request.session.get(JOINED_SESSION_KEY)
-    if not code:
-        return redirect("public:new")
-    return render(request, "incidents/public/joined.html", {"code": code})
+    return _code_page(request, JOINED_SESSION_KEY, "incidents/public/joined.html")

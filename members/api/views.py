@@ -185,35 +185,27 @@ class PatrolLogViewSet(
             status=status.HTTP_200_OK if resent else status.HTTP_201_CREATED,
         )
 
+    def _step(self, request, incoming_class, service) -> Response:
+        """A step on a running patrol: its input, then the service, then the patrol."""
+        incoming = incoming_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        patrol = service(actor=request.user, patrol=self.get_object(), **incoming.validated_data)
+        return Response(PatrolLogSerializer(patrol).data)
+
     @extend_schema(request=PatrolPointsSerializer, responses={200: PatrolLogSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
     def points(self, request, pk=None):
-        incoming = PatrolPointsSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        patrol = patrols.patrol_add_points(
-            actor=request.user, patrol=self.get_object(), **incoming.validated_data
-        )
-        return Response(PatrolLogSerializer(patrol).data)
+        return self._step(request, PatrolPointsSerializer, patrols.patrol_add_points)
 
     @extend_schema(request=PatrolNoteSerializer, responses={200: PatrolLogSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
     def note(self, request, pk=None):
-        incoming = PatrolNoteSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        patrol = patrols.patrol_note(
-            actor=request.user, patrol=self.get_object(), **incoming.validated_data
-        )
-        return Response(PatrolLogSerializer(patrol).data)
+        return self._step(request, PatrolNoteSerializer, patrols.patrol_note)
 
     @extend_schema(request=PatrolStopSerializer, responses={200: PatrolLogSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
     def stop(self, request, pk=None):
-        incoming = PatrolStopSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        patrol = patrols.patrol_stop(
-            actor=request.user, patrol=self.get_object(), **incoming.validated_data
-        )
-        return Response(PatrolLogSerializer(patrol).data)
+        return self._step(request, PatrolStopSerializer, patrols.patrol_stop)
 
 
 class NotificationFilter(django_filters.FilterSet):

@@ -1,0 +1,29 @@
+"""What the apps' admin pages share: rows that only services write are shown, never edited."""
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+
+
+class ReadOnlyAdminMixin:
+    """Rows the services write (a case's history, the access log, a member's assignments):
+    the admin shows them and never adds, changes or deletes one."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A record's rows listed under it, every field shown and none edited."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return [name for name in self.fields or () if isinstance(name, str)]
