@@ -22,11 +22,9 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# Compile the translation catalogues (when there are any) and collect static files. The
-# keys are placeholders for the build only: settings refuse to start without real ones.
-RUN if find . -name '*.po' -path '*/locale/*' | grep -q .; then django-admin compilemessages; fi \
-    && SECRET_KEY=build-only-placeholder PERSONAL_DATA_KEY=build-only-placeholder \
-        python manage.py collectstatic --noinput --verbosity 0
+# The build steps live in one script, which `make test` runs too (with DEBUG off): compile
+# the translation catalogues, collect static files with the production storage.
+RUN scripts/build.sh
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app \
     && mkdir -p /app/var/media \

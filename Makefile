@@ -16,7 +16,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=
 # CI starts from a fresh clone: apply the migrations to a new test database every time.
 PYTEST_ARGS ?= $(if $(filter true 1,$(CI)),--create-db -p no:cacheprovider,)
 
-.PHONY: help run test lint format migrate bench clean distclean \
+.PHONY: help run test test-clock build lint format migrate bench clean distclean \
 	system-packages-run system-packages-test venv-run venv-test services messages check-migrations
 
 help: ## list the targets
@@ -25,9 +25,22 @@ help: ## list the targets
 run: system-packages-run venv-run ## install what is missing, migrate, seed the demo town, serve on :8000
 	scripts/run-dev.sh
 
-test: system-packages-test venv-test services lint check-migrations messages ## the whole suite on PostGIS + Redis
+# The second pass of `make test`: every Python process's wall clock moved to a day outside
+# the working calendar's data and inside a holiday period (tests/clock/sitecustomize.py).
+TEST_CLOCK_AT ?= 2027-10-04T09:00:00+08:00
+CLOCK_ENV := PYTHONPATH=tests/clock TEST_CLOCK_AT=$(TEST_CLOCK_AT)
+
+test: system-packages-test venv-test services lint check-migrations messages ## the whole suite on PostGIS + Redis, then again with the clock moved
 	rm -rf var/test-results
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	@echo "test: second pass with the clock at $(TEST_CLOCK_AT) (browser tests left out)"
+	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"
+
+test-clock: venv-test services messages ## only the second pass: the suite with the clock at TEST_CLOCK_AT
+	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"
+
+build: venv-run ## the production image's build steps (scripts/build.sh), DEBUG off
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/build.sh
 
 lint: venv-test ## ruff, the import contracts (lint-imports) and the types (mypy)
 	$(RUFF) check .

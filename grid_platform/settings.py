@@ -243,6 +243,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Seconds between two escalation sweeps: how late at most an overdue case moves up.
+ESCALATION_SWEEP_SECONDS = env.int("ESCALATION_SWEEP_SECONDS", default=60)
 # The one place the periodic work is declared; django-celery-beat copies it into the
 # database, where the admin can change it.
 CELERY_BEAT_SCHEDULE = {
@@ -252,7 +254,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "incidents-escalate-overdue": {
         "task": "incidents.tasks.incidents_escalate_overdue_task",
-        "schedule": 60.0,
+        "schedule": float(ESCALATION_SWEEP_SECONDS),
     },
     "incidents-resume-due": {
         "task": "incidents.tasks.incidents_resume_due_task",

@@ -184,7 +184,7 @@ def test_every_variable_compose_interpolates_is_documented(compose):
     documented = (ROOT / ".env.example").read_text()
     variables = set(re.findall(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)", text))
 
-    assert variables == {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"}
+    assert variables == {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "TRUSTED_PROXY_HOPS"}
     for variable in variables:
         assert re.search(rf"^#? ?{variable}=", documented, re.MULTILINE), variable
 
@@ -198,6 +198,21 @@ def test_the_image_is_python_311_on_bookworm_and_serves_with_gunicorn(dockerfile
 def test_the_image_installs_the_gis_libraries(dockerfile):
     for package in ["gdal-bin", "libgdal32", "libgeos-c1v5", "libproj25", "gettext"]:
         assert package in dockerfile.split()
+
+
+def test_the_image_builds_with_the_script_that_make_test_runs(dockerfile):
+    ignored = (ROOT / ".dockerignore").read_text().split()
+
+    assert re.findall(r"^RUN scripts/build\.sh$", dockerfile, re.MULTILINE) == [
+        "RUN scripts/build.sh"
+    ]
+    assert "collectstatic" not in dockerfile
+    assert "scripts" not in ignored
+    assert os.access(ROOT / "scripts" / "build.sh", os.X_OK)
+
+
+def test_web_counts_clients_behind_one_tls_proxy(services):
+    assert services["web"]["environment"]["TRUSTED_PROXY_HOPS"] == "${TRUSTED_PROXY_HOPS:-1}"
 
 
 def test_the_files_the_dockerfile_copies_exist(dockerfile):

@@ -5,9 +5,6 @@ and bring it back, and so that no other worker on this machine takes its message
 """
 
 import datetime
-import shutil
-import socket
-import subprocess
 import time
 
 import pytest
@@ -19,55 +16,9 @@ import incidents.tasks  # noqa: F401 - registers the shared tasks
 import members.tasks  # noqa: F401
 from incidents.models import Incident, IncidentEvent, Level
 from members.models import Notification
+from tests.processes import RedisServer, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.dir = tmp_path
-        self.process = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server"),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -75,7 +26,7 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     yield server
-    if server.process.poll() is None:
+    if server.running():
         server.stop()
 
 
@@ -91,15 +42,6 @@ def broker_app(redis_server, settings):
     app.set_default()
     yield app
     app.close()
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_an_overdue_case_escalates_through_the_worker_and_the_village_hears(

@@ -1,0 +1,52 @@
+"""``make test``'s second pass: the suite again with every Python process's clock moved."""
+
+import datetime
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import chinese_calendar
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_python_process_started_with_the_clock_mover_lives_at_that_moment():
+    moment = "2031-02-28T23:30:00+08:00"
+    child = (
+        "import datetime, time, subprocess, sys;"
+        "print(datetime.datetime.now(datetime.UTC).isoformat());"
+        "sys.stdout.flush();"
+        "subprocess.run([sys.executable, '-c',"
+        " 'import datetime; print(datetime.datetime.now(datetime.UTC).isoformat())'])"
+    )
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": "tests/clock", "TEST_CLOCK_AT": moment}
+
+    result = subprocess.run(
+        [sys.executable, "-c", child],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    expected = datetime.datetime.fromisoformat(moment)
+    seen = [datetime.datetime.fromisoformat(line) for line in result.stdout.split()]
+    assert len(seen) == 2, result.stderr  # the process and the one it started
+    for moment_seen in seen:
+        assert datetime.timedelta(0) <= moment_seen - expected < datetime.timedelta(minutes=1)
+
+
+def test_make_test_runs_the_suite_again_with_the_clock_outside_the_calendar_data():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^test: .*?\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+    moved = re.search(r"^TEST_CLOCK_AT \?= (\S+)$", makefile, re.MULTILINE).group(1)
+
+    assert '$(CLOCK_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"' in recipe
+    assert "PYTHONPATH=tests/clock TEST_CLOCK_AT=$(TEST_CLOCK_AT)" in makefile
+    # Outside the official calendar's data: the platform's fallback is what runs then.
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(datetime.date.fromisoformat(moved[:10]))
