@@ -18,7 +18,8 @@ from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.handling import incident_resume, incident_suspend, incidents_resume_due
 from incidents.tasks import incidents_resume_due_task
 from members.models import Notification
-from tests.incidents.conftest import NOW, events_of
+from tests.conftest import NOW
+from tests.incidents.conftest import events_of
 
 S = Incident.Status
 TODAY = datetime.date(2026, 11, 23)  # NOW's local date
