@@ -1,8 +1,10 @@
-"""Shared fixtures: a small ladder with two towns, and the cast of users of style.md."""
+"""Shared fixtures: a small ladder with two towns, the cast of users of style.md, and the
+tests' fixed "now"."""
 
 import datetime
 import importlib
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps as django_apps
@@ -22,6 +24,19 @@ from members.services import grid_assign_member, resident_save
 from tests.factories import HouseholdFactory, box
 
 PASSWORD = "pw-for-tests-1"
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A test whose answer depends on the day freezes the clock at NOW and counts its times from
+# it, so that it means the same on whichever day the suite runs (make test's second pass
+# moves the whole process to another day):
+#     pytestmark = pytest.mark.time_machine(NOW, tick=False)   # a module
+#     @pytest.mark.time_machine(NOW, tick=False)                # a test
+# NOW is Monday 23 November 2026, 17:00 in Shanghai: a working day inside the packaged
+# working calendar, whose next year (2027) has not been entered.
+NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+TODAY = NOW.astimezone(SHANGHAI).date()
+# The cast's assignments start here: before NOW and before any day the clock is moved to.
+ASSIGNED_SINCE = datetime.date(2026, 1, 1)
 
 
 DATA_MIGRATIONS = [
@@ -137,9 +152,7 @@ def make_user(username: str, role: str | None, jurisdiction: Region | None = Non
 def make_member(username: str, grid: Grid, *, leader: bool = False) -> GridMember:
     user = make_user(username, Role.GRID_LEADER if leader else Role.GRID_MEMBER)
     member = GridMember.objects.create(user=user, employment=GridMember.Employment.FULL_TIME)
-    grid_assign_member(
-        member=member, grid=grid, is_leader=leader, starts_on=datetime.date(2026, 1, 1)
-    )
+    grid_assign_member(member=member, grid=grid, is_leader=leader, starts_on=ASSIGNED_SINCE)
     return member
 
 

@@ -1,7 +1,5 @@
 """factory_boy factories and small geometry helpers shared by the tests."""
 
-import datetime
-
 import factory
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import MultiPolygon, Polygon
@@ -75,6 +73,3 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"H{n:08d}")
     address = factory.Sequence(lambda n: f"东山村{n}号")
-
-
-TODAY = datetime.date(2026, 11, 23)

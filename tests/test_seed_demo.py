@@ -9,6 +9,7 @@ import re
 from io import StringIO
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
@@ -25,15 +26,25 @@ from members import personal_data
 from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
 from surveys.models import Answer, Audience, Response, Survey
 from surveys.respondents import respondent_key
+from tests.conftest import NOW
 
 PASSWORD = "Demo-2026-grid"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _clock():
+    """The seed, its second run and the tests' checks of "now" fall on one fixed day (with
+    the clock ticking, as the demo runs), so that no day of the run, a new year's eve say,
+    changes what the seed makes."""
+    with time_machine.travel(NOW):
+        yield
+
+
 # Every test asks for ``db`` (through ``town`` or directly): pytest-django runs such tests
 # before the transactional ones, which empty the tables that data migrations fill.
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
+def seeded(_clock, django_db_setup, django_db_blocker):
     """The printed output of one default run (with the tests' fast password hasher, which
     conftest's autouse fixture sets for each test but cannot set for a module)."""
     fast_hashing = override_settings(PASSWORD_HASHERS=FAST_HASHERS)

@@ -8,10 +8,13 @@ from django.utils import timezone
 
 from incidents.models import DeadlineExtension, Incident
 from incidents.services import transitions
+from tests.conftest import NOW, TODAY
 from tests.incidents.conftest import events_of
 
 pytestmark = pytest.mark.django_db
 S = Incident.Status
+YESTERDAY = (TODAY - datetime.timedelta(days=1)).isoformat()
+NEXT_WEEK = (TODAY + datetime.timedelta(days=7)).isoformat()
 
 
 def _post(client, incident, step, data=None):
@@ -81,21 +84,21 @@ def test_deciding_without_a_pending_extension_is_a_conflict(api, dispatched, cas
     assert response.json()["code"] == "no_extension"
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_a_town_official_suspends_and_resumes(api, dispatched, cast):
     client = api(cast.town_official)
-    review_on = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
 
     past = _post(
         client,
         dispatched,
         "suspend",
-        {"reason_code": "awaiting-budget", "note": "等预算", "review_on": "2000-01-01"},
+        {"reason_code": "awaiting-budget", "note": "等预算", "review_on": YESTERDAY},
     )
     suspended = _post(
         client,
         dispatched,
         "suspend",
-        {"reason_code": "awaiting-budget", "note": "等预算", "review_on": review_on},
+        {"reason_code": "awaiting-budget", "note": "等预算", "review_on": NEXT_WEEK},
     )
     resumed = _post(client, dispatched, "resume", {"note": "预算到位"})
 
@@ -104,12 +107,13 @@ def test_a_town_official_suspends_and_resumes(api, dispatched, cast):
     assert resumed.json()["status"] == S.DISPATCHED
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_a_village_member_may_not_suspend(api, dispatched, cast):
     response = _post(
         api(cast.village_staff),
         dispatched,
         "suspend",
-        {"reason_code": "awaiting-budget", "note": "x", "review_on": "2099-01-01"},
+        {"reason_code": "awaiting-budget", "note": "x", "review_on": NEXT_WEEK},
     )
 
     assert response.status_code == 403

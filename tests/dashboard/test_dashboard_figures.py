@@ -2,7 +2,6 @@
 
 import datetime
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import LineString, Point
@@ -12,10 +11,12 @@ from dashboard.selectors import dashboard_figures, dashboard_map
 from incidents.models import Category, Incident, IncidentEvent
 from incidents.services.catalogue import department_save
 from members.models import PatrolLog
+from tests.conftest import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PERIOD = Period(start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 8))
+# The figures are asked for two days after the period, with the clock frozen there.
 NOW = datetime.datetime(2026, 11, 10, 10, 0, tzinfo=SHANGHAI)
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
 
 def at(day: int, hour: int = 10, minute: int = 0, month: int = 11) -> datetime.datetime:

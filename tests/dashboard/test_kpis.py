@@ -2,7 +2,6 @@
 hand, the minimum sample of the rankings, and the queries they cost."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -14,8 +13,10 @@ from dashboard.selectors import dashboard_figures
 from incidents.models import Category, DispatchRule, Incident, IncidentEvent, ReasonCode
 from incidents.permissions import incidents_visible_to
 from incidents.services.catalogue import department_save
+from tests.conftest import NOW, SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The period and its cases are in the past of the frozen clock, whatever day the suite runs.
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 PERIOD = Period(start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 8))
 A = IncidentEvent.Action
 

@@ -1,5 +1,3 @@
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,6 +7,7 @@ from grids.models import Grid, Region
 from grids.services import region_save
 from members.models import GridMember
 from members.services import grid_assign_member
+from tests.conftest import ASSIGNED_SINCE
 from tests.factories import GridFactory, box
 
 VISIBLE_GRIDS = [
@@ -142,7 +141,7 @@ def test_the_geojson_of_a_member_costs_as_many_queries_for_37_grids_as_for_1(cli
         assert len(geojson(client).json()["features"]) == 1
     member = GridMember.objects.get(user=cast.member)
     for grid in add_grids_to_the_town(ladder, 36):
-        grid_assign_member(member=member, grid=grid, starts_on=datetime.date(2026, 1, 1))
+        grid_assign_member(member=member, grid=grid, starts_on=ASSIGNED_SINCE)
 
     with CaptureQueriesContext(connection) as many_grids:
         assert len(geojson(client).json()["features"]) == 37

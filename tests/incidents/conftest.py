@@ -1,13 +1,9 @@
-import datetime
-
 import pytest
 
 from incidents.models import Category, Incident, IncidentEvent
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from tests.conftest import make_user
-
-NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)  # Monday 17:00 in Shanghai
 
 
 @pytest.fixture

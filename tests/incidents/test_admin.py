@@ -1,7 +1,7 @@
 import pytest
-import time_machine
 
 from incidents.models import CalendarYear, Department
+from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ def staff_admin(cast):
     return cast.admin
 
 
-@time_machine.travel("2026-11-23 09:00 +08:00")
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_calendar_pages_warn_of_a_year_nobody_entered(client, staff_admin):
     client.force_login(staff_admin)
 
@@ -22,7 +22,7 @@ def test_the_calendar_pages_warn_of_a_year_nobody_entered(client, staff_admin):
     assert "No official working calendar has been entered for 2027" in response.text
 
 
-@time_machine.travel("2026-11-23 09:00 +08:00")
+@pytest.mark.time_machine(NOW, tick=False)
 def test_the_warning_goes_once_the_year_is_entered(client, staff_admin):
     CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕")
     client.force_login(staff_admin)
@@ -67,7 +67,7 @@ def test_a_department_added_in_the_admin_gets_its_handler_group(client, staff_ad
     assert department.handlers.name == "dept:331081112:market-supervision"
 
 
-@time_machine.travel("2026-11-23 09:00 +08:00")
+@pytest.mark.time_machine(NOW, tick=False)
 def test_officials_pages_warn_of_the_missing_calendar_but_residents_do_not(client, cast):
     client.force_login(cast.town_official)
     official_page = client.get("/grids/map/", HTTP_ACCEPT_LANGUAGE="en")

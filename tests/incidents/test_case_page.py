@@ -1,5 +1,6 @@
 """The case page: who may open it, what it shows, which actions it offers, its photos."""
 
+import datetime
 import io
 import json
 import re
@@ -7,6 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from incidents.models import Attachment, Incident
@@ -89,7 +91,9 @@ def test_shows_the_timeline_with_actor_action_and_note(client, cast, case):
 
 
 def test_highlights_a_case_past_its_deadline(client, cast, case):
-    Incident.objects.filter(pk=case.pk).update(deadline="2020-01-01T00:00:00Z")
+    Incident.objects.filter(pk=case.pk).update(
+        deadline=timezone.now() - datetime.timedelta(hours=1)
+    )
     client.force_login(cast.town_official)
 
     response = client.get(page_url(case))

@@ -11,6 +11,7 @@ import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
+from django.utils import timezone
 
 import incidents.tasks  # noqa: F401 - registers the shared tasks
 import members.tasks  # noqa: F401
@@ -60,7 +61,7 @@ def test_an_overdue_case_escalates_through_the_worker_and_the_village_hears(
         level=Level.GRID,
         handling_region=ladder.v1,
         status="accepted",
-        deadline=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+        deadline=timezone.now() - datetime.timedelta(hours=1),
     )
 
     with start_worker(broker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):

@@ -9,7 +9,7 @@ from incidents.models import EscalationLimit, Incident, IncidentEvent, Level
 from incidents.services.escalation import incidents_escalate_overdue
 from incidents.working_time import WorkingCalendar
 from members.models import Notification
-from tests.incidents.conftest import NOW
+from tests.conftest import NOW
 
 PAST = NOW - datetime.timedelta(hours=1)
 

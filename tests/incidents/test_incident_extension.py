@@ -11,7 +11,8 @@ from incidents.services import transitions as t
 from incidents.services.errors import IncidentActionRefused
 from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.handling import incident_extension_decide, incident_extension_request
-from tests.incidents.conftest import NOW, events_of
+from tests.conftest import NOW
+from tests.incidents.conftest import events_of
 
 DAY = datetime.timedelta(days=1)
 

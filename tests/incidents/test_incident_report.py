@@ -14,7 +14,8 @@ from incidents.models import Attachment, Incident, Level
 from incidents.services.attachments import attachment_add
 from members import personal_data
 from members.models import Notification
-from tests.incidents.conftest import NOW, events_of
+from tests.conftest import NOW
+from tests.incidents.conftest import events_of
 
 
 @time_machine.travel(NOW)

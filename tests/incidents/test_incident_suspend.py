@@ -18,29 +18,29 @@ from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.handling import incident_resume, incident_suspend, incidents_resume_due
 from incidents.tasks import incidents_resume_due_task
 from members.models import Notification
-from tests.incidents.conftest import NOW, events_of
+from tests.conftest import NOW, SHANGHAI, TODAY
+from tests.incidents.conftest import events_of
 
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 S = Incident.Status
-TODAY = datetime.date(2026, 11, 23)  # NOW's local date
-REVIEW = datetime.date(2026, 12, 1)
+REVIEW = TODAY + datetime.timedelta(days=8)
+REVIEW_MORNING = datetime.datetime.combine(REVIEW, datetime.time(9), tzinfo=SHANGHAI)
 
 
 @pytest.fixture
 def dispatched(report, cast):
-    with time_machine.travel(NOW, tick=False):
-        incident = t.incident_accept(actor=cast.town_official, incident=report())
-        return t.incident_dispatch(actor=cast.town_official, incident=incident, user=cast.member)
+    incident = t.incident_accept(actor=cast.town_official, incident=report())
+    return t.incident_dispatch(actor=cast.town_official, incident=incident, user=cast.member)
 
 
 def suspend(actor, incident, reason, review_on=REVIEW):
-    with time_machine.travel(NOW, tick=False):
-        return incident_suspend(
-            actor=actor,
-            incident=incident,
-            reason_code=reason("suspension", "awaiting-budget"),
-            note="等待镇财政预算",
-            review_on=review_on,
-        )
+    return incident_suspend(
+        actor=actor,
+        incident=incident,
+        reason_code=reason("suspension", "awaiting-budget"),
+        note="等待镇财政预算",
+        review_on=review_on,
+    )
 
 
 @pytest.mark.parametrize("who", ["town_official", "county_official", "admin"])
@@ -78,7 +78,7 @@ def test_refuses_anyone_below_the_town_without_change(dispatched, cast, reason, 
 def test_needs_a_review_date_after_today_and_a_suspension_reason(dispatched, cast, reason):
     with pytest.raises(ValidationError):
         suspend(cast.town_official, dispatched, reason, review_on=TODAY)
-    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError):
+    with pytest.raises(ValidationError):
         incident_suspend(
             actor=cast.town_official,
             incident=dispatched,
@@ -114,11 +114,10 @@ def test_a_suspended_case_leaves_the_overdue_list_and_the_sweep(dispatched, cast
 def test_on_its_review_date_it_comes_back_with_a_new_deadline_once(dispatched, cast, reason):
     suspend(cast.town_official, dispatched, reason)
     Notification.objects.all().delete()
-    morning = datetime.datetime(2026, 12, 1, 1, 0, tzinfo=datetime.UTC)  # 09:00 in Shanghai
 
-    before = incidents_resume_due(now=morning - datetime.timedelta(days=1))
-    first = incidents_resume_due(now=morning)
-    second = incidents_resume_due(now=morning)
+    before = incidents_resume_due(now=REVIEW_MORNING - datetime.timedelta(days=1))
+    first = incidents_resume_due(now=REVIEW_MORNING)
+    second = incidents_resume_due(now=REVIEW_MORNING)
 
     incident = Incident.objects.get(pk=dispatched.pk)
     assert (before, first, second) == (0, 1, 0)
@@ -127,7 +126,7 @@ def test_on_its_review_date_it_comes_back_with_a_new_deadline_once(dispatched, c
         "",
         None,
     )
-    assert incident.deadline > morning
+    assert incident.deadline > REVIEW_MORNING
     event = IncidentEvent.objects.get(incident=incident, action="resume")
     assert (event.from_status, event.to_status, event.actor) == (S.SUSPENDED, S.DISPATCHED, None)
     assert Notification.objects.filter(kind="resumed_digest").count() == 1
@@ -136,11 +135,10 @@ def test_on_its_review_date_it_comes_back_with_a_new_deadline_once(dispatched, c
 def test_the_review_sweep_is_set_based(report, cast, reason, django_assert_max_num_queries):
     def run(count):
         for _ in range(count):
-            with time_machine.travel(NOW, tick=False):
-                incident = t.incident_accept(actor=cast.town_official, incident=report())
+            incident = t.incident_accept(actor=cast.town_official, incident=report())
             suspend(cast.town_official, incident, reason)
         with CaptureQueriesContext(connection) as queries:
-            resumed = incidents_resume_due(now=datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC))
+            resumed = incidents_resume_due(now=REVIEW_MORNING + datetime.timedelta(days=1))
         return resumed, len(queries)
 
     few, few_queries = run(2)
@@ -165,7 +163,7 @@ def test_beat_runs_the_review_task(dispatched, cast, reason):
     suspend(cast.town_official, dispatched, reason)
     entry = settings.CELERY_BEAT_SCHEDULE["incidents-resume-due"]
 
-    with time_machine.travel(datetime.datetime(2026, 12, 1, 2, 0, tzinfo=datetime.UTC)):
+    with time_machine.travel(REVIEW_MORNING + datetime.timedelta(hours=1)):
         resumed = incidents_resume_due_task.apply().get()
 
     assert entry["task"] == "incidents.tasks.incidents_resume_due_task"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents.models import Category, Incident, Level
 from incidents.services import transitions as t
-from tests.conftest import starter_reason
+from tests.conftest import NOW, starter_reason
 
 QUEUE = reverse("incidents:queue")
 
@@ -192,6 +192,7 @@ def test_filters_by_source(client, cast, town_cases):
     assert codes(response) == [town_cases["a3"].code]
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_filters_by_the_local_date_of_the_report(client, cast, town_cases):
     # 2026-11-20 23:30 in Shanghai is 15:30 UTC: the local date, not the UTC date, counts.
     late_evening = datetime.datetime(2026, 11, 20, 15, 30, tzinfo=datetime.UTC)

@@ -1,12 +1,15 @@
+"""Deadlines on the packaged working calendar: its holidays and swapped working days are the
+point, so the dates are literal, and the clock is frozen so that no day of the run matters."""
+
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from incidents.models import CalendarDay, CalendarYear, TimeUnit
 from incidents.working_time import WorkingCalendar, missing_calendar_years
+from tests.conftest import NOW, SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 WD, WH, CLOCK = TimeUnit.WORKING_DAYS, TimeUnit.WORKING_HOURS, TimeUnit.CLOCK_HOURS
 
 

@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from members import personal_data
 from members.models import GridAssignment, PersonalDataAccess, Resident, ResidentTag
 from members.services import grid_assign_member, resident_reveal, resident_save
+from tests.conftest import ASSIGNED_SINCE, NOW, TODAY
 from tests.factories import GridMemberFactory, HouseholdFactory, UserFactory
 
 RESIDENT_LIST = reverse("admin:members_resident_changelist")
@@ -17,6 +17,11 @@ ASSIGNMENT_ADD = reverse("admin:members_gridassignment_add")
 ACCESS_LIST = reverse("admin:members_personaldataaccess_changelist")
 ID_NUMBER = "331081198001010019"  # the cast's resident
 PHONE = "13812345678"
+ENDED_ON = TODAY - datetime.timedelta(days=30)
+NEXT_YEAR = TODAY + datetime.timedelta(days=365)
+
+# Assignments start and end by the day: today is NOW's.
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
 
 
 @pytest.fixture
@@ -302,7 +307,7 @@ def test_creating_an_assignment_in_the_admin_grants_the_grid_permission(
     data = {
         "member": new_member.pk,
         "grid": ladder.a3.pk,
-        "starts_on": timezone.localdate().isoformat(),
+        "starts_on": TODAY.isoformat(),
         "_save": "Save",
     }
 
@@ -317,9 +322,7 @@ def test_creating_an_assignment_in_the_admin_grants_the_grid_permission(
 def test_end_action_ends_the_assignment_today_and_revokes_the_permission(
     cast, ladder, new_member, staff_client
 ):
-    assignment = grid_assign_member(
-        member=new_member, grid=ladder.a3, starts_on=datetime.date(2026, 1, 1)
-    )
+    assignment = grid_assign_member(member=new_member, grid=ladder.a3, starts_on=ASSIGNED_SINCE)
     client = staff_client(cast.town_official)
 
     response = client.post(
@@ -329,7 +332,7 @@ def test_end_action_ends_the_assignment_today_and_revokes_the_permission(
     )
 
     assignment.refresh_from_db()
-    assert assignment.ends_on == timezone.localdate()
+    assert assignment.ends_on == TODAY
     assert not fresh(new_member.user).has_perm("grids.patrol_grid", ladder.a3)
     assert [str(message) for message in response.context["messages"]] == ["Ended 1 assignment."]
 
@@ -337,13 +340,9 @@ def test_end_action_ends_the_assignment_today_and_revokes_the_permission(
 def test_end_action_reports_an_assignment_that_had_already_ended(
     cast, ladder, new_member, staff_client
 ):
-    ended = grid_assign_member(
-        member=new_member, grid=ladder.a3, starts_on=datetime.date(2026, 1, 1)
-    )
-    GridAssignment.objects.filter(pk=ended.pk).update(ends_on=datetime.date(2026, 2, 1))
-    open_one = grid_assign_member(
-        member=new_member, grid=ladder.a2, starts_on=datetime.date(2026, 1, 1)
-    )
+    ended = grid_assign_member(member=new_member, grid=ladder.a3, starts_on=ASSIGNED_SINCE)
+    GridAssignment.objects.filter(pk=ended.pk).update(ends_on=ENDED_ON)
+    open_one = grid_assign_member(member=new_member, grid=ladder.a2, starts_on=ASSIGNED_SINCE)
     client = staff_client(cast.town_official)
 
     response = client.post(
@@ -356,16 +355,14 @@ def test_end_action_reports_an_assignment_that_had_already_ended(
         f"{ended}: This assignment has already ended.",
         "Ended 1 assignment.",
     ]
-    assert GridAssignment.objects.get(pk=ended.pk).ends_on == datetime.date(2026, 2, 1)
-    assert GridAssignment.objects.get(pk=open_one.pk).ends_on == timezone.localdate()
+    assert GridAssignment.objects.get(pk=ended.pk).ends_on == ENDED_ON
+    assert GridAssignment.objects.get(pk=open_one.pk).ends_on == TODAY
 
 
 def test_an_existing_assignment_only_lets_its_end_date_change(
     cast, ladder, new_member, staff_client
 ):
-    assignment = grid_assign_member(
-        member=new_member, grid=ladder.a3, starts_on=datetime.date(2026, 1, 1)
-    )
+    assignment = grid_assign_member(member=new_member, grid=ladder.a3, starts_on=ASSIGNED_SINCE)
     client = staff_client(cast.town_official)
     url = reverse("admin:members_gridassignment_change", args=[assignment.pk])
 
@@ -374,7 +371,7 @@ def test_an_existing_assignment_only_lets_its_end_date_change(
         {
             "member": cast.member.grid_member.pk,
             "grid": ladder.a1.pk,
-            "ends_on": "2999-12-31",
+            "ends_on": NEXT_YEAR.isoformat(),
             "_save": "Save",
         },
     )
@@ -384,7 +381,7 @@ def test_an_existing_assignment_only_lets_its_end_date_change(
     assert (assignment.member, assignment.grid, assignment.ends_on) == (
         new_member,
         ladder.a3,
-        datetime.date(2999, 12, 31),
+        NEXT_YEAR,
     )
     assert fresh(new_member.user).has_perm("grids.patrol_grid", ladder.a3)
 
@@ -403,7 +400,7 @@ def test_assignments_cannot_be_deleted_in_the_admin(cast, ladder, staff_client):
 
 def test_town_official_sees_only_the_assignments_of_his_towns_grids(cast, ladder, staff_client):
     outside = GridMemberFactory(user=UserFactory(username="member_b1", roles=["grid_member"]))
-    grid_assign_member(member=outside, grid=ladder.b1, starts_on=datetime.date(2026, 1, 1))
+    grid_assign_member(member=outside, grid=ladder.b1, starts_on=ASSIGNED_SINCE)
 
     response = staff_client(cast.town_official).get(ASSIGNMENT_LIST)
 
@@ -455,7 +452,12 @@ def test_refuses_in_the_admin_a_second_open_assignment_of_a_member_to_a_grid(
     member = cast.member.grid_member
     member.user.jurisdiction = ladder.v1
     member.user.save(update_fields=["jurisdiction"])
-    data = {"member": member.pk, "grid": ladder.a1.pk, "starts_on": "2026-03-01", "_save": "Save"}
+    data = {
+        "member": member.pk,
+        "grid": ladder.a1.pk,
+        "starts_on": TODAY.isoformat(),
+        "_save": "Save",
+    }
 
     response = staff_client(cast.town_official).post(ASSIGNMENT_ADD, data)
 
@@ -468,7 +470,7 @@ def test_refuses_in_the_admin_a_second_open_assignment_of_a_member_to_a_grid(
 def test_town_official_cannot_assign_a_member_to_a_grid_of_another_town(
     cast, ladder, new_member, staff_client
 ):
-    data = {"member": new_member.pk, "grid": ladder.b1.pk, "starts_on": "2026-03-01"}
+    data = {"member": new_member.pk, "grid": ladder.b1.pk, "starts_on": TODAY.isoformat()}
 
     response = staff_client(cast.town_official).post(ASSIGNMENT_ADD, {**data, "_save": "Save"})
 

@@ -8,7 +8,10 @@ from grids.permissions import grids_visible_to
 from members.models import GridAssignment, GridMember, User
 from members.services import grid_assign_member, grid_permissions_sync, grid_unassign_member
 from members.tasks import grid_assignments_expire_task
-from tests.conftest import make_user
+from tests.conftest import NOW, TODAY, make_user
+
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
+NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 
 
 def fresh(user) -> User:
@@ -22,7 +25,6 @@ def member(ladder):
     return GridMember.objects.create(user=user, employment=GridMember.Employment.PART_TIME)
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_assigning_grants_the_grid_and_only_that_grid(ladder, member):
     grid_assign_member(member=member, grid=ladder.a1)
 
@@ -33,7 +35,6 @@ def test_assigning_grants_the_grid_and_only_that_grid(ladder, member):
     assert list(grids_visible_to(user)) == [ladder.a1]
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_a_leader_also_gets_the_lead_permission(ladder, member):
     grid_assign_member(member=member, grid=ladder.a2, is_leader=True)
 
@@ -42,7 +43,6 @@ def test_a_leader_also_gets_the_lead_permission(ladder, member):
     assert user.has_perm("grids.lead_grid", ladder.a2)
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_ending_an_assignment_revokes_the_grid(ladder, member):
     assignment = grid_assign_member(member=member, grid=ladder.a1, is_leader=True)
 
@@ -52,10 +52,9 @@ def test_ending_an_assignment_revokes_the_grid(ladder, member):
     assert not user.has_perm("grids.patrol_grid", ladder.a1)
     assert not user.has_perm("grids.lead_grid", ladder.a1)
     assert not grids_visible_to(user).exists()
-    assert GridAssignment.objects.get().ends_on == datetime.date(2026, 11, 23)
+    assert GridAssignment.objects.get().ends_on == TODAY
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_ending_one_of_two_grids_keeps_the_other(ladder, member):
     first = grid_assign_member(member=member, grid=ladder.a1)
     grid_assign_member(member=member, grid=ladder.a2)
@@ -66,35 +65,32 @@ def test_ending_one_of_two_grids_keeps_the_other(ladder, member):
 
 
 def test_an_assignment_ending_later_keeps_its_grant_until_that_day(ladder, member):
-    with time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)):
-        assignment = grid_assign_member(member=member, grid=ladder.a1)
-        grid_unassign_member(assignment=assignment, ends_on=datetime.date(2026, 11, 30))
-        assert fresh(member.user).has_perm("grids.patrol_grid", ladder.a1)
+    assignment = grid_assign_member(member=member, grid=ladder.a1)
+    grid_unassign_member(assignment=assignment, ends_on=NEXT_WEEK)
+    assert fresh(member.user).has_perm("grids.patrol_grid", ladder.a1)
 
-    with time_machine.travel(datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)):
+    with time_machine.travel(NOW + datetime.timedelta(days=7)):
         assert grid_assignments_expire_task() == 1
 
     assert not fresh(member.user).has_perm("grids.patrol_grid", ladder.a1)
 
 
 def test_an_assignment_starting_later_is_granted_on_its_first_day(ladder, member):
-    with time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)):
-        grid_assign_member(member=member, grid=ladder.a3, starts_on=datetime.date(2026, 12, 1))
-        assert not fresh(member.user).has_perm("grids.patrol_grid", ladder.a3)
+    grid_assign_member(member=member, grid=ladder.a3, starts_on=NEXT_WEEK)
+    assert not fresh(member.user).has_perm("grids.patrol_grid", ladder.a3)
 
-    grid_permissions_sync(today=datetime.date(2026, 12, 1))
+    grid_permissions_sync(today=NEXT_WEEK)
 
     assert fresh(member.user).has_perm("grids.patrol_grid", ladder.a3)
 
 
 def test_the_sync_is_safe_to_run_twice(cast):
-    first = grid_permissions_sync(today=datetime.date(2026, 11, 23))
-    second = grid_permissions_sync(today=datetime.date(2026, 11, 23))
+    first = grid_permissions_sync(today=TODAY)
+    second = grid_permissions_sync(today=TODAY)
 
     assert (first, second) == (0, 0)
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_refuses_a_second_open_assignment_to_the_same_grid(ladder, member):
     grid_assign_member(member=member, grid=ladder.a1)
 
@@ -105,7 +101,6 @@ def test_refuses_a_second_open_assignment_to_the_same_grid(ladder, member):
     assert GridAssignment.objects.count() == 1
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_refuses_to_assign_to_an_inactive_grid(ladder, member):
     ladder.a1.is_active = False
     ladder.a1.save(update_fields=["is_active"])
@@ -118,7 +113,6 @@ def test_refuses_to_assign_to_an_inactive_grid(ladder, member):
     assert not fresh(member.user).has_perm("grids.patrol_grid", ladder.a1)
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_refuses_to_end_an_assignment_twice(ladder, member):
     assignment = grid_assign_member(member=member, grid=ladder.a1)
     grid_unassign_member(assignment=assignment)
@@ -127,11 +121,10 @@ def test_refuses_to_end_an_assignment_twice(ladder, member):
         grid_unassign_member(assignment=assignment)
 
 
-@time_machine.travel(datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC))
 def test_an_inactive_member_loses_the_grant_at_the_next_sync(ladder, member):
     grid_assign_member(member=member, grid=ladder.a1)
     GridMember.objects.filter(pk=member.pk).update(is_active=False)
 
-    grid_permissions_sync(today=datetime.date(2026, 11, 23))
+    grid_permissions_sync(today=TODAY)
 
     assert not fresh(member.user).has_perm("grids.patrol_grid", ladder.a1)

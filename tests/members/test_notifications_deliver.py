@@ -7,8 +7,7 @@ from django.core import mail
 from members.models import Notification
 from members.notifications import notifications_create, notifications_deliver, unread_count
 from members.sms import LoggingSmsSender, SmsError
-
-NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+from tests.conftest import NOW
 
 
 class BrokenMailBackend:

@@ -13,8 +13,8 @@ from members.services.patrols import (
     patrol_start,
     patrol_stop,
 )
+from tests.conftest import NOW
 
-NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 KEY = uuid.UUID("6f1c2a34-8b7d-4e5f-9a01-23456789abcd")
 
 

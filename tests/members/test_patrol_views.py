@@ -1,3 +1,4 @@
+import datetime
 import json
 import uuid
 
@@ -6,6 +7,7 @@ from django.urls import reverse
 
 from members.models import PatrolLog
 from members.services.patrols import patrol_start
+from tests.conftest import NOW
 
 KEY = uuid.UUID("0b8a3c52-6f0e-4c11-8d2a-9e7f10a2b3c4")
 PATROL = reverse("members:patrol")
@@ -61,16 +63,18 @@ def test_starts_a_patrol_from_the_page(client, cast, ladder):
     assert str(KEY) in page.content.decode()
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_a_resent_start_from_the_outbox_answers_the_same_patrol(client, cast, ladder):
     client.force_login(cast.member)
-    data = {"grid": ladder.a1.pk, "client_key": KEY, "started_at": "2026-11-23T08:50:00Z"}
+    started_offline = NOW - datetime.timedelta(minutes=10)
+    data = {"grid": ladder.a1.pk, "client_key": KEY, "started_at": started_offline.isoformat()}
 
     first = client.post(START, data, **OUTBOX)
     second = client.post(START, data, **OUTBOX)
 
     assert first.status_code == second.status_code == 200
     assert first.json()["client_key"] == second.json()["client_key"] == str(KEY)
-    assert PatrolLog.objects.count() == 1
+    assert PatrolLog.objects.get().started_at == started_offline
 
 
 def test_refuses_another_grid_beside_the_field(client, cast, ladder):

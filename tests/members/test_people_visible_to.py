@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from members.models import PatrolLog
 from members.permissions import (
@@ -87,7 +90,9 @@ def test_officials_see_the_members_whose_accounts_sit_in_their_jurisdiction(cast
 
 def test_patrol_logs_follow_the_member_and_the_jurisdiction(cast, ladder):
     member = cast.member.grid_member
-    PatrolLog.objects.create(member=member, grid=ladder.a1, started_at="2026-11-20T09:00+08:00")
+    PatrolLog.objects.create(
+        member=member, grid=ladder.a1, started_at=timezone.now() - datetime.timedelta(days=3)
+    )
 
     assert patrol_logs_visible_to(cast.member).count() == 1
     assert patrol_logs_visible_to(cast.other_member).count() == 0

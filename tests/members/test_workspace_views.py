@@ -15,10 +15,9 @@ from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from incidents.templatetags import case_tags
 from members.models import Notification
-from tests.conftest import make_user
+from tests.conftest import NOW, make_user
 
 WORKSPACE = reverse("members:workspace")
-NOW = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -79,6 +78,7 @@ def test_officials_still_land_on_the_map(client, cast):
     assert client.get(reverse("home")).url == reverse("grids:map")
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_lists_the_members_open_cases_soonest_due_first(client, cast, ladder, file_case):
     later = file_case(ladder.a1, "后到期")
     sooner = file_case(ladder.a1, "先到期")

@@ -1,6 +1,8 @@
 """Building: questions and their checks, the lock once answered, copies as rounds,
 templates, and who may use each builder page."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -14,6 +16,7 @@ from surveys.services import (
     response_submit,
     survey_copy,
 )
+from tests.conftest import NOW, TODAY
 from tests.surveys.conftest import add_questions, good_raw, make_survey
 
 
@@ -249,20 +252,22 @@ def test_the_builder_page_says_when_questions_are_locked(client, cast, answered)
     assert reverse("surveys:question_create", args=[answered.pk]) not in page
 
 
+@pytest.mark.time_machine(NOW, tick=False)
 def test_creates_a_survey_in_the_officials_town_only(client, cast, ladder):
     client.force_login(cast.town_official)
+    opens_on = TODAY + datetime.timedelta(days=7)
     form = {
-        "title": "2027年居民调查",
+        "title": "居民调查",
         "audience": "residents",
-        "opens_at": "2027-01-01T08:00",
-        "closes_at": "2027-01-31T18:00",
+        "opens_at": f"{opens_on}T08:00",
+        "closes_at": f"{opens_on + datetime.timedelta(days=30)}T18:00",
         "is_anonymous": "on",
     }
 
     refused = client.post(reverse("surveys:create"), {**form, "region": ladder.other_town.pk})
     bad_times = client.post(
         reverse("surveys:create"),
-        {**form, "region": ladder.town.pk, "closes_at": "2026-12-01T08:00"},
+        {**form, "region": ladder.town.pk, "closes_at": f"{TODAY}T08:00"},
     )
     created = client.post(reverse("surveys:create"), {**form, "region": ladder.town.pk})
 
