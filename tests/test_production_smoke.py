@@ -59,11 +59,47 @@ def static_root(tmp_path_factory) -> Path:
 
 def production_base_env() -> dict[str, str]:
     """A clean environment: no DEBUG, no test settings; the suite's moved clock, if any."""
-    env = {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    env = {
+        "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+    }
     for name in ["HOME", "PYTHONPATH", "TEST_CLOCK_AT"]:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
+
+
+def production_env(*, redis_url: str, static_root: Path, media_root: Path) -> dict[str, str]:
+    """The settings production needs, as a .env made from .env.example would give them."""
+    database = connection.settings_dict
+    return production_base_env() | {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PERSONAL_DATA_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": HOST,
+        "CSRF_TRUSTED_ORIGINS": f"https://{HOST}",
+        "DATABASE_URL": (
+            f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}"
+            f"/{database['NAME']}"
+        ),
+        "REDIS_URL": redis_url,
+        "CACHE_URL": redis_url.replace("/0", "/1"),
+        "TRUSTED_PROXY_HOPS": "1",
+        "STATIC_ROOT": str(static_root),
+        "MEDIA_ROOT": str(media_root),
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "ESCALATION_SWEEP_SECONDS": "2",
+        "WEB_CONCURRENCY": "2",  # as the Dockerfile sets it
+    }
+
+
+def test_every_setting_the_smoke_test_needs_is_in_the_example_env(tmp_path):
+    example = (ROOT / ".env.example").read_text()
+    process_only = set(production_base_env())
+    env = production_env(redis_url="redis://r:6379/0", static_root=tmp_path, media_root=tmp_path)
+
+    for name in set(env) - process_only:
+        assert re.search(rf"^#? ?{name}=", example, re.MULTILINE), name
 
 
 def compose_command(service: str) -> list[str]:
@@ -76,27 +112,10 @@ def platform(tmp_path, static_root, ladder):
     """gunicorn, worker and beat as docker-compose.yml starts them, on a free port."""
     redis = RedisServer(tmp_path)
     redis.start()
-    database = connection.settings_dict
     port = free_port()
-    env = production_base_env() | {
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "PERSONAL_DATA_KEY": secrets.token_urlsafe(32),
-        "ALLOWED_HOSTS": HOST,
-        "CSRF_TRUSTED_ORIGINS": f"https://{HOST}",
-        "DATABASE_URL": (
-            f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}"
-            f"/{database['NAME']}"
-        ),
-        "REDIS_URL": redis.url,
-        "CACHE_URL": redis.url.replace("/0", "/1"),
-        "TRUSTED_PROXY_HOPS": "1",
-        "STATIC_ROOT": str(static_root),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-        "ESCALATION_SWEEP_SECONDS": "2",
-        "WEB_CONCURRENCY": "2",  # as the Dockerfile sets it
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = production_env(
+        redis_url=redis.url, static_root=static_root, media_root=tmp_path / "media"
+    )
     web = compose_command("web")
     web[web.index("--bind") + 1] = f"127.0.0.1:{port}"
     web[web.index("--access-logfile") + 1] = str(tmp_path / "access.log")
