@@ -160,6 +160,8 @@ SUMMED = (
     "reworked",
     *RATED,
     "open",
+    "green",
+    "yellow",
     "overdue",
     "stalled",
     "supervised",
@@ -194,6 +196,14 @@ def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict
                 for value in Incident.Satisfaction.values
             },
             open=Count("pk", filter=backlog),
+            # The traffic lights of the open cases (Incident.light_at), red being overdue.
+            green=Count(
+                "pk",
+                filter=backlog
+                & Q(deadline__gte=now)
+                & (Q(yellow_at__isnull=True) | Q(yellow_at__gt=now)),
+            ),
+            yellow=Count("pk", filter=backlog & Q(deadline__gte=now, yellow_at__lte=now)),
             overdue=Count("pk", filter=backlog & Q(deadline__lt=now)),
             stalled=Count("pk", filter=backlog & Q(is_stalled_at_top=True)),
             supervised=Count("pk", filter=backlog & Q(is_supervised=True)),
@@ -285,6 +295,8 @@ def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
         "satisfaction_rate": rate(satisfied, rated),
         "open_now": total["open"],
         "overdue_now": total["overdue"],
+        "green_now": total["green"],
+        "yellow_now": total["yellow"],
         "stalled_now": total["stalled"],
         "supervised_now": total["supervised"],
         "statuses": [

@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.incidents_escalate_overdue_task",
         "schedule": float(ESCALATION_SWEEP_SECONDS),
     },
+    # Warnings (催办) before a breach; outside working hours the sweep does nothing.
+    "incidents-warn-due": {
+        "task": "incidents.tasks.incidents_warn_due_task",
+        "schedule": 300.0,
+    },
     "incidents-resume-due": {
         "task": "incidents.tasks.incidents_resume_due_task",
         "schedule": 3600.0,

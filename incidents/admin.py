@@ -30,7 +30,31 @@ from incidents.models import (
 )
 from incidents.permissions import incidents_visible_to
 from incidents.services.catalogue import department_save
+from incidents.services.recalculation import incidents_recalculate_deadlines_after_commit
 from incidents.working_time import missing_calendar_years
+
+
+class RecalculateDeadlinesMixin:
+    """A change here moves the deadlines of open cases: recalculate them after the commit
+    (incidents.services.recalculation)."""
+
+    def _recalculate(self) -> None:
+        incidents_recalculate_deadlines_after_commit(
+            note=_("The working calendar or the time limits changed.")
+        )
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._recalculate()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._recalculate()
+
+    def save_related(self, request, form, formsets, change):
+        """After the row and its inlines (a category's time limits): on every save."""
+        super().save_related(request, form, formsets, change)
+        self._recalculate()
 
 
 class TimeLimitInline(admin.TabularInline):
@@ -52,7 +76,7 @@ class CategoryGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RecalculateDeadlinesMixin, admin.ModelAdmin):
     list_display = ["code", "name", "group", "default_department_code", "is_active"]
     list_filter = ["group", "is_active"]
     search_fields = ["code", "name"]
@@ -82,7 +106,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationLimit)
-class EscalationLimitAdmin(admin.ModelAdmin):
+class EscalationLimitAdmin(RecalculateDeadlinesMixin, admin.ModelAdmin):
     list_display = ["level", "urgency", "amount", "unit"]
     list_editable = ["amount", "unit"]
 
@@ -106,7 +130,7 @@ class CalendarWarningMixin:
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
+class CalendarDayAdmin(RecalculateDeadlinesMixin, CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
@@ -114,7 +138,7 @@ class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
+class CalendarYearAdmin(RecalculateDeadlinesMixin, CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["year", "source"]
 
 

@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Callable
 
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
+from django.utils import timezone
 from django.utils.functional import Promise
 
 from core.roles import is_platform_admin
@@ -12,6 +13,7 @@ from grids.models import covering_paths
 from grids.permissions import assigned_grids
 from incidents import permissions
 from incidents.models import DeadlineExtension, Department, Incident, is_at_top
+from incidents.querysets import IncidentQuerySet
 from members.actors import Actor
 from members.models import User
 from members.selectors import grid_people
@@ -208,6 +210,7 @@ def incident_queue(user: Actor, now: datetime.datetime) -> QuerySet[Incident]:
             "category", "category__group", "grid", "grid__village", "handling_region", "town"
         )
         .defer(*LIST_DEFERRED)
+        .with_light(now)
         .annotate(
             is_overdue=Case(
                 When(
@@ -264,6 +267,7 @@ MEMBER_LIST_FIELDS = (
     "status",
     "urgency",
     "deadline",
+    "yellow_at",
     "is_supervised",
     "created_at",
     "category__name",
@@ -271,27 +275,35 @@ MEMBER_LIST_FIELDS = (
 )
 
 
-def _member_list(incidents: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Soonest deadline first; supervised cases lead (as on every list of cases)."""
+def _member_list(
+    incidents: IncidentQuerySet[Incident], now: datetime.datetime | None = None
+) -> QuerySet[Incident]:
+    """Soonest deadline first; supervised cases lead (as on every list of cases); each with
+    its light."""
     return (
-        incidents.select_related("category", "grid")
+        incidents.with_light(now or timezone.now())
+        .select_related("category", "grid")
         .only(*MEMBER_LIST_FIELDS)
         .order_by("-is_supervised", F("deadline").asc(nulls_last=True), "pk")
     )
 
 
-def incidents_open_for_member(user: Actor) -> QuerySet[Incident]:
+def incidents_open_for_member(
+    user: Actor, now: datetime.datetime | None = None
+) -> QuerySet[Incident]:
     """A grid member's open cases: those of their grids, shared with them, or reported by
     them, except those waiting for their check (listed apart)."""
     open_cases = permissions.incidents_visible_to(user).open().exclude(status=Status.HANDLED)
-    return _member_list(open_cases)
+    return _member_list(open_cases, now)
 
 
-def incidents_to_verify_for_member(user: Actor) -> QuerySet[Incident]:
+def incidents_to_verify_for_member(
+    user: Actor, now: datetime.datetime | None = None
+) -> QuerySet[Incident]:
     """Handled cases of the member's grids: the on-the-spot check is the grid member's
     (permissions.can_verify grants it through the grid's patrol permission)."""
     return _member_list(
-        Incident.objects.filter(status=Status.HANDLED, grid__in=assigned_grids(user))
+        Incident.objects.filter(status=Status.HANDLED, grid__in=assigned_grids(user)), now
     )
 
 

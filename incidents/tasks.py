@@ -2,6 +2,8 @@ from celery import shared_task
 
 from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.handling import incidents_resume_due
+from incidents.services.recalculation import incidents_recalculate_deadlines
+from incidents.services.warnings import incidents_warn_due
 
 
 @shared_task
@@ -15,3 +17,15 @@ def incidents_escalate_overdue_task() -> int:
 def incidents_resume_due_task() -> int:
     """Beat runs this hourly: suspended cases come back on their review date."""
     return incidents_resume_due()
+
+
+@shared_task
+def incidents_warn_due_task() -> int:
+    """Beat runs this every few minutes; outside working hours it does nothing."""
+    return incidents_warn_due().warned
+
+
+@shared_task
+def incidents_recalculate_deadlines_task(note: str = "") -> int:
+    """Queued when the calendar, a limit or the working hours change."""
+    return len(incidents_recalculate_deadlines(note=note).moved)

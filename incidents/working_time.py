@@ -6,8 +6,13 @@ A working day is one day's worth of working hours, so "3 working days" from Frid
 ends on Wednesday 15:00. Urgent limits count clock hours.
 
 The calendar is data (``CalendarDay``, ``CalendarYear``) that a town keeps up to date. A year
-with no data counts Monday to Friday and is reported by ``missing_calendar_years`` so that
-pages can say so; computing a deadline never fails for want of a calendar.
+with no data counts Monday to Friday minus the fixed-date holidays (元旦 1 January, 劳动节
+1 May, 国庆 1-3 October: ``FIXED_HOLIDAYS``) and is reported by ``missing_calendar_years`` so
+that pages can say so; computing a deadline never fails for want of a calendar. When the
+year is entered, ``incidents_recalculate_deadlines`` moves the deadlines it changes.
+
+Deadlines are counted in minutes from an anchor (``Clock``): a stage's start, or the moment
+a suspended case resumed with the minutes it had left.
 """
 
 import datetime
@@ -19,6 +24,8 @@ from django.utils import timezone
 from incidents.models import CalendarDay, CalendarYear, TimeUnit
 
 MAX_SEARCH_DAYS = 400
+# Holidays on the same date every year: a year not entered yet still keeps them.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 
 
 def _parse(value: str) -> datetime.time:
@@ -70,6 +77,11 @@ class WorkingCalendar:
         year = timezone.localtime(moment).year
         return cls.load(year, year + 1)
 
+    @classmethod
+    def spanning(cls, first: datetime.datetime, last: datetime.datetime) -> "WorkingCalendar":
+        """From ``first``'s year to the year after ``last``: a clock anchored in the past."""
+        return cls.load(timezone.localtime(first).year, timezone.localtime(last).year + 1)
+
     def is_workday(self, day: datetime.date) -> bool:
         if day.year not in self.known_years:
             self.fallback_years.add(day.year)
@@ -77,7 +89,46 @@ class WorkingCalendar:
             return True
         if day in self.holidays:
             return False
+        if day.year not in self.known_years and (day.month, day.day) in FIXED_HOLIDAYS:
+            return False
         return day.weekday() < 5
+
+    def is_working_moment(self, moment: datetime.datetime) -> bool:
+        """Whether ``moment`` falls inside the working hours of a working day."""
+        local = timezone.localtime(moment)
+        if not self.is_workday(local.date()):
+            return False
+        return any(start <= local.time() < end for start, end in working_periods())
+
+    def working_minutes_between(self, start: datetime.datetime, end: datetime.datetime) -> int:
+        """Whole working minutes from ``start`` to ``end`` (0 when ``end`` is not later)."""
+        tz = timezone.get_current_timezone()
+        begin, finish = timezone.localtime(start, tz), timezone.localtime(end, tz)
+        total = datetime.timedelta()
+        day = begin.date()
+        while day <= finish.date():
+            if self.is_workday(day):
+                for period_start, period_end in working_periods():
+                    low = max(datetime.datetime.combine(day, period_start, tzinfo=tz), begin)
+                    high = min(datetime.datetime.combine(day, period_end, tzinfo=tz), finish)
+                    if high > low:
+                        total += high - low
+            day += datetime.timedelta(days=1)
+        return int(total.total_seconds() // 60)
+
+    def minutes_between(
+        self, start: datetime.datetime, end: datetime.datetime, working: bool
+    ) -> int:
+        if working:
+            return self.working_minutes_between(start, end)
+        return max(0, int((end - start).total_seconds() // 60))
+
+    def add_minutes(
+        self, start: datetime.datetime, minutes: int, working: bool
+    ) -> datetime.datetime:
+        if working:
+            return self.add_working_hours(start, minutes / 60)
+        return start + datetime.timedelta(minutes=minutes)
 
     def add_working_hours(self, start: datetime.datetime, hours: float) -> datetime.datetime:
         """The moment ``hours`` of working time after ``start`` (an aware datetime)."""
@@ -105,6 +156,15 @@ class WorkingCalendar:
         if unit == TimeUnit.WORKING_HOURS:
             return self.add_working_hours(start, amount)
         return self.add_working_hours(start, amount * hours_per_working_day())
+
+
+def limit_minutes(amount: int, unit: str) -> tuple[int, bool]:
+    """A limit as (minutes, counted in working time)."""
+    if unit == TimeUnit.CLOCK_HOURS:
+        return amount * 60, False
+    if unit == TimeUnit.WORKING_HOURS:
+        return amount * 60, True
+    return round(amount * hours_per_working_day() * 60), True
 
 
 def missing_calendar_years(today: datetime.date) -> list[int]:

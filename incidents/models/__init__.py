@@ -11,6 +11,7 @@ from incidents.models.case import (
     IncidentUserObjectPermission,
 )
 from incidents.models.catalogue import (
+    DEFAULT_WARNING_PERCENT,
     Category,
     CategoryGroup,
     Department,
@@ -26,6 +27,7 @@ from incidents.models.handling import DeadlineExtension, DispatchRule, IncidentF
 from incidents.models.open311 import CategoryAttribute, Open311Client, _new_client_key
 
 __all__ = [
+    "DEFAULT_WARNING_PERCENT",
     "Attachment",
     "CalendarDay",
     "CalendarYear",

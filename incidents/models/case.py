@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from grids.models import Grid, Region
-from incidents.models.catalogue import Category, Department, Level, TimeLimit, Urgency
+from incidents.models.catalogue import (
+    DEFAULT_WARNING_PERCENT,
+    Category,
+    Department,
+    Level,
+    TimeLimit,
+    Urgency,
+)
 from incidents.querysets import IncidentQuerySet
 
 
@@ -32,6 +39,16 @@ class Incident(models.Model):
         RESIDENT = "resident", _("Resident")
         HOTLINE = "hotline", _("Hotline (12345)")
         DEPARTMENT = "department", _("Department")
+
+    class ClockSource(models.TextChoices):
+        STAGE = "stage", _("Stage limit")
+        ESCALATION = "escalation", _("Escalation limit")
+        EXTENSION = "extension", _("Approved extension")
+
+    class Light(models.TextChoices):
+        GREEN = "green", _("On time")
+        YELLOW = "yellow", _("Deadline near")
+        RED = "red", _("Overdue")
 
     class Satisfaction(models.TextChoices):
         SATISFIED = "satisfied", _("Satisfied")
@@ -156,6 +173,27 @@ class Incident(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED
     )
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    # The stage's clock (incidents.services.deadlines.Clock): the deadline is
+    # ``stage_minutes_remaining`` minutes (working or clock time) after ``clock_from``; while
+    # the case is suspended, ``clock_from`` is when the pause began.
+    clock_from = models.DateTimeField(_("clock counted from"), null=True, blank=True)
+    clock_working = models.BooleanField(_("clock counts working time"), default=True)
+    clock_source = models.CharField(
+        _("deadline from"), max_length=16, choices=ClockSource.choices, blank=True
+    )
+    stage_minutes_used = models.PositiveIntegerField(_("minutes of the stage used"), default=0)
+    stage_minutes_paused = models.PositiveIntegerField(
+        _("minutes of the stage on hold"), default=0
+    )
+    stage_minutes_remaining = models.PositiveIntegerField(
+        _("minutes of the stage left"), null=True, blank=True
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warning at (percent of the time used)"), default=DEFAULT_WARNING_PERCENT
+    )
+    # The light turns yellow here; the warning sweep sends one warning while is_warning_due.
+    yellow_at = models.DateTimeField(_("deadline near from"), null=True, blank=True)
+    is_warning_due = models.BooleanField(_("warning to send"), default=False)
     is_supervised = models.BooleanField(_("supervised"), default=False)
     is_stalled_at_top = models.BooleanField(_("overdue at the top of the ladder"), default=False)
     escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
@@ -221,6 +259,15 @@ class Incident(models.Model):
                     is_stalled_at_top=False,
                 ),
             ),
+            # The warning sweep: open cases whose warning is still to send, by yellow_at.
+            models.Index(
+                fields=["yellow_at"],
+                name="incident_warning_due_idx",
+                condition=Q(
+                    status__in=["reported", "accepted", "dispatched", "in_progress", "handled"],
+                    is_warning_due=True,
+                ),
+            ),
             models.Index(fields=["status", "deadline"], name="incident_status_deadline_idx"),
             models.Index(fields=["town", "-created_at"], name="incident_town_created_idx"),
             models.Index(fields=["grid", "status"], name="incident_grid_status_idx"),
@@ -284,6 +331,16 @@ class Incident(models.Model):
     def stage(self) -> str | None:
         return self.STAGE_OF_STATUS.get(self.status)
 
+    def light_at(self, now) -> str | None:
+        """Green, yellow or red by the share of the stage's time used (None: no clock)."""
+        if not self.is_open or self.deadline is None:
+            return None
+        if self.deadline < now:
+            return self.Light.RED
+        if self.yellow_at is not None and self.yellow_at <= now:
+            return self.Light.YELLOW
+        return self.Light.GREEN
+
 
 class IncidentEvent(models.Model):
     """Append-only history of a case: one row per step, written by the step's service."""
@@ -313,6 +370,8 @@ class IncidentEvent(models.Model):
         RESUME = "resume", _("Back from suspension")
         REOPEN = "reopen", _("Reopened")
         FOLLOW = "follow", _("Joined by another reporter")
+        WARN = "warn", _("Warned: deadline near")
+        RECALCULATE = "recalculate", _("Deadline recalculated")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
@@ -368,6 +427,9 @@ class IncidentEvent(models.Model):
     # The deadline an automatic escalation answered: with the constraint below, one
     # breach can be escalated once and only once, whatever the number of sweepers.
     breached_deadline = models.DateTimeField(_("breached deadline"), null=True, blank=True)
+    # A recalculation: the deadline before and after.
+    deadline_before = models.DateTimeField(_("deadline before"), null=True, blank=True)
+    deadline_after = models.DateTimeField(_("deadline after"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
@@ -387,6 +449,12 @@ class IncidentEvent(models.Model):
                 fields=["incident", "breached_deadline"],
                 condition=Q(action__in=["auto_escalate", "stall"]),
                 name="one_escalation_per_breach",
+            ),
+            # One warning per deadline (the warned deadline is kept in breached_deadline).
+            models.UniqueConstraint(
+                fields=["incident", "breached_deadline"],
+                condition=Q(action="warn"),
+                name="one_warning_per_deadline",
             ),
         ]
 

@@ -21,6 +21,18 @@ class TimeUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("working days")
 
 
+# The share of a stage's time after which its light turns yellow and a warning (催办) goes.
+DEFAULT_WARNING_PERCENT = 80
+
+
+def _warning_percent_field():
+    return models.PositiveSmallIntegerField(
+        _("warning at (percent of the time used)"),
+        default=DEFAULT_WARNING_PERCENT,
+        help_text=_("The light turns yellow and the handler is warned at this share."),
+    )
+
+
 class Level(models.IntegerChoices):
     """The rungs a case climbs; the numbers match grids.Region.Level, plus the grid."""
 
@@ -125,6 +137,7 @@ class TimeLimit(models.Model):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+    warning_percent = _warning_percent_field()
 
     class Meta:
         verbose_name = _("time limit")
@@ -135,6 +148,10 @@ class TimeLimit(models.Model):
                 fields=["category", "urgency", "stage"], name="one_limit_per_stage"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="time_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(warning_percent__gte=1, warning_percent__lte=99),
+                name="time_limit_warning_percent",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +168,7 @@ class EscalationLimit(models.Model):
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+    warning_percent = _warning_percent_field()
 
     class Meta:
         verbose_name = _("escalation limit")
@@ -159,6 +177,10 @@ class EscalationLimit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["level", "urgency"], name="one_limit_per_level"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="escalation_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(warning_percent__gte=1, warning_percent__lte=99),
+                name="escalation_limit_warning_percent",
+            ),
         ]
 
     def __str__(self) -> str:

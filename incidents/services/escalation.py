@@ -26,7 +26,7 @@ from django.utils import timezone
 from grids.models import Region
 from incidents.models import Incident, IncidentEvent, Level, is_at_top
 from incidents.services import notify
-from incidents.services.deadlines import escalation_deadline, escalation_limits
+from incidents.services.deadlines import Limits, escalation_clock_fields, escalation_limits
 from incidents.working_time import WorkingCalendar
 
 Action = IncidentEvent.Action
@@ -73,7 +73,7 @@ def incidents_escalate_overdue(
 def _sweep_batch(
     now: datetime.datetime,
     batch_size: int,
-    limits: dict[tuple[int, str], tuple[int, str]],
+    limits: Limits,
     calendar: WorkingCalendar,
     parents: dict[int, int | None],
     result: SweepResult,
@@ -109,10 +109,8 @@ def _sweep_batch(
     for (level, urgency), ids in groups.items():
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
         changes: dict[str, Any] = {
+            **escalation_clock_fields(to_level, urgency, now, limits=limits, calendar=calendar),
             "level": to_level,
-            "deadline": escalation_deadline(
-                to_level, urgency, now, limits=limits, calendar=calendar
-            ),
             "escalation_count": F("escalation_count") + 1,
             "updated_at": now,
         }

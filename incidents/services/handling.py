@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 from incidents import permissions
 from incidents.models import DeadlineExtension, Incident, IncidentEvent, ReasonCode
 from incidents.services import notify
-from incidents.services.deadlines import stage_deadlines
+from incidents.services.deadlines import (
+    extension_clock_fields,
+    resumed_clock_fields,
+    stage_clocks,
+)
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
 from incidents.services.transitions import (
@@ -28,6 +32,7 @@ from incidents.services.transitions import (
     handler_of,
     handover,
 )
+from incidents.working_time import WorkingCalendar
 from members.models import User
 
 Status = Incident.Status
@@ -144,8 +149,10 @@ def incident_extension_decide(
     extension.decision_note = note.strip()
     extension.save()
     if approve:
-        locked.deadline = extension.requested_deadline
-        locked.save(update_fields=["deadline", "updated_at"])
+        clock = extension_clock_fields(locked, timezone.now(), extension.requested_deadline)
+        for name, value in clock.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*clock, "updated_at"])
     action = Action.EXTEND_APPROVE if approve else Action.EXTEND_REFUSE
     record_event(locked, actor=actor, action=action, note=note.strip(), reason=extension.reason)
     title = (
@@ -194,7 +201,8 @@ def incident_suspend(
 
 @transaction.atomic
 def incident_resume(*, actor: User, incident: Incident, note: str = "") -> Incident:
-    """Take a suspended case back before its review date; its stage's clock restarts."""
+    """Take a suspended case back before its review date; its stage continues with the
+    working time it had left when it was suspended."""
     locked = _lock(incident)
     _require(permissions.can_suspend(actor, locked))
     if locked.status != Status.SUSPENDED:
@@ -251,8 +259,8 @@ def incidents_resume_due(*, now: datetime.datetime | None = None, batch_size: in
     Set-based like the escalation sweep: each batch claims its rows with
     ``SELECT ... FOR UPDATE SKIP LOCKED`` (a second run takes other rows or none; a row it
     moved is no longer suspended), writes its events in one INSERT and moves the rows with
-    one UPDATE per (category, urgency, status) group, which share the restarted deadline.
-    Then one digest per region for the officials there.
+    one bulk UPDATE: each continues its stage with the minutes it had left (a case suspended
+    before clocks were stored restarts its stage). Then one digest per region.
     """
     now = now or timezone.now()
     digests: dict[tuple[int, int], list[str]] = {}
@@ -270,36 +278,74 @@ def _resume_batch(now: datetime.datetime, batch_size: int, digests: dict) -> int
         Incident.objects.filter(status=Status.SUSPENDED, review_on__lte=timezone.localdate(now))
         .select_for_update(skip_locked=True)
         .order_by("review_on", "pk")
-        .values_list(
-            "pk", "code", "category_id", "urgency", "suspended_from", "level", "handling_region_id"
-        )[:batch_size]
+        .only(*RESUME_FIELDS)[:batch_size]
     )
     if not rows:
         return 0
-    groups: dict[tuple[int, str, str], list[int]] = {}
+    restarts = stage_clocks(
+        {(row.category_id, row.urgency, row.suspended_from) for row in rows if not row.clock_from},
+        now,
+    )
+    anchors = [row.clock_from for row in rows if row.clock_from]
+    calendar = WorkingCalendar.spanning(min(anchors, default=now), now)
     events = []
-    for pk, code, category_id, urgency, back_to, level, region_id in rows:
-        groups.setdefault((category_id, urgency, back_to), []).append(pk)
-        digests.setdefault((region_id, level), []).append(code)
+    for row in rows:
+        digests.setdefault((row.handling_region_id, row.level), []).append(row.code)
         events.append(
             IncidentEvent(
-                incident_id=pk,
+                incident_id=row.pk,
                 action=Action.RESUME,
                 from_status=Status.SUSPENDED,
-                to_status=back_to,
-                from_level=level,
-                to_level=level,
+                to_status=row.suspended_from,
+                from_level=row.level,
+                to_level=row.level,
                 note=_("Review date reached"),
             )
         )
-    IncidentEvent.objects.bulk_create(events)
-    deadlines = stage_deadlines(groups, now)
-    for key, ids in groups.items():
-        Incident.objects.filter(pk__in=ids, status=Status.SUSPENDED).update(
-            status=key[2],
-            suspended_from="",
-            review_on=None,
-            deadline=deadlines[key],
-            updated_at=now,
+        row.status = row.suspended_from
+        clock = (
+            resumed_clock_fields(row, now, calendar)
+            if row.clock_from
+            else restarts[(row.category_id, row.urgency, row.status)]
         )
+        for name, value in clock.items():
+            setattr(row, name, value)
+        row.suspended_from, row.review_on, row.updated_at = "", None, now
+    IncidentEvent.objects.bulk_create(events)
+    Incident.objects.bulk_update(rows, RESUMED_FIELDS)
     return len(rows)
+
+
+RESUME_FIELDS = [
+    "pk",
+    "code",
+    "category_id",
+    "urgency",
+    "status",
+    "suspended_from",
+    "level",
+    "handling_region_id",
+    "clock_from",
+    "clock_working",
+    "clock_source",
+    "stage_minutes_used",
+    "stage_minutes_paused",
+    "stage_minutes_remaining",
+    "warning_percent",
+]
+RESUMED_FIELDS = [
+    "status",
+    "suspended_from",
+    "review_on",
+    "updated_at",
+    "deadline",
+    "yellow_at",
+    "is_warning_due",
+    "clock_from",
+    "clock_working",
+    "clock_source",
+    "warning_percent",
+    "stage_minutes_used",
+    "stage_minutes_paused",
+    "stage_minutes_remaining",
+]

@@ -150,3 +150,21 @@ def notify_resumed_digests(resumed: dict[tuple[int, int], list[str]]) -> None:
             title=title,
             body="\n".join(codes),
         )
+
+
+def notify_warning_digests(digests: dict) -> None:
+    """One warning (催办) per receiving unit and sweep: {unit: [case codes]}, where a unit is
+    ("user", id), ("department", id) or ("level", region id, level)."""
+    for unit, codes in digests.items():
+        if unit[0] == "user":
+            recipients = User.objects.filter(pk=unit[1], is_active=True)
+        elif unit[0] == "department":
+            recipients = User.objects.filter(groups__department__pk=unit[1], is_active=True)
+        else:
+            recipients = officials_of([unit[1]], min(unit[2], Level.VILLAGE))
+        notifications_create(
+            recipients=recipients.distinct(),
+            kind="warning_digest",
+            title=_("%(count)d cases are near their deadline") % {"count": len(codes)},
+            body="\n".join(codes),
+        )

@@ -26,7 +26,7 @@ from incidents.models import (
 )
 from incidents.services import notify
 from incidents.services.attachments import attachment_save
-from incidents.services.deadlines import stage_deadline
+from incidents.services.deadlines import stage_clock_fields
 from members import personal_data
 from members.models import User
 from members.notifications import notifications_create
@@ -153,7 +153,8 @@ def incident_report(
         status=Incident.Status.REPORTED,
         client_key=client_key,
     )
-    incident.deadline = stage_deadline(incident, now)
+    for name, value in stage_clock_fields(incident, now).items():
+        setattr(incident, name, value)
     incident.full_clean(exclude=["code", "client_key"])
     try:
         with transaction.atomic():

@@ -20,7 +20,13 @@ from grids.jurisdiction import jurisdiction_covers
 from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
 from incidents.services import followers, notify
-from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
+from incidents.services.deadlines import (
+    escalation_clock_fields,
+    escalation_limits,
+    paused_clock_fields,
+    resumed_clock_fields,
+    stage_clock_fields,
+)
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
 from incidents.working_time import WorkingCalendar
@@ -73,7 +79,10 @@ def _move(
     from_statuses: frozenset | None = None,
     event_fields: dict | None = None,
 ) -> IncidentEvent:
-    """Apply a status change the table allows, set the stage deadline, write the event.
+    """Apply a status change the table allows, set the stage's clock, write the event.
+
+    A suspension keeps the minutes the stage had left and a resume continues from them;
+    every other step starts its stage's clock afresh.
 
     ``from_statuses`` narrows the table where two actions share an edge's target
     (start: dispatched → in progress; rework: handled → in progress). ``event_fields``
@@ -87,7 +96,14 @@ def _move(
     incident.status = to_status
     for name, value in (fields or {}).items():
         setattr(incident, name, value)
-    incident.deadline = stage_deadline(incident, now)
+    if to_status == Status.SUSPENDED:
+        clock = paused_clock_fields(incident, now)
+    elif action == Action.RESUME:
+        clock = resumed_clock_fields(incident, now)
+    else:
+        clock = stage_clock_fields(incident, now)
+    for name, value in clock.items():
+        setattr(incident, name, value)
     if to_status in (Status.CLOSED, Status.REJECTED, Status.MERGED):
         incident.closed_at = now
     incident.save()
@@ -419,13 +435,15 @@ def _climb(incident: Incident, now: datetime.datetime) -> None:
         incident.handling_region = parent
     incident.escalation_count += 1
     incident.is_stalled_at_top = False
-    incident.deadline = escalation_deadline(
+    clock = escalation_clock_fields(
         incident.level,
         incident.urgency,
         now,
         limits=escalation_limits(),
         calendar=WorkingCalendar.around(now),
     )
+    for name, value in clock.items():
+        setattr(incident, name, value)
 
 
 @transaction.atomic

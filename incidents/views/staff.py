@@ -119,6 +119,7 @@ def _render_case(request, incident: Incident, *, bound: ActionForm | None = None
         "is_overdue": incident.is_open
         and incident.deadline is not None
         and incident.deadline < now,
+        "light": incident.light_at(now),
         "events": list(
             incident.events.select_related("actor", "reason").order_by("created_at", "pk")
         ),

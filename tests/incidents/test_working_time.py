@@ -59,11 +59,35 @@ def test_urgent_limits_count_clock_hours_through_holidays():
 def test_a_year_without_data_falls_back_to_monday_to_friday_and_says_so():
     calendar = WorkingCalendar.around(at(2026, 12, 31, 10, 0))
 
-    # Fri 1 Jan 2027 counts as a working day: nobody has entered 2027 yet.
-    assert calendar.deadline(at(2026, 12, 31, 10, 0), 1, WD) == at(2027, 1, 1, 10, 0)
+    # Tue 30 Nov 2027 is a working day: nobody has entered 2027 yet, Mon–Fri it is.
+    assert calendar.deadline(at(2027, 11, 29, 10, 0), 1, WD) == at(2027, 11, 30, 10, 0)
     assert calendar.fallback_years == {2027}
     assert missing_calendar_years(datetime.date(2026, 11, 23)) == [2027]
     assert missing_calendar_years(datetime.date(2026, 6, 1)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ((2026, 12, 31), (2027, 1, 4)),  # 元旦: Fri 1 January
+        ((2027, 4, 30), (2027, 5, 3)),  # 劳动节: Sat 1 May, then Monday
+        ((2027, 9, 30), (2027, 10, 4)),  # 国庆: Fri 1 October
+    ],
+)
+def test_the_fallback_keeps_the_fixed_date_holidays(start, end):
+    calendar = WorkingCalendar.around(at(*start, 10, 0))
+
+    assert calendar.deadline(at(*start, 10, 0), 1, WD) == at(*end, 10, 0)
+    assert calendar.fallback_years == {2027}
+
+
+@pytest.mark.django_db
+def test_the_fallback_skips_1_to_3_october_on_weekdays():
+    calendar = WorkingCalendar.around(at(2028, 9, 29, 10, 0))
+
+    # 2028: 1 October is a Sunday, 2 and 3 October (Mon, Tue) are holidays.
+    assert calendar.deadline(at(2028, 9, 29, 10, 0), 1, WD) == at(2028, 10, 4, 10, 0)
 
 
 @pytest.mark.django_db
