@@ -27,6 +27,7 @@ from incidents.models import (
     Open311Client,
     ReasonCode,
     TimeLimit,
+    WorkingHours,
 )
 from incidents.permissions import incidents_visible_to
 from incidents.services.catalogue import department_save
@@ -135,6 +136,13 @@ class CalendarDayAdmin(RecalculateDeadlinesMixin, CalendarWarningMixin, admin.Mo
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(RecalculateDeadlinesMixin, admin.ModelAdmin):
+    list_display = ["region", "name", "starts_on", "ends_on", "periods"]
+    autocomplete_fields = ["region"]
+    search_fields = ["region__name", "region__code", "name"]
 
 
 @admin.register(CalendarYear)

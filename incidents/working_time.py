@@ -13,15 +13,22 @@ year is entered, ``incidents_recalculate_deadlines`` moves the deadlines it chan
 
 Deadlines are counted in minutes from an anchor (``Clock``): a stage's start, or the moment
 a suspended case resumed with the minutes it had left.
+
+Working hours may differ by region (``WorkingHours``: a town's own hours, summer and winter
+schedules as dated periods), inherited down the ladder; ``WorkingCalendar.for_region`` gives
+the calendar of one region. A working day is worth the platform's hours per day
+(``settings.WORKING_HOURS``) whatever the region's hours.
 """
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
 
-from incidents.models import CalendarDay, CalendarYear, TimeUnit
+from grids.models import Region
+from incidents.models import CalendarDay, CalendarYear, TimeUnit, WorkingHours, parse_periods
 
 MAX_SEARCH_DAYS = 400
 # Holidays on the same date every year: a year not entered yet still keeps them.
@@ -47,6 +54,44 @@ def hours_per_working_day() -> float:
     return total
 
 
+Periods = tuple[tuple[datetime.time, datetime.time], ...]
+# A region's hours, nearest region first: (starts_on, ends_on, periods), dated before undated.
+Schedule = tuple[tuple[datetime.date | None, datetime.date | None, Periods], ...]
+
+
+@dataclass
+class RegionHours:
+    """Every region's own working hours (few rows), and the regions' paths when any exist."""
+
+    by_path: dict[str, list[tuple[datetime.date | None, datetime.date | None, Periods]]]
+    paths: dict[int, str]
+
+    @classmethod
+    def load(cls) -> "RegionHours":
+        by_path: dict = {}
+        rows = WorkingHours.objects.values_list("region__path", "starts_on", "ends_on", "periods")
+        for path, starts_on, ends_on, periods in rows.order_by("starts_on"):
+            by_path.setdefault(path, []).append((starts_on, ends_on, parse_periods(periods)))
+        paths = dict(Region.objects.values_list("pk", "path")) if by_path else {}
+        return cls(by_path=by_path, paths=paths)
+
+    def schedule(self, region_id: int | None) -> Schedule:
+        path = self.paths.get(region_id) if region_id is not None else None
+        if not path:
+            return ()
+        entries: list = []
+        prefixes = [path[: index + 1] for index, char in enumerate(path) if char == "/"]
+        for prefix in reversed(prefixes):  # the region itself first, then up the ladder
+            own = self.by_path.get(prefix, [])
+            entries += [entry for entry in own if entry[0] is not None]
+            entries += [entry for entry in own if entry[0] is None]
+        return tuple(entries)
+
+
+def default_periods() -> Periods:
+    return tuple(working_periods())
+
+
 @dataclass
 class WorkingCalendar:
     """The exceptions of some years, loaded once so that many deadlines cost no query."""
@@ -55,6 +100,22 @@ class WorkingCalendar:
     workdays: set[datetime.date] = field(default_factory=set)
     known_years: set[int] = field(default_factory=set)
     fallback_years: set[int] = field(default_factory=set)
+    region_hours: RegionHours = field(default_factory=lambda: RegionHours({}, {}))
+    schedule: Schedule = ()
+    default: Periods = field(default_factory=default_periods)
+
+    def for_region(self, region_id: int | None) -> "WorkingCalendar":
+        """This calendar with the working hours of a region (its own, or inherited)."""
+        schedule = self.region_hours.schedule(region_id)
+        if schedule == self.schedule:
+            return self
+        return dataclasses.replace(self, schedule=schedule)
+
+    def periods_on(self, day: datetime.date) -> Periods:
+        for starts_on, ends_on, periods in self.schedule:
+            if starts_on is None or (ends_on is not None and starts_on <= day <= ends_on):
+                return periods
+        return self.default
 
     @classmethod
     def load(cls, first_year: int, last_year: int) -> "WorkingCalendar":
@@ -69,6 +130,7 @@ class WorkingCalendar:
                 "year", flat=True
             )
         )
+        calendar.region_hours = RegionHours.load()
         return calendar
 
     @classmethod
@@ -98,7 +160,8 @@ class WorkingCalendar:
         local = timezone.localtime(moment)
         if not self.is_workday(local.date()):
             return False
-        return any(start <= local.time() < end for start, end in working_periods())
+        periods = self.periods_on(local.date())
+        return any(start <= local.time() < end for start, end in periods)
 
     def working_minutes_between(self, start: datetime.datetime, end: datetime.datetime) -> int:
         """Whole working minutes from ``start`` to ``end`` (0 when ``end`` is not later)."""
@@ -108,7 +171,7 @@ class WorkingCalendar:
         day = begin.date()
         while day <= finish.date():
             if self.is_workday(day):
-                for period_start, period_end in working_periods():
+                for period_start, period_end in self.periods_on(day):
                     low = max(datetime.datetime.combine(day, period_start, tzinfo=tz), begin)
                     high = min(datetime.datetime.combine(day, period_end, tzinfo=tz), finish)
                     if high > low:
@@ -138,7 +201,7 @@ class WorkingCalendar:
         day = local.date()
         for _ in range(MAX_SEARCH_DAYS):
             if self.is_workday(day):
-                for period_start, period_end in working_periods():
+                for period_start, period_end in self.periods_on(day):
                     begin = datetime.datetime.combine(day, period_start, tzinfo=tz)
                     end = datetime.datetime.combine(day, period_end, tzinfo=tz)
                     begin = max(begin, local)

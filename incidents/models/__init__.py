@@ -1,7 +1,7 @@
 """The models of cases, by concern; every one keeps the app label ``incidents`` and its
 table. Import them from here (``incidents.models``)."""
 
-from incidents.models.calendar import CalendarDay, CalendarYear
+from incidents.models.calendar import CalendarDay, CalendarYear, WorkingHours, parse_periods
 from incidents.models.case import (
     Attachment,
     Incident,
@@ -52,5 +52,7 @@ __all__ = [
     "Urgency",
     # The default of Open311Client.key, named by migration 0008.
     "_new_client_key",
+    "WorkingHours",
+    "parse_periods",
     "is_at_top",
 ]

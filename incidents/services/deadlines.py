@@ -99,7 +99,8 @@ def stage_clock_fields(
     clock = stage_clock(incident, now)
     if clock is None:
         return {**NO_CLOCK, "stage_minutes_paused": 0}
-    return {**clock.fields(calendar or WorkingCalendar.around(now)), "stage_minutes_paused": 0}
+    calendar = (calendar or WorkingCalendar.around(now)).for_region(incident.handling_region_id)
+    return {**clock.fields(calendar), "stage_minutes_paused": 0}
 
 
 def stage_deadline(
@@ -107,7 +108,11 @@ def stage_deadline(
 ) -> datetime.datetime | None:
     """The deadline of the stage the case's status is in, counted from ``now``."""
     clock = stage_clock(incident, now)
-    return clock.deadline(calendar or WorkingCalendar.around(now)) if clock else None
+    if clock is None:
+        return None
+    return clock.deadline(
+        (calendar or WorkingCalendar.around(now)).for_region(incident.handling_region_id)
+    )
 
 
 Limits = dict[tuple[int, str], tuple[int, str, int]]
@@ -153,7 +158,7 @@ def paused_clock_fields(incident: Incident, now: datetime.datetime) -> dict[str,
     clock = clock_of(incident)
     if clock is None:
         return {"deadline": None, "yellow_at": None, "is_warning_due": False, "clock_from": now}
-    calendar = WorkingCalendar.spanning(clock.start, now)
+    calendar = WorkingCalendar.spanning(clock.start, now).for_region(incident.handling_region_id)
     spent = calendar.minutes_between(clock.start, now, clock.working)
     return {
         "deadline": None,
@@ -174,7 +179,9 @@ def resumed_clock_fields(
     """
     if incident.clock_from is None or incident.stage_minutes_remaining is None:
         return stage_clock_fields(incident, now, calendar)
-    calendar = calendar or WorkingCalendar.spanning(incident.clock_from, now)
+    calendar = (calendar or WorkingCalendar.spanning(incident.clock_from, now)).for_region(
+        incident.handling_region_id
+    )
     paused = calendar.minutes_between(incident.clock_from, now, incident.clock_working)
     clock = Clock(
         source=incident.clock_source,
@@ -196,7 +203,9 @@ def extension_clock_fields(
     """An approved extension: the time used so far stays, the new deadline is the one asked
     for, and its minutes left are counted on the case's clock."""
     clock = clock_of(incident)
-    calendar = WorkingCalendar.spanning(clock.start if clock else now, now)
+    calendar = WorkingCalendar.spanning(clock.start if clock else now, now).for_region(
+        incident.handling_region_id
+    )
     working = clock.working if clock else True
     used = clock.used + calendar.minutes_between(clock.start, now, working) if clock else 0
     remaining = calendar.minutes_between(now, deadline, working)

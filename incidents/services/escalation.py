@@ -6,14 +6,16 @@ Set-based, in batches:
    from where the previous batch stopped (a moved case's new deadline lies in the future,
    so nothing is passed over; a case that another transaction held waits for the next
    sweep, a minute later);
-2. move them with one UPDATE per (rung, urgency) group, since every case of a group gets
-   the same new deadline: at most a dozen statements whatever the batch size;
+2. move them with one UPDATE per (rung, urgency, working hours) group, since every case of a
+   group gets the same new deadline: a dozen statements whatever the batch size (times the
+   number of distinct working hours of the receiving regions);
 3. write their events in one INSERT ... SELECT from the locked rows, before they move (no
    Python object per event); the unique constraint on (case, breached deadline) makes a
    second escalation of the same breach impossible, not merely unlikely;
 4. after the last batch, one digest per receiving region for the officials there.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from grids.models import Region
 from incidents.models import Incident, IncidentEvent, Level, is_at_top
 from incidents.services import notify
 from incidents.services.deadlines import Limits, escalation_clock_fields, escalation_limits
-from incidents.working_time import WorkingCalendar
+from incidents.working_time import Schedule, WorkingCalendar
 
 Action = IncidentEvent.Action
 
@@ -91,7 +93,8 @@ def _sweep_batch(
     if not rows:
         return 0
     result.claimed_up_to = rows[-1][-1]
-    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    # Cases of one group share their new deadline: same rung, urgency and working hours.
+    groups: dict[tuple[int, str, Schedule], list[int]] = defaultdict(list)
     stalled: list[int] = []
     for pk, code, level, urgency, region_id, _deadline in rows:
         parent = parents.get(region_id)
@@ -102,14 +105,15 @@ def _sweep_batch(
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
         # Above the grid a case climbs to the parent region (is_at_top: there is one).
         to_region = parent if level <= Level.VILLAGE and parent is not None else region_id
-        groups[(level, urgency)].append(pk)
+        groups[(level, urgency, calendar.for_region(to_region).schedule)].append(pk)
         result.digests[(to_region, to_level)].append(code)
     _insert_events([pk for ids in groups.values() for pk in ids], Action.AUTO_ESCALATE)
     _insert_events(stalled, Action.STALL)
-    for (level, urgency), ids in groups.items():
+    for (level, urgency, schedule), ids in groups.items():
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
+        hours = dataclasses.replace(calendar, schedule=schedule)
         changes: dict[str, Any] = {
-            **escalation_clock_fields(to_level, urgency, now, limits=limits, calendar=calendar),
+            **escalation_clock_fields(to_level, urgency, now, limits=limits, calendar=hours),
             "level": to_level,
             "escalation_count": F("escalation_count") + 1,
             "updated_at": now,

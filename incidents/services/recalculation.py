@@ -38,6 +38,7 @@ FIELDS = (
     "code",
     "status",
     "level",
+    "handling_region_id",
     "category_id",
     "urgency",
     "deadline",
@@ -152,7 +153,8 @@ def _batch(run: _Run, batch_size: int) -> int:
     for row in rows:
         before = (row.deadline, row.yellow_at)
         clock = _clock(run, row)
-        row.deadline, row.yellow_at = clock.deadline(run.calendar), clock.yellow_at(run.calendar)
+        calendar = run.calendar.for_region(row.handling_region_id)
+        row.deadline, row.yellow_at = clock.deadline(calendar), clock.yellow_at(calendar)
         row.clock_working, row.warning_percent = clock.working, clock.percent
         row.stage_minutes_remaining = clock.remaining
         if (row.deadline, row.yellow_at) == before:

@@ -440,7 +440,7 @@ def _climb(incident: Incident, now: datetime.datetime) -> None:
         incident.urgency,
         now,
         limits=escalation_limits(),
-        calendar=WorkingCalendar.around(now),
+        calendar=WorkingCalendar.around(now).for_region(incident.handling_region_id),
     )
     for name, value in clock.items():
         setattr(incident, name, value)

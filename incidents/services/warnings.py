@@ -2,8 +2,9 @@
 yellow, and only inside the receiving unit's working hours.
 
 Set-based, in the escalation's style (incidents.services.escalation):
-1. outside working hours it does nothing: a warning that falls due at night is sent by the
-   first sweep of the morning;
+1. it leaves the cases of a region outside its working hours (its own, or inherited down
+   the ladder: ``WorkingHours``): a warning that falls due at night is sent by the first
+   sweep of the morning;
 2. each batch claims open cases whose warning is due (``is_warning_due`` and ``yellow_at``
    passed) with ``SELECT ... FOR UPDATE SKIP LOCKED``, in ``yellow_at`` order, from where
    the previous batch stopped;
@@ -49,18 +50,32 @@ def incidents_warn_due(
 ) -> WarningResult:
     now = now or timezone.now()
     result = WarningResult()
-    if not WorkingCalendar.around(now).is_working_moment(now):
+    resting = _resting_regions(WorkingCalendar.around(now), now)
+    if resting is None:
         return result
-    while _warn_batch(now, batch_size, result):
+    while _warn_batch(now, batch_size, result, resting):
         result.batches += 1
     with transaction.atomic():
         notify.notify_warning_digests(result.digests)
     return result
 
 
+def _resting_regions(calendar: WorkingCalendar, now: datetime.datetime) -> set[int] | None:
+    """The regions outside their working hours now; None when every region is."""
+    hours = calendar.region_hours
+    if not hours.by_path:  # one set of hours everywhere
+        return set() if calendar.is_working_moment(now) else None
+    resting = {pk for pk in hours.paths if not calendar.for_region(pk).is_working_moment(now)}
+    return None if len(resting) == len(hours.paths) else resting
+
+
 @transaction.atomic
-def _warn_batch(now: datetime.datetime, batch_size: int, result: WarningResult) -> int:
+def _warn_batch(
+    now: datetime.datetime, batch_size: int, result: WarningResult, resting: set[int]
+) -> int:
     due = Incident.objects.open().filter(is_warning_due=True, yellow_at__lte=now)
+    if resting:
+        due = due.exclude(handling_region_id__in=resting)
     if result.claimed_up_to is not None:
         due = due.filter(yellow_at__gte=result.claimed_up_to)
     rows = list(
