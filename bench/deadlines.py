@@ -31,7 +31,16 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-from escalation import LEVELS, build_ladder, log, scalar, settle, setup_django, sql
+from escalation import (
+    LEVELS,
+    build_ladder,
+    empty_cases,
+    log,
+    scalar,
+    settle,
+    setup_django,
+    sql,
+)
 
 DEFAULT_URL = "postgis://postgres@127.0.0.1:5432/gp_bench_deadlines"
 TARGET = 3.0
@@ -54,18 +63,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def build_cases(now: datetime.datetime, cases: int, grids) -> None:
-    from incidents.models import Category
-
-    sql("TRUNCATE incidents_incident RESTART IDENTITY CASCADE")
-    sql("DELETE FROM members_notification WHERE kind = 'warning_digest'")
-    sql("DROP TABLE IF EXISTS bench_grid, bench_before, bench_after")
-    sql(
-        "CREATE UNLOGGED TABLE bench_grid (idx int PRIMARY KEY, grid_id bigint, "
-        "village_id bigint, town_id bigint, county_id bigint)"
-    )
-    values = ", ".join(f"({i}, {g}, {v}, {t}, {c})" for i, (g, v, t, c) in enumerate(grids))
-    sql(f"INSERT INTO bench_grid VALUES {values}")
-    categories = list(Category.objects.order_by("pk").values_list("pk", flat=True))
+    categories = empty_cases(grids, ("warning_digest",))
     open_ = "ARRAY[" + ", ".join(f"'{s}'" for s in OPEN) + "]"
     # Deadlines are a rough guess (anchor + 7 days): the recalculation puts them right.
     statement = f"""

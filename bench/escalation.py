@@ -227,16 +227,13 @@ def build_ladder() -> list[tuple[int, int, int, int]]:
     return grids
 
 
-def build_cases(now: datetime.datetime, cases: int, overdue: int, grids) -> None:
-    """``cases`` rows in set-based INSERT ... SELECT chunks; rows 1..``overdue`` are overdue.
-
-    The rest alternate between open cases due within the week and closed ones. Foreign keys
-    are consistent by construction, so their per-row triggers are skipped while building.
-    """
+def empty_cases(grids, digest_kinds: tuple[str, ...]) -> list[int]:
+    """No case, event or digest of these kinds; ``bench_grid`` lists the grids with their
+    village, town and county (for INSERT ... SELECT); the category ids."""
     from incidents.models import Category
 
     sql("TRUNCATE incidents_incident RESTART IDENTITY CASCADE")
-    sql("DELETE FROM members_notification WHERE kind IN ('escalation_digest', 'stalled_digest')")
+    sql("DELETE FROM members_notification WHERE kind = ANY(%s)", [list(digest_kinds)])
     sql("DROP TABLE IF EXISTS bench_grid, bench_before, bench_after")
     sql(
         "CREATE UNLOGGED TABLE bench_grid (idx int PRIMARY KEY, grid_id bigint, "
@@ -244,7 +241,16 @@ def build_cases(now: datetime.datetime, cases: int, overdue: int, grids) -> None
     )
     values = ", ".join(f"({i}, {g}, {v}, {t}, {c})" for i, (g, v, t, c) in enumerate(grids))
     sql(f"INSERT INTO bench_grid VALUES {values}")
-    categories = list(Category.objects.order_by("pk").values_list("pk", flat=True))
+    return list(Category.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def build_cases(now: datetime.datetime, cases: int, overdue: int, grids) -> None:
+    """``cases`` rows in set-based INSERT ... SELECT chunks; rows 1..``overdue`` are overdue.
+
+    The rest alternate between open cases due within the week and closed ones. Foreign keys
+    are consistent by construction, so their per-row triggers are skipped while building.
+    """
+    categories = empty_cases(grids, ("escalation_digest", "stalled_digest"))
     open_ = "ARRAY[" + ", ".join(f"'{s}'" for s in OPEN) + "]"
     statement = f"""
         INSERT INTO incidents_incident (
