@@ -66,7 +66,7 @@ from dashboard.satisfaction import SATISFIED
 from grids.models import Grid
 from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
-from incidents.models import Category, Department, Incident, IncidentEvent
+from incidents.models import Category, Department, Incident, IncidentEvent, Supervision
 from incidents.permissions import incidents_visible_to
 from members.actors import Actor
 from members.models import GridAssignment, GridMember
@@ -165,6 +165,7 @@ SUMMED = (
     "overdue",
     "stalled",
     "supervised",
+    "supervision_overdue",
     "extended",
     "suspended",
 )
@@ -207,6 +208,17 @@ def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict
             overdue=Count("pk", filter=backlog & Q(deadline__lt=now)),
             stalled=Count("pk", filter=backlog & Q(is_stalled_at_top=True)),
             supervised=Count("pk", filter=backlog & Q(is_supervised=True)),
+            supervision_overdue=Count(
+                "pk",
+                filter=backlog
+                & Q(
+                    Exists(
+                        Supervision.objects.filter(
+                            incident=OuterRef("pk"), ended_at__isnull=True, deadline__lt=now
+                        )
+                    )
+                ),
+            ),
             # For the handling indicators (dashboard.kpis): extensions among the closed
             # cases, and the cases on hold now.
             extended=Count(
@@ -299,6 +311,7 @@ def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
         "yellow_now": total["yellow"],
         "stalled_now": total["stalled"],
         "supervised_now": total["supervised"],
+        "supervision_overdue_now": total["supervision_overdue"],
         "statuses": [
             {"value": value, "label": label, "count": by_status[value]}
             for value, label in Incident.Status.choices

@@ -261,6 +261,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.incidents_warn_due_task",
         "schedule": 300.0,
     },
+    "supervisions-escalate-overdue": {
+        "task": "incidents.tasks.supervisions_escalate_overdue_task",
+        "schedule": 300.0,
+    },
     "incidents-resume-due": {
         "task": "incidents.tasks.incidents_resume_due_task",
         "schedule": 3600.0,

@@ -8,6 +8,7 @@ from grids.jurisdiction import ScopeKind, jurisdiction_covers, jurisdiction_of, 
 from grids.models import Grid
 from grids.permissions import assigned_grids
 from incidents.models import (
+    AssistingUnit,
     Incident,
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
@@ -36,6 +37,13 @@ def shared_incident_ids(user: User) -> Q:
     )
 
 
+def assisted_incident_ids(user: User) -> Q:
+    """Cases one of the user's departments assists (协办)."""
+    return Q(
+        pk__in=AssistingUnit.objects.filter(department__handlers__user=user).values("incident_id")
+    )
+
+
 def incidents_visible_to(user: Actor) -> IncidentQuerySet[Incident]:
     """Managers: their jurisdiction's subtree; everyone: cases shared with them, cases in
     their grids, and cases they reported. One query, whatever the number of cases."""
@@ -44,7 +52,7 @@ def incidents_visible_to(user: Actor) -> IncidentQuerySet[Incident]:
         return Incident.objects.none()
     if scope.kind is ScopeKind.ALL:
         return Incident.objects.all()
-    condition = Q(reporter=user) | shared_incident_ids(user)
+    condition = Q(reporter=user) | shared_incident_ids(user) | assisted_incident_ids(user)
     roles = user_roles(user)
     jurisdiction = jurisdiction_of(user) if roles & MANAGER_ROLES else None
     if jurisdiction is not None:
@@ -116,6 +124,15 @@ def _holds_over(user: Actor, roles: frozenset[str], path: str) -> bool:
 def can_return(user: Actor, incident: Incident) -> bool:
     """The unit that received the case sends it back when it is outside its competence."""
     return can_handle(user, incident)
+
+
+def can_assist(user: Actor, incident: Incident) -> bool:
+    """A handler of a department that assists the case (协办) and has not reported yet."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return AssistingUnit.objects.filter(
+        incident=incident, department__handlers__user=user, status=AssistingUnit.Status.PENDING
+    ).exists()
 
 
 def can_request_extension(user: Actor, incident: Incident) -> bool:

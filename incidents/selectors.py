@@ -12,7 +12,7 @@ from grids.jurisdiction import jurisdiction_of
 from grids.models import covering_paths
 from grids.permissions import assigned_grids
 from incidents import permissions
-from incidents.models import DeadlineExtension, Department, Incident, is_at_top
+from incidents.models import DeadlineExtension, Department, Incident, Supervision, is_at_top
 from incidents.querysets import IncidentQuerySet
 from members.actors import Actor
 from members.models import User
@@ -29,6 +29,7 @@ ACTIONS = (
     "dispatch",
     "start",
     "handle",
+    "assist_report",
     "verify",
     "return",
     "extend",
@@ -72,6 +73,7 @@ ACTION_CHECKS: dict[str, Check] = {
     "supervise": permissions.can_manage,
     "merge": permissions.can_manage,
     "return": permissions.can_return,
+    "assist_report": permissions.can_assist,
     "extend": permissions.can_request_extension,
     "extend_decide": permissions.can_decide_extension,
     "suspend": permissions.can_suspend,
@@ -108,6 +110,7 @@ def _reopenable(incident: Incident, pending: bool) -> bool:
 
 HANDLING_STEPS: dict[str, tuple[Callable[[Incident, bool], bool], Check]] = {
     "return": (_in_handling, permissions.can_return),
+    "assist_report": (_in_handling, permissions.can_assist),
     "extend": (_in_handling_and_none_pending, permissions.can_request_extension),
     "extend_decide": (_extension_pending, permissions.can_decide_extension),
     "suspend": (_suspendable, permissions.can_suspend),
@@ -324,4 +327,22 @@ def bulk_departments(user: Actor) -> QuerySet[Department]:
     path = jurisdiction.path
     return departments.filter(
         Q(region__path__startswith=path) | Q(region__path__in=covering_paths(path))
+    )
+
+
+def supervision_register(user: Actor, now: datetime.datetime) -> QuerySet[Supervision]:
+    """The running supervisions of the cases a user sees: overdue first, then by deadline."""
+    return (
+        Supervision.objects.filter(
+            ended_at__isnull=True, incident__in=permissions.incidents_visible_to(user)
+        )
+        .select_related("incident", "incident__handling_region", "reason", "supervisor")
+        .annotate(
+            is_overdue=Case(
+                When(deadline__lt=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("-is_overdue", "deadline", "pk")
     )

@@ -3,6 +3,7 @@ from celery import shared_task
 from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.handling import incidents_resume_due
 from incidents.services.recalculation import incidents_recalculate_deadlines
+from incidents.services.supervision import supervisions_escalate_overdue
 from incidents.services.warnings import incidents_warn_due
 
 
@@ -29,3 +30,9 @@ def incidents_warn_due_task() -> int:
 def incidents_recalculate_deadlines_task(note: str = "") -> int:
     """Queued when the calendar, a limit or the working hours change."""
     return len(incidents_recalculate_deadlines(note=note).moved)
+
+
+@shared_task
+def supervisions_escalate_overdue_task() -> int:
+    """Beat runs this every five minutes: an overdue supervision rises one level."""
+    return supervisions_escalate_overdue()

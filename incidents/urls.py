@@ -8,6 +8,7 @@ urlpatterns = [
     path("report/", member.quick_report, name="quick_report"),
     path("export.csv", staff.queue_export, {"file_format": "csv"}, name="export_csv"),
     path("export.xlsx", staff.queue_export, {"file_format": "xlsx"}, name="export_xlsx"),
+    path("supervision/", staff.supervision_register, name="supervision_register"),
     path("suggest/", handling.suggest, name="suggest"),
     path("bulk/", handling.bulk, name="bulk"),
     path("join/<int:pk>/", handling.join, name="join"),

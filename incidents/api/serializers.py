@@ -13,6 +13,7 @@ from incidents.models import (
     Department,
     Incident,
     IncidentEvent,
+    Level,
     ReasonCode,
     Urgency,
 )
@@ -331,6 +332,13 @@ class DispatchSerializer(serializers.Serializer):
     department = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.none(), required=False, allow_null=True, default=None
     )
+    assisting = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.none(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="Assisting departments (协办); the lead closes the handling stage.",
+    )
     note = _note()
 
     def __init__(self, *args, **kwargs):
@@ -339,6 +347,7 @@ class DispatchSerializer(serializers.Serializer):
         if incident is not None:
             self.fields["user"].queryset = dispatch_people(incident)
             self.fields["department"].queryset = dispatch_departments(incident)
+            self.fields["assisting"].child_relation.queryset = dispatch_departments(incident)
 
 
 class VerifySerializer(serializers.Serializer):
@@ -350,6 +359,17 @@ class VerifySerializer(serializers.Serializer):
 class SuperviseSerializer(serializers.Serializer):
     on = serializers.BooleanField()
     note = _note()
+    level = serializers.ChoiceField(
+        choices=[Level.TOWN, Level.COUNTY, Level.PREFECTURE],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="4 town, 3 county, 2 city; default: the caller's own level.",
+    )
+    reason_code = _reason_code(ReasonCode.Kind.SUPERVISION, required=False)
+    deadline = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Default: the level's limit."
+    )
 
 
 class MergeSerializer(serializers.Serializer):

@@ -81,6 +81,7 @@ INPUTS = {
     "merge": s.MergeSerializer,
     "evaluate": s.EvaluateSerializer,
     "return": s.ReturnSerializer,
+    "assist_report": s.NoteSerializer,
     "extend": s.ExtendSerializer,
     "extend_decide": s.ExtendDecideSerializer,
     "suspend": s.SuspendSerializer,
@@ -220,6 +221,7 @@ class CaseViewSet(
     merge = _step_view("merge")
     evaluate = _step_view("evaluate")
     return_case = _step_view("return", "return_case")
+    assist_report = _step_view("assist_report")
     extend = _step_view("extend")
     extend_decide = _step_view("extend_decide")
     suspend = _step_view("suspend")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors
-from incidents.models import Incident, ReasonCode
+from incidents.models import Incident, ReasonCode, Supervision
 from incidents.permissions import incidents_visible_to
 from members.actors import Actor
 
@@ -89,11 +89,18 @@ class DispatchForm(ActionForm):
     user = PersonChoiceField(
         label=_("Or to a person"), queryset=None, required=False, empty_label="—"
     )
+    assisting = forms.ModelMultipleChoiceField(
+        label=_("Assisting departments (协办)"),
+        queryset=None,
+        required=False,
+        help_text=_("The lead reports the case handled once each has reported its part."),
+    )
     note = _note()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = selectors.dispatch_departments(self.incident)
+        self.fields["assisting"].queryset = selectors.dispatch_departments(self.incident)
         self.fields["user"].queryset = selectors.dispatch_people(self.incident)
 
     def clean(self):
@@ -161,6 +168,8 @@ class EscalateForm(ActionForm):
 
 
 class SuperviseForm(ActionForm):
+    """Start a supervision (督办: its level, reason and deadline), or end it."""
+
     action = "supervise"
     title = _("Supervision")
     submit = _("Start supervision")
@@ -170,6 +179,20 @@ class SuperviseForm(ActionForm):
         coerce=lambda value: value == "1",
         widget=forms.HiddenInput,
     )
+    level = forms.TypedChoiceField(
+        label=_("Supervision level"),
+        choices=[("", _("My own level")), *Supervision._meta.get_field("level").choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    reason_code = ReasonChoiceField(ReasonCode.Kind.SUPERVISION, required=False)
+    deadline = forms.DateTimeField(
+        label=_("Supervision deadline"),
+        required=False,
+        help_text=_("Empty: the level's escalation limit."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     note = _note()
 
     def __init__(self, *args, **kwargs):
@@ -177,6 +200,14 @@ class SuperviseForm(ActionForm):
         self.fields["on"].initial = "0" if self.incident.is_supervised else "1"
         if self.incident.is_supervised:
             self.submit = _("End supervision")
+            for name in ("level", "reason_code", "deadline"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("on") and "reason_code" in self.fields and not data.get("reason_code"):
+            self.add_error("reason_code", _("Choose a reason."))
+        return data
 
 
 class MergeForm(ActionForm):
@@ -211,6 +242,13 @@ class ReturnForm(ActionForm):
     submit = _("Return the case")
     reason_code = ReasonChoiceField(ReasonCode.Kind.RETURN)
     note = _note(_("Why it is outside your competence"), required=True)
+
+
+class AssistReportForm(ActionForm):
+    action = "assist_report"
+    title = _("Report your assisting part")
+    submit = _("Report our part")
+    note = _note(_("What your department did"), required=True)
 
 
 class ExtendForm(ActionForm):
@@ -299,6 +337,7 @@ ACTION_FORMS = {
         SuperviseForm,
         MergeForm,
         ReturnForm,
+        AssistReportForm,
         ExtendForm,
         ExtendDecideForm,
         SuspendForm,

@@ -23,10 +23,19 @@ from incidents.models.catalogue import (
     Urgency,
     is_at_top,
 )
-from incidents.models.handling import DeadlineExtension, DispatchRule, IncidentFollower
+from incidents.models.handling import (
+    AssistingUnit,
+    DeadlineExtension,
+    DispatchRule,
+    IncidentFollower,
+    ReturnArbitration,
+    Supervision,
+)
 from incidents.models.open311 import CategoryAttribute, Open311Client, _new_client_key
 
 __all__ = [
+    "AssistingUnit",
+    "ReturnArbitration",
     "DEFAULT_WARNING_PERCENT",
     "Attachment",
     "CalendarDay",
@@ -47,6 +56,7 @@ __all__ = [
     "Level",
     "Open311Client",
     "ReasonCode",
+    "Supervision",
     "TimeLimit",
     "TimeUnit",
     "Urgency",

@@ -372,6 +372,10 @@ class IncidentEvent(models.Model):
         FOLLOW = "follow", _("Joined by another reporter")
         WARN = "warn", _("Warned: deadline near")
         RECALCULATE = "recalculate", _("Deadline recalculated")
+        SUPERVISE_UP = "supervise_up", _("Supervision overdue: raised a level")
+        ASSIST_REPORT = "assist_report", _("Assisting unit reported its part")
+        ARBITRATE_ASK = "arbitrate_ask", _("Second return: sent to arbitration")
+        ARBITRATE = "arbitrate", _("Arbitration decided")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
@@ -449,6 +453,12 @@ class IncidentEvent(models.Model):
                 fields=["incident", "breached_deadline"],
                 condition=Q(action__in=["auto_escalate", "stall"]),
                 name="one_escalation_per_breach",
+            ),
+            # One raise per overdue supervision deadline.
+            models.UniqueConstraint(
+                fields=["incident", "breached_deadline"],
+                condition=Q(action="supervise_up"),
+                name="one_supervision_raise_per_breach",
             ),
             # One warning per deadline (the warned deadline is kept in breached_deadline).
             models.UniqueConstraint(

@@ -200,6 +200,7 @@ class ReasonCode(models.Model):
         EXTENSION = "extension", _("Extension of the deadline")
         SUSPENSION = "suspension", _("Suspension")
         REOPEN = "reopen", _("Reopening")
+        SUPERVISION = "supervision", _("Supervision (督办)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     code = models.SlugField(_("code"), max_length=40)

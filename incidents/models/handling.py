@@ -5,11 +5,12 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, Region
 from incidents.models.case import Incident
-from incidents.models.catalogue import Category, CategoryGroup, Department, ReasonCode
+from incidents.models.catalogue import Category, CategoryGroup, Department, Level, ReasonCode
 
 
 class DispatchRule(models.Model):
@@ -209,6 +210,197 @@ class DeadlineExtension(models.Model):
                 fields=["incident"],
                 condition=Q(status="pending"),
                 name="one_pending_extension_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.get_status_display()}"
+
+
+class Supervision(models.Model):
+    """督办: an official of the town, the county or the city takes a case under supervision,
+    for a reason and by a deadline of its own. An overdue supervision climbs one level
+    (town → county → city) like an overdue case climbs the ladder."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supervisions"
+    )
+    level = models.PositiveSmallIntegerField(
+        _("supervision level"),
+        choices=[
+            (Level.TOWN, _("Town")),
+            (Level.COUNTY, _("County")),
+            (Level.PREFECTURE, _("City")),
+        ],
+    )
+    reason = models.ForeignKey(
+        ReasonCode,
+        verbose_name=_("reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    deadline = models.DateTimeField(_("supervision deadline"))
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supervising official"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("supervision")
+        verbose_name_plural = _("supervisions")
+        ordering = ["deadline", "pk"]
+        indexes = [
+            # The register and the sweep: running supervisions by deadline.
+            models.Index(
+                fields=["deadline"],
+                name="supervision_running_idx",
+                condition=Q(ended_at__isnull=True),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(ended_at__isnull=True),
+                name="one_running_supervision_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=Level.PREFECTURE, level__lte=Level.TOWN),
+                name="supervision_level_town_county_city",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.get_level_display()}"
+
+    def is_overdue_at(self, now) -> bool:
+        return self.ended_at is None and self.deadline < now
+
+
+class AssistingUnit(models.Model):
+    """协办: a department that assists the lead unit (主办, the case's assignee) on a case.
+    It reports its part; the lead closes the handling stage once every part is in."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Part pending")
+        REPORTED = "reported", _("Part reported")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="assisting_units"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("assisting department"),
+        on_delete=models.PROTECT,
+        related_name="assisted_incidents",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    note = models.TextField(_("report of its part"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("assisting unit")
+        verbose_name_plural = _("assisting units")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "department"], name="one_assisting_part_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.department}"
+
+
+class ReturnArbitration(models.Model):
+    """A unit's second return of the same case goes to the official one rung up, whose
+    decision binds: upheld, the case goes back to dispatch; refused, the unit keeps it and
+    may not return it again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for arbitration")
+        UPHELD = "upheld", _("Return upheld")
+        REFUSED = "refused", _("Return refused: the unit keeps the case")
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("case"), on_delete=models.CASCADE, related_name="arbitrations"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("returning department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    returning_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("returning person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.ForeignKey(
+        ReasonCode, verbose_name=_("reason"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("explanation"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("return arbitration")
+        verbose_name_plural = _("return arbitrations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(status="pending"),
+                name="one_pending_arbitration_per_case",
             )
         ]
 

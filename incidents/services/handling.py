@@ -14,8 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import permissions
-from incidents.models import DeadlineExtension, Incident, IncidentEvent, ReasonCode
+from incidents.models import (
+    DeadlineExtension,
+    Incident,
+    IncidentEvent,
+    ReasonCode,
+    ReturnArbitration,
+)
 from incidents.services import notify
+from incidents.services.bulk import incidents_update_each
+from incidents.services.cohandling import (
+    arbitration_decide,
+    arbitration_request,
+    return_needs_arbitration,
+)
 from incidents.services.deadlines import (
     extension_clock_fields,
     resumed_clock_fields,
@@ -48,7 +60,10 @@ def incident_return(
 
     The case is accepted again with no assignee; the unit loses its handling permission;
     the event keeps which department returned it and, if a rule had sent it there, the
-    rule (the dashboard counts returns per unit and returned automatic dispatches).
+    rule (the dashboard counts returns per unit and returned automatic dispatches). The
+    unit's second return of the same case goes to arbitration instead
+    (incidents.services.cohandling): the case stays with the unit until the official one
+    rung up decides.
     """
     note = _require_reason(note, "note")
     code = check_reason(reason_code, Kind.RETURN)
@@ -56,9 +71,18 @@ def incident_return(
     _require(permissions.can_return(actor, locked))
     if locked.status not in Incident.HANDLING_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.RETURN.label)
+    arbitration = return_needs_arbitration(locked)
+    if arbitration is not None:
+        arbitration_request(arbitration, actor=actor, reason=code, note=note)
+        return locked
+    _send_back(locked, actor=actor, reason=code, note=note)
+    return locked
+
+
+def _send_back(locked: Incident, *, actor: User, reason: ReasonCode, note: str) -> None:
     previous = handler_of(locked)
     event_fields = {
-        "reason": code,
+        "reason": reason,
         "department": locked.assignee_department,
         "dispatch_rule": locked.dispatch_rule,
     }
@@ -78,7 +102,38 @@ def incident_return(
     notify.notify_dispatcher(
         locked, _("Case %(code)s was returned for dispatch") % {"code": locked.code}
     )
-    return locked
+
+
+@transaction.atomic
+def incident_arbitration_decide(
+    *, actor: User, arbitration: ReturnArbitration, uphold: bool, note: str = ""
+) -> ReturnArbitration:
+    """The official one rung up decides a second return; the decision binds. Upheld, the
+    case goes back to dispatch (a return, counted in the unit's 退回率); refused, the unit
+    keeps the case and may not return it again."""
+    locked = _lock(arbitration.incident)
+    arbitration = ReturnArbitration.objects.select_for_update().get(pk=arbitration.pk)
+    arbitration.incident = locked
+    if not uphold:
+        note = _require_reason(note, "note")
+    arbitration_decide(arbitration, actor=actor, uphold=uphold, note=note)
+    record_event(
+        locked, actor=actor, action=Action.ARBITRATE, note=note, reason=arbitration.reason
+    )
+    if uphold:
+        _send_back(
+            locked,
+            actor=arbitration.requested_by,
+            reason=arbitration.reason,
+            note=arbitration.note,
+        )
+    else:
+        notify.notify_assignees(
+            locked,
+            _("Case %(code)s: the arbitration decided that your unit keeps it")
+            % {"code": locked.code},
+        )
+    return arbitration
 
 
 @transaction.atomic
@@ -312,7 +367,7 @@ def _resume_batch(now: datetime.datetime, batch_size: int, digests: dict) -> int
             setattr(row, name, value)
         row.suspended_from, row.review_on, row.updated_at = "", None, now
     IncidentEvent.objects.bulk_create(events)
-    Incident.objects.bulk_update(rows, RESUMED_FIELDS)
+    incidents_update_each(rows, RESUMED_FIELDS)
     return len(rows)
 
 

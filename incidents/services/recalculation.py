@@ -26,6 +26,7 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, TimeLimit
+from incidents.services.bulk import incidents_update_each
 from incidents.services.deadlines import Clock, Limits, escalation_limits
 from incidents.working_time import WorkingCalendar, limit_minutes
 
@@ -43,6 +44,7 @@ FIELDS = (
     "urgency",
     "deadline",
     "yellow_at",
+    "is_warning_due",
     "clock_from",
     "clock_working",
     "clock_source",
@@ -177,7 +179,7 @@ def _batch(run: _Run, batch_size: int) -> int:
                 )
             )
     if changed and not run.dry_run:
-        Incident.objects.bulk_update(changed, UPDATED)
+        incidents_update_each(changed, UPDATED)
         IncidentEvent.objects.bulk_create(events)
     return len(rows)
 

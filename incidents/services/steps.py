@@ -19,6 +19,7 @@ from incidents.models import Attachment, DeadlineExtension, Incident
 from incidents.selectors import incident_pending_extension
 from incidents.services import handling, transitions
 from incidents.services.attachments import attachment_add
+from incidents.services.cohandling import incident_assist_report
 from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused
 from members.models import User
@@ -68,18 +69,50 @@ def step_extend_decide(actor: User, incident: Incident, data: StepInput) -> Dead
     )
 
 
+def step_dispatch(actor: User, incident: Incident, data: StepInput) -> Incident:
+    """``user`` or ``department``, ``note``; optionally ``assisting`` departments."""
+    return transitions.incident_dispatch(
+        actor=actor,
+        incident=incident,
+        user=data["user"],
+        department=data["department"],
+        note=data["note"],
+        assisting=list(data.get("assisting") or []),
+    )
+
+
+def step_assist_report(actor: User, incident: Incident, data: StepInput) -> Incident:
+    """``note``: an assisting unit's report of its part."""
+    incident_assist_report(actor=actor, incident=incident, note=data["note"])
+    return incident
+
+
+def step_supervise(actor: User, incident: Incident, data: StepInput) -> Incident:
+    """``on``, ``note``; to start, optionally ``level``, ``reason_code``, ``deadline``."""
+    return transitions.incident_supervise(
+        actor=actor,
+        incident=incident,
+        on=data["on"],
+        note=data["note"],
+        level=data.get("level"),
+        reason_code=data.get("reason_code"),
+        deadline=data.get("deadline"),
+    )
+
+
 STEPS: dict[str, Step] = {
     "accept": step_accept,
     "reject": _passing(transitions.incident_reject, "reason", "reason_code"),
-    "dispatch": _passing(transitions.incident_dispatch, "user", "department", "note"),
+    "dispatch": step_dispatch,
     "start": _passing(transitions.incident_start, "note"),
     "handle": step_handle,
     "verify": _passing(transitions.incident_verify, "passed", "reason", "reason_code"),
     "escalate": _passing(transitions.incident_escalate, "reason"),
-    "supervise": _passing(transitions.incident_supervise, "on", "note"),
+    "supervise": step_supervise,
     "merge": _passing(transitions.incident_merge, "into", "note"),
     "evaluate": _passing(transitions.incident_evaluate, "satisfaction", "comment"),
     "return": _passing(handling.incident_return, "reason_code", "note"),
+    "assist_report": step_assist_report,
     "extend": _passing(handling.incident_extension_request, "reason_code", "note", "new_deadline"),
     "extend_decide": step_extend_decide,
     "suspend": _passing(handling.incident_suspend, "reason_code", "note", "review_on"),

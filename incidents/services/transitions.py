@@ -7,7 +7,7 @@ Nothing else assigns ``Incident.status``.
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +20,7 @@ from grids.jurisdiction import jurisdiction_covers
 from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
 from incidents.services import followers, notify
+from incidents.services.cohandling import assisting_units_set, require_parts_reported
 from incidents.services.deadlines import (
     escalation_clock_fields,
     escalation_limits,
@@ -29,6 +30,7 @@ from incidents.services.deadlines import (
 )
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
+from incidents.services.supervision import notify_supervision, supervision_end, supervision_start
 from incidents.working_time import WorkingCalendar
 from members.models import User
 from members.notifications import notifications_create
@@ -215,8 +217,12 @@ def incident_dispatch(
     user: User | None = None,
     department: Department | None = None,
     note: str = "",
+    assisting: Sequence[Department] = (),
 ) -> Incident:
     """Hand the case to a person (the grid, a village) or a department, who may then handle it.
+
+    ``assisting``: departments that assist the lead (协办); each reports its part
+    (incidents.services.cohandling), and the lead closes the handling stage.
 
     The handler's right to the case is a django-guardian object permission: on the user,
     or on the department's handler group.
@@ -236,6 +242,7 @@ def incident_dispatch(
         event_fields={"department": department},
     )
     handover(locked, previous, grantee(user, department))
+    assisting_units_set(locked, assisting)
     notify.notify_assignees(
         locked, _("Case %(code)s was dispatched to you") % {"code": locked.code}, sms=True
     )
@@ -258,16 +265,13 @@ def incident_start(*, actor: User, incident: Incident, note: str = "") -> Incide
 
 @transaction.atomic
 def incident_handle(*, actor: User, incident: Incident, note: str) -> Incident:
-    """The handler reports the case done (photos are attached with attachment_add)."""
+    """The handler (the lead unit) reports the case done, once every assisting unit has
+    reported its part (photos are attached with attachment_add)."""
     note = _require_reason(note, "note")
-    incident, _event = _step(
-        incident,
-        actor=actor,
-        check=permissions.can_handle,
-        action=Action.HANDLE,
-        to_status=Status.HANDLED,
-        note=note,
-    )
+    incident = _lock(incident)
+    _require(permissions.can_handle(actor, incident))
+    require_parts_reported(incident)
+    _move(incident, actor=actor, action=Action.HANDLE, to_status=Status.HANDLED, note=note)
     title = _("Case %(code)s is waiting for your verification") % {"code": incident.code}
     notifications_create(
         recipients=grid_people(incident.grid, "patrol_grid"),
@@ -474,20 +478,50 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
 
 
 @transaction.atomic
-def incident_supervise(*, actor: User, incident: Incident, on: bool, note: str = "") -> Incident:
-    """Flag a case as supervised (督办): it rises to the top of lists, its handler is told."""
+def incident_supervise(
+    *,
+    actor: User,
+    incident: Incident,
+    on: bool,
+    note: str = "",
+    level: int | None = None,
+    reason_code: ReasonCode | None = None,
+    deadline: datetime.datetime | None = None,
+) -> Incident:
+    """Start (督办) or end the supervision of a case.
+
+    A supervision is a record (incidents.models.Supervision): its level (town, county or
+    city; by default the actor's own), its reason code, its deadline (by default its
+    level's escalation limit) and the supervising official. The case rises to the top of
+    lists; its handler and the officials of its rung are told.
+    """
     locked = _lock(incident)
     _require(permissions.can_manage(actor, locked))
     if locked.is_supervised == on:
         message = _("The case is already supervised.") if on else _("The case is not supervised.")
         raise IncidentActionRefused(message, "unchanged")
+    now = timezone.now()
+    if on:
+        supervision = supervision_start(
+            locked,
+            actor=actor,
+            level=level,
+            reason_code=reason_code,
+            deadline=deadline,
+            note=note,
+            now=now,
+        )
+    else:
+        supervision_end(locked, actor=actor, now=now)
     locked.is_supervised = on
     locked.save(update_fields=["is_supervised", "updated_at"])
     record_event(
-        locked, actor=actor, action=Action.SUPERVISE if on else Action.UNSUPERVISE, note=note
+        locked,
+        actor=actor,
+        action=Action.SUPERVISE if on else Action.UNSUPERVISE,
+        note=note,
+        reason=supervision.reason if on else None,
     )
     if on:
-        notify.notify_assignees(
-            locked, _("Case %(code)s is under supervision") % {"code": locked.code}
-        )
+        notify_supervision(locked)
     return locked

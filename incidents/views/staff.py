@@ -133,6 +133,16 @@ def _render_case(request, incident: Incident, *, bound: ActionForm | None = None
 
 @require_GET
 @login_required
+@permission_required(VIEW_INCIDENTS, raise_exception=True)
+def supervision_register(request):
+    """督办台账: the running supervisions of the cases the official sees, overdue first."""
+    supervisions = selectors.supervision_register(request.user, timezone.now())
+    page = Paginator(supervisions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/supervision_register.html", {"page": page})
+
+
+@require_GET
+@login_required
 def detail(request, pk):
     return _render_case(request, _case(request.user, pk))
 
@@ -164,6 +174,7 @@ SUCCESS = {
     "supervise": _("Supervision was changed."),
     "merge": _("The case was merged."),
     "return": _("The case was returned to the dispatcher."),
+    "assist_report": _("Your part was reported to the lead unit."),
     "extend": _("The extension was asked for."),
     "extend_decide": _("The decision on the extension was recorded."),
     "suspend": _("The case was suspended."),
