@@ -20,6 +20,7 @@ the calendar of one region. A working day is worth the platform's hours per day
 (``settings.WORKING_HOURS``) whatever the region's hours.
 """
 
+import bisect
 import dataclasses
 import datetime
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from grids.models import Region
 from incidents.models import CalendarDay, CalendarYear, TimeUnit, WorkingHours, parse_periods
 
 MAX_SEARCH_DAYS = 400
+INDEX_AFTER_CALLS = 64
 # Holidays on the same date every year: a year not entered yet still keeps them.
 FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 
@@ -103,6 +105,10 @@ class WorkingCalendar:
     region_hours: RegionHours = field(default_factory=lambda: RegionHours({}, {}))
     schedule: Schedule = ()
     default: Periods = field(default_factory=default_periods)
+    # The loaded years, and per schedule the working periods laid end to end (_PeriodIndex):
+    # shared by the copies for_region makes, built on first use.
+    years: tuple[int, int] | None = None
+    indexes: dict = field(default_factory=dict)
 
     def for_region(self, region_id: int | None) -> "WorkingCalendar":
         """This calendar with the working hours of a region (its own, or inherited)."""
@@ -131,6 +137,7 @@ class WorkingCalendar:
             )
         )
         calendar.region_hours = RegionHours.load()
+        calendar.years = (first_year, last_year)
         return calendar
 
     @classmethod
@@ -147,6 +154,9 @@ class WorkingCalendar:
     def is_workday(self, day: datetime.date) -> bool:
         if day.year not in self.known_years:
             self.fallback_years.add(day.year)
+        return self._workday(day)
+
+    def _workday(self, day: datetime.date) -> bool:
         if day in self.workdays:
             return True
         if day in self.holidays:
@@ -163,10 +173,32 @@ class WorkingCalendar:
         periods = self.periods_on(local.date())
         return any(start <= local.time() < end for start, end in periods)
 
+    def _index(self) -> "_PeriodIndex | None":
+        if self.years is None:
+            return None
+        index = self.indexes.get(self.schedule)
+        if index is None:
+            # Building costs a walk over two years: worth it for a sweep, not for one case.
+            calls = self.indexes["calls"] = self.indexes.get("calls", 0) + 1
+            if calls < INDEX_AFTER_CALLS:
+                return None
+            index = self.indexes[self.schedule] = _PeriodIndex.build(self)
+        return index
+
+    def _mark_fallback(self, first: datetime.date, last: datetime.date) -> None:
+        for year in range(first.year, last.year + 1):
+            if year not in self.known_years:
+                self.fallback_years.add(year)
+
     def working_minutes_between(self, start: datetime.datetime, end: datetime.datetime) -> int:
         """Whole working minutes from ``start`` to ``end`` (0 when ``end`` is not later)."""
         tz = timezone.get_current_timezone()
         begin, finish = timezone.localtime(start, tz), timezone.localtime(end, tz)
+        index = self._index()
+        low, high = (index.position(begin), index.position(finish)) if index else (None, None)
+        if low is not None and high is not None:
+            self._mark_fallback(begin.date(), finish.date())
+            return max(0, int((high - low).total_seconds() // 60))
         total = datetime.timedelta()
         day = begin.date()
         while day <= finish.date():
@@ -198,6 +230,11 @@ class WorkingCalendar:
         tz = timezone.get_current_timezone()
         local = timezone.localtime(start, tz)
         remaining = datetime.timedelta(hours=hours)
+        index = self._index() if remaining > datetime.timedelta() else None
+        found = index.add(local, remaining) if index else None
+        if found is not None:
+            self._mark_fallback(local.date(), found.date())
+            return found
         day = local.date()
         for _ in range(MAX_SEARCH_DAYS):
             if self.is_workday(day):
@@ -219,6 +256,60 @@ class WorkingCalendar:
         if unit == TimeUnit.WORKING_HOURS:
             return self.add_working_hours(start, amount)
         return self.add_working_hours(start, amount * hours_per_working_day())
+
+
+@dataclass
+class _PeriodIndex:
+    """The working periods of the loaded years, laid end to end: a moment's position is
+    the working time before it, so that adding working time or counting it between two
+    moments is a binary search instead of a walk over the days (the recalculation of many
+    cases). Moments outside the loaded years return None: the caller walks the days."""
+
+    starts: list[datetime.datetime]
+    ends: list[datetime.datetime]
+    cumulative: list[datetime.timedelta]  # working time up to each period's end
+
+    @classmethod
+    def build(cls, calendar: "WorkingCalendar") -> "_PeriodIndex":
+        tz = timezone.get_current_timezone()
+        assert calendar.years is not None  # noqa: S101 (only loaded calendars have an index)
+        day, last = (
+            datetime.date(calendar.years[0], 1, 1),
+            datetime.date(calendar.years[1], 12, 31),
+        )
+        starts, ends, cumulative = [], [], []
+        total = datetime.timedelta()
+        while day <= last:
+            if calendar._workday(day):
+                for period_start, period_end in calendar.periods_on(day):
+                    begin = datetime.datetime.combine(day, period_start, tzinfo=tz)
+                    end = datetime.datetime.combine(day, period_end, tzinfo=tz)
+                    total += end - begin
+                    starts.append(begin)
+                    ends.append(end)
+                    cumulative.append(total)
+            day += datetime.timedelta(days=1)
+        return cls(starts, ends, cumulative)
+
+    def position(self, moment: datetime.datetime) -> datetime.timedelta | None:
+        k = bisect.bisect_right(self.ends, moment)
+        if k == len(self.ends) or (k == 0 and moment < self.starts[0]):
+            return None
+        if moment <= self.starts[k]:
+            return self.cumulative[k] - (self.ends[k] - self.starts[k])
+        return self.cumulative[k] - (self.ends[k] - moment)
+
+    def add(
+        self, moment: datetime.datetime, amount: datetime.timedelta
+    ) -> datetime.datetime | None:
+        start = self.position(moment)
+        if start is None:
+            return None
+        target = start + amount
+        k = bisect.bisect_left(self.cumulative, target)
+        if k == len(self.cumulative):
+            return None
+        return self.ends[k] - (self.cumulative[k] - target)
 
 
 def limit_minutes(amount: int, unit: str) -> tuple[int, bool]:
