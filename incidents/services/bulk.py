@@ -15,7 +15,8 @@ from django.db.models import Field
 from incidents.models import Incident
 
 
-def incidents_update_each(rows: Sequence[Incident], fields: Sequence[str]) -> int:
+def incidents_update_each(rows: Sequence[Sequence[Any]], fields: Sequence[str]) -> int:
+    """``rows``: (id, value of each of ``fields``, in order) for each case."""
     if not rows:
         return 0
     meta = Incident._meta
@@ -28,10 +29,11 @@ def incidents_update_each(rows: Sequence[Incident], fields: Sequence[str]) -> in
     names = ", ".join(["id", *(str(column.column) for column in columns)])
     placeholders = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
     params: list[Any] = []
-    for row in rows:
-        params.append(row.pk)
+    for pk, *values in rows:
+        params.append(pk)
         params += [
-            column.get_db_prep_save(getattr(row, column.attname), connection) for column in columns
+            column.get_db_prep_save(value, connection)
+            for column, value in zip(columns, values, strict=True)
         ]
     table = meta.db_table
     # A column whose values are all NULL would be text to PostgreSQL: cast each to its type.

@@ -367,7 +367,10 @@ def _resume_batch(now: datetime.datetime, batch_size: int, digests: dict) -> int
             setattr(row, name, value)
         row.suspended_from, row.review_on, row.updated_at = "", None, now
     IncidentEvent.objects.bulk_create(events)
-    incidents_update_each(rows, RESUMED_FIELDS)
+    incidents_update_each(
+        [(row.pk, *(getattr(row, name) for name in RESUMED_FIELDS)) for row in rows],
+        RESUMED_FIELDS,
+    )
     return len(rows)
 
 

@@ -19,15 +19,16 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from celery import current_app
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, TimeLimit
 from incidents.services.bulk import incidents_update_each
-from incidents.services.deadlines import Clock, Limits, escalation_limits
+from incidents.services.deadlines import Clock, escalation_limits
 from incidents.working_time import WorkingCalendar, limit_minutes
 
 logger = logging.getLogger(__name__)
@@ -84,8 +85,9 @@ class _Run:
     dry_run: bool
     note: str
     calendar: WorkingCalendar
-    stage_limits: dict[tuple[int, str, str], tuple[int, str, int]]
-    escalation_limits: Limits
+    # (minutes, counted in working time, warning percent)
+    stage_limits: dict[tuple[int, str, str], tuple[int, bool, int]]
+    escalation_limits: dict[tuple[int, str], tuple[int, bool, int]]
     result: RecalculationResult
     after_pk: int = 0
 
@@ -106,12 +108,15 @@ def incidents_recalculate_deadlines(
         note=note,
         calendar=WorkingCalendar.spanning(first, now),
         stage_limits={
-            (category, urgency, stage): (amount, unit, percent)
+            (category, urgency, stage): (*limit_minutes(amount, unit), percent)
             for category, urgency, stage, amount, unit, percent in TimeLimit.objects.values_list(
                 "category_id", "urgency", "stage", "amount", "unit", "warning_percent"
             )
         },
-        escalation_limits=escalation_limits(),
+        escalation_limits={
+            key: (*limit_minutes(amount, unit), percent)
+            for key, (amount, unit, percent) in escalation_limits().items()
+        },
         result=RecalculationResult(),
     )
     while _batch(run, batch_size):
@@ -146,45 +151,58 @@ def _batch(run: _Run, batch_size: int) -> int:
     batch = _running().filter(pk__gt=run.after_pk).order_by("pk")
     if not run.dry_run:
         batch = batch.select_for_update(skip_locked=True)
-    rows = list(batch.only(*FIELDS)[:batch_size])
+    rows = list(batch.values_list(*FIELDS, named=True)[:batch_size])
     if not rows:
         return 0
     run.after_pk = rows[-1].pk
     run.result.checked += len(rows)
     changed, events = [], []
     for row in rows:
-        before = (row.deadline, row.yellow_at)
         clock = _clock(run, row)
         calendar = run.calendar.for_region(row.handling_region_id)
-        row.deadline, row.yellow_at = clock.deadline(calendar), clock.yellow_at(calendar)
-        row.clock_working, row.warning_percent = clock.working, clock.percent
-        row.stage_minutes_remaining = clock.remaining
-        if (row.deadline, row.yellow_at) == before:
+        deadline, yellow_at = clock.deadline(calendar), clock.yellow_at(calendar)
+        if (deadline, yellow_at) == (row.deadline, row.yellow_at):
             continue
-        changed.append(row)
-        if row.deadline != before[0]:
-            row.is_warning_due = True
-            run.result.moved.append(Move(row.code, before[0], row.deadline))
-            events.append(
-                IncidentEvent(
-                    incident_id=row.pk,
-                    action=IncidentEvent.Action.RECALCULATE,
-                    from_status=row.status,
-                    to_status=row.status,
-                    from_level=row.level,
-                    to_level=row.level,
-                    note=run.note,
-                    deadline_before=before[0],
-                    deadline_after=row.deadline,
-                )
-            )
+        moved = deadline != row.deadline
+        due = True if moved else row.is_warning_due
+        changed.append(
+            (row.pk, deadline, yellow_at, due, clock.working, clock.percent, clock.remaining)
+        )
+        if moved:
+            run.result.moved.append(Move(row.code, row.deadline, deadline))
+            events.append((row.pk, row.deadline, deadline))
     if changed and not run.dry_run:
         incidents_update_each(changed, UPDATED)
-        IncidentEvent.objects.bulk_create(events)
+        _insert_events(events, run.note)
     return len(rows)
 
 
-def _clock(run: _Run, row: Incident) -> Clock:
+def _insert_events(
+    moves: list[tuple[int, datetime.datetime | None, datetime.datetime]], note: str
+) -> None:
+    """One ``recalculate`` event per moved case, with its deadline before and after, in one
+    INSERT ... SELECT (no Python object per event)."""
+    if not moves:
+        return
+    rows = ", ".join(["(%s, %s, %s)"] * len(moves))
+    params = [value for move in moves for value in move]
+    # The names come from the models; every value is a parameter.
+    moment = IncidentEvent._meta.get_field("deadline_before").db_type(connection)
+    statement = (
+        f"WITH v (id, before, after) AS (VALUES {rows})"  # noqa: S608
+        f" INSERT INTO {IncidentEvent._meta.db_table} (incident_id, action, from_status,"
+        " to_status, from_level, to_level, note, deadline_before, deadline_after, created_at)"
+        " SELECT i.id, %s, i.status, i.status, i.level, i.level, %s,"
+        f" CAST(v.before AS {moment}), CAST(v.after AS {moment}), %s"
+        f" FROM {Incident._meta.db_table} i JOIN v ON i.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            statement, [*params, IncidentEvent.Action.RECALCULATE, note, timezone.now()]
+        )
+
+
+def _clock(run: _Run, row: Any) -> Clock:
     """The row's clock with the limit that applies now, minus the minutes it used."""
     if row.clock_source == Source.ESCALATION:
         limit = run.escalation_limits.get((row.level, row.urgency))
@@ -197,8 +215,8 @@ def _clock(run: _Run, row: Incident) -> Clock:
         row.warning_percent,
     )
     if limit is not None:
-        minutes, working = limit_minutes(limit[0], limit[1])
-        remaining, percent = max(0, minutes - row.stage_minutes_used), limit[2]
+        minutes, working, percent = limit
+        remaining = max(0, minutes - row.stage_minutes_used)
     return Clock(
         source=row.clock_source,
         start=row.clock_from or run.now,
