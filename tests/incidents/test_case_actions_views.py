@@ -252,12 +252,20 @@ def test_escalates_a_case_one_level(client, cast, case):
     assert Incident.objects.get(pk=case.pk).level == Level.VILLAGE
 
 
-def test_supervises_a_case_and_ends_the_supervision(client, cast, case):
-    on = post_as(client, cast.town_official, case, "supervise", {"supervise-on": "1"})
+def test_supervises_a_case_and_ends_the_supervision(client, cast, case, reason):
+    code = reason("supervision", "overdue")
+    refused = post_as(client, cast.town_official, case, "supervise", {"supervise-on": "1"})
+    on = post_as(
+        client,
+        cast.town_official,
+        case,
+        "supervise",
+        {"supervise-on": "1", "supervise-reason_code": code.pk, "supervise-level": "4"},
+    )
     supervised = Incident.objects.get(pk=case.pk).is_supervised
     off = post_as(client, cast.town_official, case, "supervise", {"supervise-on": "0"})
 
-    assert [on.status_code, off.status_code] == [302, 302]
+    assert [refused.status_code, on.status_code, off.status_code] == [400, 302, 302]
     assert supervised is True
     assert Incident.objects.get(pk=case.pk).is_supervised is False
     assert events_of(case) == ["report", "supervise", "unsupervise"]
