@@ -67,11 +67,6 @@ def _refuse(*, had_right: bool, locked: Incident) -> NoReturn:
     raise PermissionDenied(_("You may not take this step on this case."))
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not take this step on this case."))
-
-
 def _require_reason(reason: str, field: str = "reason") -> str:
     reason = (reason or "").strip()
     if not reason:
