@@ -3,16 +3,19 @@
 import datetime
 import logging
 from collections.abc import Iterable
-from functools import partial
+from functools import cache, partial
 
-from celery import current_app
+from celery import Celery, current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.connection import ConnectionPool
+from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from members.models import Notification, User
 from members.sms import SmsError, sms_sender
@@ -52,13 +55,38 @@ def notifications_create(
 
 
 def _enqueue_delivery(ids: list[int]) -> None:
-    """Queue delivery; a broker that is down leaves the rows for the sweep to retry."""
+    """Queue delivery after the commit, never making the request wait on the broker.
+
+    The message goes out on the publishing pool's connections, whose connect and socket
+    timeouts are BROKER_PUBLISH_TIMEOUT (a broker that is down refuses at once; one that
+    hangs would otherwise hold the request for seconds). Whatever is not handed over stays
+    pending in the outbox (the notification rows) for the beat sweep to deliver.
+    """
+    app = current_app
     try:
-        current_app.send_task(DELIVER_TASK, args=[ids], retry=False)
-    except (BrokerError, OSError) as error:
+        with _publishing_pool(app).acquire(
+            block=True, timeout=settings.BROKER_PUBLISH_TIMEOUT
+        ) as connection:
+            app.send_task(DELIVER_TASK, args=[ids], retry=False, connection=connection)
+    except (BrokerError, LimitExceeded, RedisError, OSError) as error:
         logger.warning(
             "Broker unavailable, %d notifications wait for the sweep: %s", len(ids), error
         )
+
+
+@cache
+def _publishing_pool(app: Celery) -> ConnectionPool:
+    """Broker connections for the web processes, kept open between requests, with short
+    timeouts and no reconnection loop; the workers keep the app's own patient ones."""
+    timeout = settings.BROKER_PUBLISH_TIMEOUT
+    options = {
+        **app.conf.broker_transport_options,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "max_retries": 0,
+    }
+    connection = app.connection_for_write(connect_timeout=timeout, transport_options=options)
+    return connection.Pool(limit=app.conf.broker_pool_limit)
 
 
 def _phone_of(user: User) -> str:
