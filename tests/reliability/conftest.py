@@ -13,6 +13,7 @@ twenty in ``make reliability``.
 import datetime
 import multiprocessing
 import os
+import signal
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -42,12 +43,19 @@ def _child(index: int, call: Callable, args: tuple, results: Any) -> None:
     results.put((index, outcome))
 
 
-def start(call: Callable, *args: Any, results: Any) -> multiprocessing.Process:
-    """Fork one child running ``call(*args)``; its outcome goes to ``results``."""
+def start(call: Callable, *args: Any) -> multiprocessing.Process:
+    """Fork one child running ``call(*args)``, to be killed (its outcome is not kept)."""
+    warm_up()
     connections.close_all()  # the child must not share the parent's socket
-    process = FORK.Process(target=_child, args=(-1, call, args, results), daemon=True)
+    process = FORK.Process(target=call, args=args, daemon=True)
     process.start()
     return process
+
+
+def kill(process: multiprocessing.Process) -> None:
+    """``kill -9``: no cleanup, no rollback but the database's own."""
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(timeout=10)
 
 
 def warm_up() -> None:
