@@ -26,8 +26,6 @@ from django.utils import timezone, translation
 from incidents.models import Category, Incident, Level
 from tests.processes import wait_for
 
-pytestmark = [pytest.mark.slow]
-
 FORK = multiprocessing.get_context("fork")
 ROUNDS = int(os.environ.get("RELIABILITY_ROUNDS", "3"))
 GATE_SECONDS = 15

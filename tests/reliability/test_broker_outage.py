@@ -17,7 +17,7 @@ from members.notifications import notifications_deliver
 from tests.processes import RedisServer
 from tests.reliability.conftest import FORK, start
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 FILINGS = 5
 BOUND_MS = 100
 

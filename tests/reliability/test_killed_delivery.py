@@ -14,9 +14,10 @@ from members.sms import SmsSender
 from tests.reliability import conftest as rc
 from tests.reliability.conftest import FORK, ROUNDS, kill, start
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-MESSAGES = 20
+pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 SENDS_BEFORE_KILL = 3
+# Each killed run delivers two messages and dies sending the third: enough for every run.
+MESSAGES = max(20, SENDS_BEFORE_KILL * ROUNDS + 2)
 
 
 class RecordingSmsSender(SmsSender):

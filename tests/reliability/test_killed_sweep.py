@@ -14,7 +14,7 @@ from members.models import Notification
 from tests.reliability import conftest as rc
 from tests.reliability.conftest import FORK, ROUNDS, kill, start
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 BATCH = 2
 
 

@@ -18,7 +18,7 @@ from members.models import User
 from tests.reliability import conftest as rc
 from tests.reliability.conftest import FORK, ROUNDS, gate, lock_waiters
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 WAITERS = 3
 
 
