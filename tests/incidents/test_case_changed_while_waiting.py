@@ -35,4 +35,3 @@ def test_refuses_a_step_whose_case_moved_out_of_the_actors_hands_as_a_conflict(
 def test_refuses_an_actor_who_never_had_the_right_as_before(seen_at_village, cast):
     with pytest.raises(PermissionDenied):
         t.incident_supervise(actor=cast.other_official, incident=seen_at_village, on=True)
-
