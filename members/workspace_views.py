@@ -12,10 +12,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.roles import Role, is_official, user_roles
 from grids.views import VIEW_GRIDS
 from members import selectors
 from members.models import Household
@@ -61,11 +63,20 @@ def grid_member_required(view):
 
 @login_required
 def home(request):
-    """Grid members start in their workspace, staff who may see grids on the map, everyone
-    else on a page of their links."""
-    if is_grid_member(request.user):
+    """Each role starts on its own work: grid members in their workspace, department
+    handlers on their open cases, officials and administrators on the case queue,
+    residents on their requests; anyone else on a page of their links."""
+    user = request.user
+    roles = user_roles(user)
+    if is_grid_member(user):
         return redirect("members:workspace")
-    if request.user.has_perm(VIEW_GRIDS):
+    if Role.DEPARTMENT_HANDLER in roles and not is_official(user):
+        return redirect(f"{reverse('incidents:queue')}?open=true")
+    if is_official(user):
+        return redirect("incidents:queue")
+    if Role.RESIDENT in roles:
+        return redirect("public:mine")
+    if user.has_perm(VIEW_GRIDS):
         return redirect("grids:map")
     return render(request, "home.html")
 
@@ -86,8 +97,9 @@ def workspace(request):
 
 
 @require_GET
-@grid_member_required
+@login_required
 def notification_list(request):
+    """Every signed-in user's inbox: cases dispatched to them, escalations, call-backs."""
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -104,7 +116,7 @@ def notifications_read(request):
     notifications_mark_read(user=request.user, ids=[int(raw)] if raw else None)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "members:workspace"
+        target = "members:notifications"
     return redirect(target)
 
 
