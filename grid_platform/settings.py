@@ -351,7 +351,21 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="grid-platform@localhost"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # SMS gateway class; the default writes messages to the log. See members/sms.py.
 SMS_SENDER = env("SMS_SENDER", default="members.sms.LoggingSmsSender")
+# Alibaba Cloud SMS (SMS_SENDER=members.aliyun_sms.AliyunSmsSender): the account's
+# AccessKey, the approved signature (签名) and the approved template per kind of message,
+# e.g. "case_accepted=SMS_100001,case_closed=SMS_100002,default=SMS_100003".
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATES = env.dict("ALIYUN_SMS_TEMPLATES", default={})
+ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = 8
+# A dissatisfied rating opens a call-back (回访) for the town, due in these working days.
+CALLBACK_WORKING_DAYS = env.int("CALLBACK_WORKING_DAYS", default=2)
+# The site's address as residents reach it, for links in text messages (a tracking link);
+# without it the messages carry the path alone.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 NOTIFICATION_BATCH = 200
 
 # --- Logging: personal data is masked in every log line -----------------------------------

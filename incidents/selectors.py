@@ -6,12 +6,12 @@ from collections.abc import Callable
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.utils.functional import Promise
 
-from core.roles import is_platform_admin
+from core.roles import is_official, is_platform_admin
 from grids.jurisdiction import jurisdiction_of
 from grids.models import covering_paths
 from grids.permissions import assigned_grids
 from incidents import permissions
-from incidents.models import DeadlineExtension, Department, Incident, is_at_top
+from incidents.models import CallBack, DeadlineExtension, Department, Incident, is_at_top
 from members.actors import Actor
 from members.models import User
 from members.selectors import grid_people
@@ -312,4 +312,32 @@ def bulk_departments(user: Actor) -> QuerySet[Department]:
     path = jurisdiction.path
     return departments.filter(
         Q(region__path__startswith=path) | Q(region__path__in=covering_paths(path))
+    )
+
+
+CALLBACKS_SHOWN = 20
+
+
+def callbacks_open_for(user: Actor) -> list[CallBack]:
+    """The open call-backs of the cases a user may call back about, soonest due first."""
+    if not is_official(user):
+        return []
+    return list(
+        CallBack.objects.filter(
+            closed_at__isnull=True,
+            incident__in=permissions.incidents_visible_to(user).values("pk"),
+        )
+        .select_related("incident")
+        .only("pk", "due_at", "created_at", "incident__id", "incident__code", "incident__title")
+        .order_by("due_at", "pk")[:CALLBACKS_SHOWN]
+    )
+
+
+def callback_of(incident: Incident) -> CallBack | None:
+    """The case's open call-back, or else its latest one."""
+    return (
+        CallBack.objects.filter(incident=incident)
+        .select_related("closed_by")
+        .order_by(F("closed_at").desc(nulls_first=True), "-pk")
+        .first()
     )

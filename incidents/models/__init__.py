@@ -2,6 +2,7 @@
 table. Import them from here (``incidents.models``)."""
 
 from incidents.models.calendar import CalendarDay, CalendarYear
+from incidents.models.callback import CallBack
 from incidents.models.case import (
     Attachment,
     Incident,
@@ -29,6 +30,7 @@ __all__ = [
     "Attachment",
     "CalendarDay",
     "CalendarYear",
+    "CallBack",
     "Category",
     "CategoryAttribute",
     "CategoryGroup",

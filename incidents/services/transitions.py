@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from grids.jurisdiction import jurisdiction_covers
 from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
-from incidents.services import followers, notify
+from incidents.services import callbacks, followers, notify
 from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
@@ -143,7 +143,9 @@ def incident_accept(*, actor: User, incident: Incident, note: str = "") -> Incid
         from_statuses=frozenset({Status.REPORTED}),
     )
     notify.notify_reporter(
-        incident, _("Your case %(code)s was accepted") % {"code": incident.code}
+        incident,
+        _("Your case %(code)s was accepted") % {"code": incident.code},
+        text_kind="case_accepted",
     )
     return incident
 
@@ -308,7 +310,9 @@ def incident_verify(
             note=reason,
         )
         notify.notify_reporter(
-            incident, _("Case %(code)s is closed: please rate it") % {"code": incident.code}
+            incident,
+            _("Case %(code)s is closed: please rate it") % {"code": incident.code},
+            text_kind="case_closed",
         )
         return incident
     reason = _require_reason(reason)
@@ -356,6 +360,8 @@ def evaluate_step(
         note=comment,
         fields={"satisfaction": satisfaction, "evaluation_comment": comment},
     )
+    if satisfaction == Incident.Satisfaction.DISSATISFIED:
+        callbacks.callback_open(incident=incident)
     return incident
 
 

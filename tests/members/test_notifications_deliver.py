@@ -21,7 +21,7 @@ class BrokenMailBackend:
 
 
 class BrokenSmsSender(LoggingSmsSender):
-    def send(self, phone, text):
+    def send(self, message):
         raise SmsError("gateway timeout")
 
 
