@@ -27,6 +27,7 @@ from incidents.models import (
     IncidentFollower,
     Open311Client,
     ReasonCode,
+    ReporterPhoneAccess,
     TimeLimit,
 )
 from incidents.permissions import incidents_visible_to
@@ -64,6 +65,28 @@ class CallBackAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReporterPhoneAccess)
+class ReporterPhoneAccessAdmin(admin.ModelAdmin):
+    """Append-only: who looked at a reporter's phone, when and why."""
+
+    list_display = ["accessed_at", "actor", "incident", "reason", "ip_address"]
+    list_select_related = ["actor", "incident"]
+    search_fields = ["incident__code", "actor__username"]
+
+    def get_queryset(self, request):
+        visible = incidents_visible_to(request.user)
+        return super().get_queryset(request).filter(incident__in=visible)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

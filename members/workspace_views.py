@@ -7,7 +7,7 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.roles import Role, is_official, user_roles
 from grids.views import VIEW_GRIDS
-from members import selectors
-from members.models import Household
+from members import selectors, services
+from members.forms import PhoneRevealForm
+from members.models import Household, PersonalDataAccess
 from members.notifications import notifications_mark_read, unread_count
 from members.permissions import is_grid_member
 from members.workspace_forms import HouseholdSearchForm
@@ -136,14 +137,45 @@ def household_list(request):
     return render(request, "members/workspace/households.html", {"form": form, "page": page})
 
 
+def _household(request, pk) -> Household:
+    try:
+        return selectors.household_get_for_user(request.user, pk)
+    except Household.DoesNotExist as error:
+        raise Http404 from error
+
+
 @require_GET
 @grid_member_required
 def household_detail(request, pk):
-    try:
-        household = selectors.household_get_for_user(request.user, pk)
-    except Household.DoesNotExist as error:
-        raise Http404 from error
-    return render(request, "members/workspace/household.html", {"household": household})
+    return render(
+        request, "members/workspace/household.html", {"household": _household(request, pk)}
+    )
+
+
+@never_cache
+@require_POST
+@grid_member_required
+def household_phone(request, pk):
+    """Reveal a resident's phone to call them (a tel: link), with a reason, logged."""
+    household = _household(request, pk)
+    resident = household.residents.filter(pk=request.POST.get("resident") or 0).first()
+    if resident is None:
+        raise Http404
+    form = PhoneRevealForm(request.POST)
+    context = {"household": household, "reveal_for": resident.pk, "reveal_form": form}
+    if form.is_valid():
+        try:
+            context["revealed_phone"] = services.resident_reveal(
+                actor=request.user,
+                resident=resident,
+                field=PersonalDataAccess.Field.PHONE,
+                reason=form.cleaned_data["reason"],
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    status = 200 if form.is_valid() else 400
+    return render(request, "members/workspace/household.html", context, status=status)
 
 
 @never_cache

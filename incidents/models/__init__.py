@@ -25,6 +25,7 @@ from incidents.models.catalogue import (
 )
 from incidents.models.handling import DeadlineExtension, DispatchRule, IncidentFollower
 from incidents.models.open311 import CategoryAttribute, Open311Client, _new_client_key
+from incidents.models.privacy import ReporterPhoneAccess
 
 __all__ = [
     "Attachment",
@@ -47,6 +48,7 @@ __all__ = [
     "Level",
     "Open311Client",
     "ReasonCode",
+    "ReporterPhoneAccess",
     "TimeLimit",
     "TimeUnit",
     "Urgency",

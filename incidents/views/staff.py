@@ -27,9 +27,11 @@ from incidents.forms.staff import ACTION_FORMS, ActionForm, CallBackForm
 from incidents.models import Attachment, Incident
 from incidents.services.callbacks import callback_close as callback_close_service
 from incidents.services.errors import IncidentActionRefused
+from incidents.services.privacy import incident_reveal_reporter_phone
 from incidents.services.steps import STEPS
 from incidents.views.photos import photo_response
 from members.actors import Actor
+from members.forms import PhoneRevealForm
 
 PAGE_SIZE = 50
 VIEW_INCIDENTS = "incidents.view_incident"
@@ -116,6 +118,7 @@ def _render_case(
     *,
     bound: ActionForm | None = None,
     callback_form: CallBackForm | None = None,
+    extra: dict | None = None,
     status=200,
 ):
     now = timezone.now()
@@ -137,6 +140,9 @@ def _render_case(
         "action_forms": _action_forms(request, incident, bound, pending=extension is not None),
         "map_data": _map_data(incident),
         "callback": selectors.callback_of(incident),
+        "can_reveal_phone": bool(incident.reporter_phone_masked)
+        and permissions.can_reveal_reporter_phone(request.user, incident),
+        **(extra or {}),
         "callback_form": callback_form
         or (CallBackForm() if permissions.can_call_back(request.user, incident) else None),
     }
@@ -228,3 +234,27 @@ def callback_close(request, pk):
         return _render_case(request, incident, status=409)
     messages.success(request, str(_("The call-back was recorded.")))
     return redirect("incidents:detail", pk=incident.pk)
+
+
+@never_cache
+@require_POST
+@login_required
+def reporter_phone(request, pk):
+    """The reporter's phone, to call them: with a reason, recorded in the access log."""
+    incident = _case(request.user, pk)
+    if not permissions.can_reveal_reporter_phone(request.user, incident):
+        raise PermissionDenied
+    form = PhoneRevealForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, incident, extra={"phone_form": form}, status=400)
+    try:
+        phone = incident_reveal_reporter_phone(
+            actor=request.user,
+            incident=incident,
+            reason=form.cleaned_data["reason"],
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error, {})
+        return _render_case(request, incident, extra={"phone_form": form}, status=400)
+    return _render_case(request, incident, extra={"revealed_phone": phone})
