@@ -341,3 +341,14 @@ def callback_of(incident: Incident) -> CallBack | None:
         .order_by(F("closed_at").desc(nulls_first=True), "-pk")
         .first()
     )
+
+
+def incidents_of_patrol(user: Actor, patrol_id: int) -> QuerySet[Incident]:
+    """The cases reported from a patrol that the user may see, newest first."""
+    return (
+        permissions.incidents_visible_to(user)
+        .filter(patrol_id=patrol_id)
+        .select_related("category", "grid")
+        .defer(*LIST_DEFERRED)
+        .order_by("-created_at", "-pk")
+    )

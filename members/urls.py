@@ -19,4 +19,5 @@ urlpatterns = [
     path("patrol/<uuid:client_key>/points/", patrol_views.patrol_points, name="patrol_points"),
     path("patrol/<uuid:client_key>/notes/", patrol_views.patrol_note, name="patrol_note"),
     path("patrol/<uuid:client_key>/stop/", patrol_views.patrol_stop, name="patrol_stop"),
+    path("patrol/<uuid:client_key>/", patrol_views.patrol_summary, name="patrol_summary"),
 ]
