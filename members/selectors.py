@@ -111,7 +111,7 @@ def household_get_for_user(user: Actor, pk: int | str) -> Household:
     return households_lookup(user).get(pk=pk)
 
 
-def patrol_of(user: Actor, client_key: uuid.UUID | None) -> PatrolLog | None:
+def patrol_of(user: User, client_key: uuid.UUID | None) -> PatrolLog | None:
     """The user's own patrol with this key, if there is one (a report made on patrol)."""
     if client_key is None:
         return None
