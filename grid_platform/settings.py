@@ -327,6 +327,8 @@ LEAFLET_CONFIG = {
     if MAP_TILE_URL
     else [],
     "RESET_VIEW": False,
+    # Leaflet's own link without the flag it adds by default.
+    "ATTRIBUTION_PREFIX": '<a href="https://leafletjs.com" title="Leaflet">Leaflet</a>',
 }
 
 # Grids of one town may touch but not overlap by more than this area (square metres).

@@ -28,6 +28,14 @@ class User(AbstractUser):
         full_name = self.get_full_name()
         return f"{full_name} ({self.username})" if full_name else self.username
 
+    def get_full_name(self) -> str:
+        """A Chinese name family name first and without a space (赵娥敏); others as Django
+        writes them (given name first)."""
+        family, given = self.last_name.strip(), self.first_name.strip()
+        if any("\u4e00" <= char <= "\u9fff" for char in family + given):
+            return f"{family}{given}"
+        return super().get_full_name()
+
 
 class GridMember(models.Model):
     """A grid member (网格员): the person who walks a grid."""
