@@ -41,6 +41,7 @@ OFFLINE_ASSETS = (
     "js/logout.js",
     "vendor/htmx/htmx-2.0.8.min.js",
     "js/grid-map.js",
+    "js/place-search.js",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
     "leaflet/leaflet.extras.js",

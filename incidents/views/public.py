@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.forms import add_service_errors
 from core.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
 from core.roles import Role, user_roles
-from grids.models import Grid
-from grids.selectors import grids_feature_collection
+from grids.models import Grid, Region
+from grids.selectors import grids_feature_collection, villages_feature_collection
 from incidents.forms.public import PublicRequestForm, RatingForm, TrackForm
 from incidents.models import Attachment, Incident, IncidentFollower
 from incidents.services.errors import IncidentActionRefused, refusal_message
@@ -55,7 +55,14 @@ SERVICE_FIELDS = {"location": "latitude", "image": "photo"}
 def _render_request_form(request, form: PublicRequestForm, *, status: int = 200, notice=""):
     # The active grids' outlines, so that a resident sees where clicking places the case.
     grids = grids_feature_collection(Grid.objects.active(), {"name": "name"})
-    context = {"form": form, "grids_geojson": grids, "notice": notice}
+    # Without tiles (an intranet) the village outlines and names are the map's streets.
+    villages = villages_feature_collection(Region.objects.filter(grids__is_active=True).distinct())
+    context = {
+        "form": form,
+        "grids_geojson": grids,
+        "villages_geojson": villages,
+        "notice": notice,
+    }
     return render(request, "incidents/public/request_form.html", context, status=status)
 
 
