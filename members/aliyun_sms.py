@@ -98,6 +98,10 @@ class AliyunSmsSender(SmsSender):
             "TemplateCode": template,
             "TemplateParam": json.dumps(values, ensure_ascii=False, separators=(",", ":")),
         }
+        if message.idempotency_key:
+            # The provider's OutId travels back in delivery receipts: the same message's
+            # repeat after a crash can be recognised there.
+            params["OutId"] = message.idempotency_key[:64]
         params["Signature"] = sign(params, self.secret)
         return params
 

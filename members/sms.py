@@ -7,6 +7,9 @@ provider refuses), so that the message is given up at once with the provider's r
 
 Providers in China send approved templates only: a message carries its kind (which
 template) and the template's values beside the plain text that the log and the inbox show.
+Its ``idempotency_key`` is the same for every attempt at one message (a worker killed after
+the gateway took it sends it again): pass it to a gateway that deduplicates (a client
+token, an out-id), or keep the keys seen for a day and skip a repeat.
 """
 
 import logging
@@ -33,6 +36,7 @@ class SmsMessage:
     text: str
     kind: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    idempotency_key: str = ""
 
 
 class SmsSender:
@@ -44,7 +48,7 @@ class LoggingSmsSender(SmsSender):
     """Writes each message to the log (where phone numbers are masked)."""
 
     def send(self, message: SmsMessage) -> None:
-        logger.info("SMS to %s: %s", message.phone, message.text)
+        logger.info("SMS to %s: %s (%s)", message.phone, message.text, message.idempotency_key)
 
 
 class CapturingSmsSender(SmsSender):
