@@ -66,7 +66,14 @@ from dashboard.satisfaction import SATISFIED
 from grids.models import Grid
 from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
-from incidents.models import Category, Department, Incident, IncidentEvent, Supervision
+from incidents.models import (
+    CallBack,
+    Category,
+    Department,
+    Incident,
+    IncidentEvent,
+    Supervision,
+)
 from incidents.permissions import incidents_visible_to
 from members.actors import Actor
 from members.models import GridAssignment, GridMember
@@ -136,9 +143,25 @@ def dashboard_figures(
         "overdue": overdue_cases(cases, now),
         "workload": member_workload(user, cases, period, now),
         "survey_satisfaction": dashboard_survey_satisfaction(user),
+        "callbacks": callback_figures(cases, period),
         "kpis": dashboard_kpis(cases, period, totals=total),
         "rankings": unit_rankings(villages=by_village, grids=grid_rows, departments=by_department),
     }
+
+
+def callback_figures(cases: QuerySet, period: Period) -> dict:
+    """回访率: of the call-backs that dissatisfied ratings opened in the period, the share
+    recorded as done, and of those the ones done by their deadline. One query."""
+    figures = CallBack.objects.filter(
+        incident__in=cases.values("pk"),
+        created_at__gte=period.start_at,
+        created_at__lt=period.end_at,
+    ).aggregate(
+        opened=Count("pk"),
+        done=Count("pk", filter=Q(closed_at__isnull=False)),
+        on_time=Count("pk", filter=Q(closed_at__lte=F("due_at"))),
+    )
+    return {**figures, "rate": rate(figures["done"], figures["opened"])}
 
 
 def _opened_by_status_and_day(cases: QuerySet, period: Period) -> list[dict]:

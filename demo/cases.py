@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from core.roles import Role
 from demo.geography import DemoGeography
 from grids.models import Grid, Region
 from incidents.models import (
+    CallBack,
     Category,
     Department,
     Incident,
@@ -25,6 +27,7 @@ from incidents.models import (
     IncidentSequence,
     Level,
     ReasonCode,
+    ReporterPhoneAccess,
     Urgency,
 )
 from incidents.services.catalogue import department_save
@@ -69,14 +72,46 @@ LAST_ACTION = {
     S.MERGED: IncidentEvent.Action.MERGE,
     S.SUSPENDED: IncidentEvent.Action.SUSPEND,
 }
+# What each category's reports say: (title, description), so that no title contradicts
+# its category.
 TITLES = {
-    "safety": ["楼道燃气管老化", "危房墙体开裂", "路面塌陷", "河道堤坝渗水"],
-    "disputes": ["邻里噪音纠纷", "宅基地边界争议", "工地拖欠工资", "家庭矛盾调解"],
-    "environment": ["垃圾堆放未清理", "违章搭建彩钢棚", "占道摆摊", "污水直排河道"],
-    "public-order": ["夜间聚集滋扰", "疑似电信诈骗", "出租房治安隐患"],
-    "livelihood": ["独居老人需要帮扶", "停水未通知", "路灯不亮", "过期食品销售"],
-    "fire": ["消防通道堵塞", "电动车楼道充电", "灭火器过期"],
+    "gas-hazard": [("楼道燃气管老化", "楼道内燃气管道锈蚀，有轻微异味，担心泄漏。")],
+    "building-hazard": [("危房墙体开裂", "老房子外墙出现多条裂缝，雨后更明显，住户仍在居住。")],
+    "road-facility-hazard": [("路面塌陷", "村道中段路面下沉形成坑洞，夜间车辆经过危险。")],
+    "flood-typhoon-hazard": [("河道堤坝渗水", "台风过后堤坝底部有渗水点，需要加固。")],
+    "neighbour-dispute": [
+        ("邻里噪音纠纷", "楼上住户夜间装修噪音，多次协商未果。"),
+        ("共用通道堆物引发争执", "两户因共用通道堆放杂物发生口角。"),
+    ],
+    "family-dispute": [("家庭矛盾调解", "夫妻因赡养老人问题争吵，请求调解。")],
+    "land-dispute": [("宅基地边界争议", "相邻两户对宅基地界址有争议，已影响建房。")],
+    "wage-arrears": [("工地拖欠工资", "多名工人反映工地拖欠三个月工资。")],
+    "garbage": [
+        ("垃圾堆放未清理", "村口垃圾堆放三天无人清理，气味较大。"),
+        ("建筑垃圾乱倒", "路边空地被倾倒建筑垃圾。"),
+    ],
+    "illegal-construction": [("违章搭建彩钢棚", "屋顶新搭彩钢棚，未见审批手续。")],
+    "street-occupation": [("占道摆摊", "早市摊贩占用人行道和车道，影响通行。")],
+    "sewage": [("污水直排河道", "河边有管道直排污水，水面发黑。")],
+    "order-hazard": [("出租房治安隐患", "出租房人员流动频繁，消防通道上锁。")],
+    "fraud-lead": [("疑似电信诈骗", "有老人接到冒充公检法电话，要求转账。")],
+    "group-incident-sign": [("聚集讨薪苗头", "部分工人计划到镇政府聚集讨薪。")],
+    "hardship-assistance": [
+        ("独居老人需要帮扶", "八旬独居老人行动不便，生活缺少照料。"),
+        ("困难家庭申请救助", "家中主要劳动力患病，生活困难，咨询救助。"),
+    ],
+    "utility-outage": [("停水未通知", "小区停水一天，未见任何通知。")],
+    "street-light": [("路灯不亮", "村道三盏路灯连续一周不亮，夜间出行不便。")],
+    "market-supervision": [("过期食品销售", "小卖部货架上有过期食品在售。")],
+    "blocked-fire-passage": [("消防通道堵塞", "小区消防通道长期停放车辆。")],
+    "e-bike-charging": [("电动车楼道充电", "楼道内有电动车飞线充电。")],
+    "fire-equipment": [("灭火器过期", "楼层灭火器已过有效期。")],
 }
+# Shares of the closed cases that were late (escalated once), sent back for rework, or
+# returned by the department they were first dispatched to.
+LATE_SHARE = 0.18
+REWORK_SHARE = 0.08
+RETURN_SHARE = 0.06
 BATCH = 5000
 
 
@@ -107,6 +142,7 @@ def _clear(towns: list[Region]) -> None:
     """Remove the demo cases of these towns (and what hangs on them) before a new run."""
     cases = Incident.objects.filter(town__in=towns)
     IncidentEvent.objects.filter(incident__in=cases).delete()
+    ReporterPhoneAccess.objects.filter(incident__in=cases).delete()
     cases.filter(duplicate_of__isnull=False).update(duplicate_of=None, status=S.REJECTED)
     cases.delete()
     IncidentSequence.objects.filter(town__in=towns).delete()
@@ -151,6 +187,7 @@ def cases_seed(
         bar.update(len(rows))
     bar.close()
     _merge_some(geography.towns)
+    _call_back_some(geography.towns, rng)
     year = timezone.localtime(now).year
     IncidentSequence.objects.bulk_create(
         IncidentSequence(town_id=town_id, year=year, last=last)
@@ -184,13 +221,13 @@ def _case(rng, grid: Grid, categories, statuses, number: int, now) -> Incident:
     if status in Incident.OPEN_STATUSES:
         # A spread around now: some overdue at once, some while the demo runs.
         deadline = now + datetime.timedelta(minutes=rng.randint(-180, 60 * 24 * 5))
-    title = rng.choice(TITLES.get(category.group.code, ["其他事项"]))
+    title, description = rng.choice(TITLES.get(category.code, [(category.name, category.name)]))
     closed = status in (S.CLOSED, S.EVALUATED, S.REJECTED)
     suspended = status == S.SUSPENDED  # on hold since acceptance, reviewed within a month
     return Incident(
         code=f"{grid.village.parent.code}-{timezone.localtime(now).year}-{number:05d}",
         title=title,
-        description=f"{grid.name}：{title}，请尽快处理。",
+        description=f"{grid.village.name}：{description}",
         category=category,
         urgency=urgency,
         location=grid.boundary.point_on_surface,
@@ -243,6 +280,7 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
                 created_at=case.created_at,
             )
         )
+        events.extend(_history(case, rng))
         if case.status in LAST_ACTION:
             events.append(
                 IncidentEvent(
@@ -273,6 +311,102 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
         ],
         batch_size=2000,
     )
+
+
+PAST_DISPATCH = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.HANDLED, S.CLOSED, S.EVALUATED})
+PAST_ACCEPTANCE = PAST_DISPATCH | {S.ACCEPTED, S.SUSPENDED}
+
+
+def _event(case: Incident, action: str, status: str, when) -> IncidentEvent:
+    return IncidentEvent(
+        incident=case,
+        action=action,
+        to_status=status,
+        from_level=case.level,
+        to_level=case.level,
+        created_at=when,
+    )
+
+
+def _history(case: Incident, rng) -> list[IncidentEvent]:
+    """The detours of a case that got where it is: late (an escalation), reworked after a
+    failed check, or returned by a department. Figures on the dashboard read these."""
+    events = []
+    accepted = case.created_at + datetime.timedelta(hours=rng.randint(1, 8))
+    # Every case past acceptance was accepted (立案), every one past dispatch dispatched:
+    # the closure and return rates count these steps.
+    if case.status in PAST_ACCEPTANCE and LAST_ACTION[case.status] != IncidentEvent.Action.ACCEPT:
+        events.append(_event(case, IncidentEvent.Action.ACCEPT, S.ACCEPTED, accepted))
+    if case.status in PAST_DISPATCH and LAST_ACTION[case.status] != IncidentEvent.Action.DISPATCH:
+        dispatched = accepted + datetime.timedelta(hours=1)
+        events.append(_event(case, IncidentEvent.Action.DISPATCH, S.DISPATCHED, dispatched))
+    if case.status not in (S.CLOSED, S.EVALUATED, S.HANDLED, S.IN_PROGRESS):
+        return events
+    step = accepted + datetime.timedelta(hours=rng.randint(2, 20))
+    if case.status in (S.CLOSED, S.EVALUATED) and rng.random() < LATE_SHARE:
+        events.append(
+            IncidentEvent(
+                incident=case,
+                action=IncidentEvent.Action.AUTO_ESCALATE,
+                to_status=S.ACCEPTED,
+                from_level=Level.GRID,
+                to_level=Level.VILLAGE,
+                breached_deadline=step,
+                created_at=step,
+            )
+        )
+    if rng.random() < RETURN_SHARE:
+        events.append(
+            IncidentEvent(
+                incident=case,
+                action=IncidentEvent.Action.RETURN,
+                to_status=S.ACCEPTED,
+                from_level=case.level,
+                to_level=case.level,
+                note="不属于本部门职责，退回重新派遣",
+                created_at=step,
+            )
+        )
+    if case.status in (S.CLOSED, S.EVALUATED) and rng.random() < REWORK_SHARE:
+        events.append(
+            IncidentEvent(
+                incident=case,
+                action=IncidentEvent.Action.REWORK,
+                to_status=S.IN_PROGRESS,
+                from_level=case.level,
+                to_level=case.level,
+                note="现场核查未整改到位",
+                created_at=step + datetime.timedelta(hours=6),
+            )
+        )
+    return events
+
+
+def _call_back_some(towns: list[Region], rng) -> None:
+    """Dissatisfied ratings opened call-backs; the town has recorded most of them."""
+    callers = dict(
+        User.objects.filter(groups__name=Role.TOWN_OFFICIAL, jurisdiction__in=towns).values_list(
+            "jurisdiction_id", "pk"
+        )
+    )
+    rows = []
+    for case in Incident.objects.filter(
+        town__in=towns, status=S.EVALUATED, satisfaction=Incident.Satisfaction.DISSATISFIED
+    ).only("pk", "town_id", "closed_at"):
+        due = case.closed_at + datetime.timedelta(days=2)
+        caller = callers.get(case.town_id)
+        done = caller is not None and rng.random() < 0.7
+        rows.append(
+            CallBack(
+                incident=case,
+                town_id=case.town_id,
+                due_at=due,
+                closed_at=due - datetime.timedelta(hours=rng.randint(-12, 40)) if done else None,
+                closed_by_id=caller if done else None,
+                outcome="已电话回访，反映人表示理解，约定复查" if done else "",
+            )
+        )
+    CallBack.objects.bulk_create(rows, batch_size=1000)
 
 
 def _merge_some(towns: list[Region]) -> None:

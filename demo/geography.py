@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from grids.models import Grid, Region
-from grids.services import grid_save, region_save
+from grids.services import grid_save, landmark_save, region_save
 
 Progress = Callable[..., Iterable]
 
@@ -355,4 +355,33 @@ def geography_seed(
         )
         geography.grids.append(saved)
     geography.grids.sort(key=lambda grid: grid.code)
+    for town in geography.towns:
+        _seed_landmarks(town, [v for v in geography.villages if v.parent_id == town.pk])
     return geography
+
+
+# What residents name when they say where: a few of each town's landmarks, placed inside
+# its villages (the demo has no real streets).
+LANDMARKS = (
+    ("{town}人民政府", "镇政府"),
+    ("{town}中心小学", "中心小学 小学"),
+    ("{town}卫生院", "医院 卫生院"),
+    ("{town}农贸市场", "菜市场"),
+    ("{village}文化礼堂", "礼堂"),
+    ("{village}村口公交站", "公交站"),
+)
+
+
+def _seed_landmarks(town: Region, villages: list[Region]) -> None:
+    stem = town.name.removesuffix("镇")
+    with_outline = [village for village in villages if village.boundary is not None]
+    for index, (pattern, aliases) in enumerate(LANDMARKS):
+        if not with_outline:
+            return
+        village = with_outline[index % len(with_outline)]
+        landmark_save(
+            town=town,
+            name=pattern.format(town=stem + "镇", village=village.name),
+            location=village.boundary.point_on_surface,
+            aliases=aliases,
+        )

@@ -329,17 +329,39 @@ SPECTACULAR_SETTINGS = {
 # Tiles are a setting: Tianditu, a town's own tile server, or none (an intranet with no
 # tiles still shows the grid boundaries). Use CGCS2000/WGS84 tiles: GCJ-02 (Gaode,
 # Tencent) or BD-09 (Baidu) tiles shift WGS84 polygons by tens to hundreds of metres.
+#
+# MAP_BASE picks a preset: "tianditu" (天地图 vector map with its Chinese labels, needs
+# TIANDITU_KEY), "xyz" (a town's own tile server at MAP_TILE_URL) or "none": the maps then
+# draw the village boundaries with their names and the grid labels from our own data.
+# Without MAP_BASE, a MAP_TILE_URL means "xyz" (settings of earlier releases keep working).
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+MAP_BASE = env("MAP_BASE", default="xyz" if MAP_TILE_URL else "none")
+TIANDITU_KEY = env("TIANDITU_KEY", default="")
+TIANDITU_URL = (
+    "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk=" + TIANDITU_KEY
+)
+TIANDITU_OPTIONS = {"attribution": "天地图", "subdomains": "01234567", "maxZoom": 18}
+if MAP_BASE == "tianditu" and TIANDITU_KEY:
+    MAP_TILES = [("天地图", TIANDITU_URL % ("vec", "vec"), TIANDITU_OPTIONS)]
+    MAP_OVERLAYS = [("注记", TIANDITU_URL % ("cva", "cva"), TIANDITU_OPTIONS)]
+elif MAP_BASE == "xyz" and MAP_TILE_URL:
+    MAP_TILES = [("map", MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})]
+    MAP_OVERLAYS = []
+else:
+    MAP_TILES, MAP_OVERLAYS = [], []
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (28.36, 121.40),
     "DEFAULT_ZOOM": 12,
     "MIN_ZOOM": 3,
     "MAX_ZOOM": 19,
-    "TILES": [("map", MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})]
-    if MAP_TILE_URL
-    else [],
+    "TILES": MAP_TILES,
+    "OVERLAYS": MAP_OVERLAYS,
     "RESET_VIEW": False,
+    # Leaflet's own link without the flag it adds by default.
+    "ATTRIBUTION_PREFIX": '<a href="https://leafletjs.com" title="Leaflet">Leaflet</a>',
 }
 
 # Grids of one town may touch but not overlap by more than this area (square metres).
@@ -364,7 +386,21 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="grid-platform@localhost"
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # SMS gateway class; the default writes messages to the log. See members/sms.py.
 SMS_SENDER = env("SMS_SENDER", default="members.sms.LoggingSmsSender")
+# Alibaba Cloud SMS (SMS_SENDER=members.aliyun_sms.AliyunSmsSender): the account's
+# AccessKey, the approved signature (签名) and the approved template per kind of message,
+# e.g. "case_accepted=SMS_100001,case_closed=SMS_100002,default=SMS_100003".
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATES = env.dict("ALIYUN_SMS_TEMPLATES", default={})
+ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = 8
+# A dissatisfied rating opens a call-back (回访) for the town, due in these working days.
+CALLBACK_WORKING_DAYS = env.int("CALLBACK_WORKING_DAYS", default=2)
+# The site's address as residents reach it, for links in text messages (a tracking link);
+# without it the messages carry the path alone.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 NOTIFICATION_BATCH = 200
 
 # --- Logging: personal data is masked in every log line -----------------------------------

@@ -4,7 +4,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from core.roles import is_platform_admin
 from grids.admin_forms import GridAdminForm, RegionAdminForm, SavedByServiceFormAdminMixin
-from grids.models import Grid, Region
+from grids.models import Grid, Landmark, Region
 from grids.permissions import grids_visible_to, regions_visible_to
 
 admin.site.site_header = _("Grid governance platform administration")
@@ -87,4 +87,22 @@ class GridAdmin(SavedByServiceFormAdminMixin, LeafletGeoAdmin):
             kwargs["queryset"] = regions_visible_to(request.user).filter(
                 level=Region.Level.VILLAGE
             )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Landmark)
+class LandmarkAdmin(LeafletGeoAdmin):
+    """The town's gazetteer: places residents name, for the maps' address search."""
+
+    list_display = ["name", "town", "aliases", "is_active"]
+    list_filter = ["town", "is_active"]
+    search_fields = ["name", "aliases"]
+
+    def get_queryset(self, request):
+        towns = regions_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(town__in=towns)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "town":
+            kwargs["queryset"] = regions_visible_to(request.user).filter(level=Region.Level.TOWN)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -141,3 +141,33 @@ class GridGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("grid permission of a group")
         verbose_name_plural = _("grid permissions of groups")
+
+
+class Landmark(models.Model):
+    """A place residents name (a school, a market, a crossroads): the town's small
+    gazetteer, kept in the administration, that the address search centres maps on."""
+
+    name = models.CharField(_("name"), max_length=100)
+    town = models.ForeignKey(
+        Region,
+        verbose_name=_("town"),
+        on_delete=models.PROTECT,
+        related_name="landmarks",
+        limit_choices_to={"level": Region.Level.TOWN},
+    )
+    location = models.PointField(_("location"), srid=4326)
+    aliases = models.CharField(
+        _("other names"), max_length=200, blank=True, help_text=_("Separated by spaces.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("landmark")
+        verbose_name_plural = _("landmarks")
+        ordering = ["town", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name"], name="landmark_name_per_town")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

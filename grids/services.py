@@ -7,7 +7,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from grids.models import Grid, Region
+from grids.models import Grid, Landmark, Region
 from grids.validation import as_multipolygon, validate_boundary_shape
 
 
@@ -77,3 +77,15 @@ def grid_save(
     grid.full_clean()
     grid.save()
     return grid
+
+
+def landmark_save(*, town: Region, name: str, location: Point, aliases: str = "") -> Landmark:
+    """Create or update the town's landmark of this name (the gazetteer of the maps)."""
+    if town.level != Region.Level.TOWN:
+        raise ValidationError({"town": _("A landmark belongs to a town.")})
+    landmark, _created = Landmark.objects.update_or_create(
+        town=town,
+        name=name.strip(),
+        defaults={"location": location, "aliases": aliases.strip(), "is_active": True},
+    )
+    return landmark

@@ -6,4 +6,5 @@ app_name = "grids"
 urlpatterns = [
     path("map/", views.grid_map, name="map"),
     path("map/grids.geojson", views.grid_geojson, name="geojson"),
+    path("places/", views.places, name="places"),
 ]

@@ -5,9 +5,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from grids.selectors import grid_geojson_for_user
+from core.ratelimit import Limit, client_ip, limit_hit
+from grids.selectors import grid_geojson_for_user, places_search
 
 VIEW_GRIDS = "grids.view_grid"
+# Asked as someone types an address on the public form: generous, but not a free index.
+PLACE_SEARCHES_PER_IP = Limit("place-search-ip", 300, 3600)
 
 
 @require_GET
@@ -28,5 +31,17 @@ def grid_geojson(request):
     return JsonResponse(
         grid_geojson_for_user(request.user),
         content_type="application/geo+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def places(request):
+    """The address search of the maps: villages, grids and the town's landmarks by name,
+    each with the point to centre on. Names only, as the public form's map shows them."""
+    if not limit_hit(PLACE_SEARCHES_PER_IP, client_ip(request)):
+        return JsonResponse({"detail": _("Too many searches. Try again later.")}, status=429)
+    return JsonResponse(
+        {"places": places_search(request.GET.get("q", ""))},
         json_dumps_params={"ensure_ascii": False},
     )

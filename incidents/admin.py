@@ -14,6 +14,7 @@ from incidents.models import (
     Attachment,
     CalendarDay,
     CalendarYear,
+    CallBack,
     Category,
     CategoryAttribute,
     CategoryGroup,
@@ -26,6 +27,7 @@ from incidents.models import (
     IncidentFollower,
     Open311Client,
     ReasonCode,
+    ReporterPhoneAccess,
     TimeLimit,
     WorkingHours,
 )
@@ -68,6 +70,49 @@ class CategoryAttributeInline(admin.TabularInline):
 
     model = CategoryAttribute
     extra = 0
+
+
+@admin.register(CallBack)
+class CallBackAdmin(admin.ModelAdmin):
+    """Read-only: call-backs are opened by ratings and recorded on the case page."""
+
+    list_display = ["incident", "town", "due_at", "closed_at", "closed_by"]
+    list_filter = ["town"]
+    list_select_related = ["incident", "town", "closed_by"]
+    search_fields = ["incident__code", "incident__title"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(incident__in=incidents_visible_to(request.user))
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReporterPhoneAccess)
+class ReporterPhoneAccessAdmin(admin.ModelAdmin):
+    """Append-only: who looked at a reporter's phone, when and why."""
+
+    list_display = ["accessed_at", "actor", "incident", "reason", "ip_address"]
+    list_select_related = ["actor", "incident"]
+    search_fields = ["incident__code", "actor__username"]
+
+    def get_queryset(self, request):
+        visible = incidents_visible_to(request.user)
+        return super().get_queryset(request).filter(incident__in=visible)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CategoryGroup)

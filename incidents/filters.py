@@ -4,13 +4,15 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
 from incidents.models import Category, CategoryGroup, Incident, Level
+from members.personal_data import lookup_hash, normalise_phone
 
 
 def _villages(request):
@@ -44,6 +46,12 @@ class IncidentQueueFilter(django_filters.FilterSet):
     SORT_DUE = "due"
     SORT_NEWEST = "newest"
 
+    q = django_filters.CharFilter(
+        label=_("Number, title or phone"), method="filter_search", max_length=100
+    )
+    open = django_filters.BooleanFilter(
+        label=_("Open cases only"), method="filter_open", widget=forms.CheckboxInput
+    )
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Incident.Status.choices, empty_label=_("All statuses")
     )
@@ -99,6 +107,23 @@ class IncidentQueueFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        """A case number, a phone (matched on its lookup hash) or words of the title."""
+        text = value.strip()
+        if not text:
+            return queryset
+        try:
+            phone_hash = lookup_hash(normalise_phone(text))
+        except ValidationError:
+            phone_hash = None
+        match = Q(code__iexact=text) | Q(title__icontains=text)
+        if phone_hash:
+            match |= Q(reporter_phone_hash=phone_hash)
+        return queryset.filter(match)
+
+    def filter_open(self, queryset, name, value):
+        return queryset.open() if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         if not value:

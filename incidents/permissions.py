@@ -111,6 +111,20 @@ def can_evaluate(user: Actor, incident: Incident) -> bool:
     return user.is_authenticated and incident.reporter_id == user.pk
 
 
+def can_reveal_reporter_phone(user: Actor, incident: Incident) -> bool:
+    """The officials who own the case, its handlers and the town that calls back."""
+    return (
+        can_manage(user, incident) or can_handle(user, incident) or can_call_back(user, incident)
+    )
+
+
+def can_call_back(user: Actor, incident: Incident) -> bool:
+    """Officials of the case's town (or above) call its reporter back."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_platform_admin(user) or _holds_over(user, SUSPEND_ROLES, incident.town.path)
+
+
 # Roles that may suspend a case (挂账): the town and the levels above it.
 SUSPEND_ROLES = frozenset({Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL})
 

@@ -7,12 +7,19 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, W
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from core.roles import is_platform_admin
+from core.roles import is_official, is_platform_admin
 from grids.jurisdiction import jurisdiction_of
 from grids.models import covering_paths
 from grids.permissions import assigned_grids
 from incidents import permissions
-from incidents.models import DeadlineExtension, Department, Incident, Supervision, is_at_top
+from incidents.models import (
+    CallBack,
+    DeadlineExtension,
+    Department,
+    Incident,
+    Supervision,
+    is_at_top,
+)
 from incidents.querysets import IncidentQuerySet
 from members.actors import Actor
 from members.models import User
@@ -345,4 +352,43 @@ def supervision_register(user: Actor, now: datetime.datetime) -> QuerySet[Superv
             )
         )
         .order_by("-is_overdue", "deadline", "pk")
+    )
+
+
+CALLBACKS_SHOWN = 20
+
+
+def callbacks_open_for(user: Actor) -> list[CallBack]:
+    """The open call-backs of the cases a user may call back about, soonest due first."""
+    if not is_official(user):
+        return []
+    return list(
+        CallBack.objects.filter(
+            closed_at__isnull=True,
+            incident__in=permissions.incidents_visible_to(user).values("pk"),
+        )
+        .select_related("incident")
+        .only("pk", "due_at", "created_at", "incident__id", "incident__code", "incident__title")
+        .order_by("due_at", "pk")[:CALLBACKS_SHOWN]
+    )
+
+
+def callback_of(incident: Incident) -> CallBack | None:
+    """The case's open call-back, or else its latest one."""
+    return (
+        CallBack.objects.filter(incident=incident)
+        .select_related("closed_by")
+        .order_by(F("closed_at").desc(nulls_first=True), "-pk")
+        .first()
+    )
+
+
+def incidents_of_patrol(user: Actor, patrol_id: int) -> QuerySet[Incident]:
+    """The cases reported from a patrol that the user may see, newest first."""
+    return (
+        permissions.incidents_visible_to(user)
+        .filter(patrol_id=patrol_id)
+        .select_related("category", "grid")
+        .defer(*LIST_DEFERRED)
+        .order_by("-created_at", "-pk")
     )

@@ -14,5 +14,7 @@ urlpatterns = [
     path("join/<int:pk>/", handling.join, name="join"),
     path("<int:pk>/", staff.detail, name="detail"),
     path("<int:pk>/photos/<int:attachment_id>/", staff.photo, name="photo"),
+    path("<int:pk>/callback/", staff.callback_close, name="callback_close"),
+    path("<int:pk>/reporter-phone/", staff.reporter_phone, name="reporter_phone"),
     path("<int:pk>/<slug:action>/", staff.action, name="action"),
 ]

@@ -35,3 +35,13 @@ class RevealForm(forms.Form):
         help_text=_("Recorded in the access log with your name, the time and your address."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class PhoneRevealForm(forms.Form):
+    """A phone number to call: the reason is recorded in the access log."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("Recorded in the access log with your name, the time and your address."),
+    )

@@ -28,6 +28,14 @@ class User(AbstractUser):
         full_name = self.get_full_name()
         return f"{full_name} ({self.username})" if full_name else self.username
 
+    def get_full_name(self) -> str:
+        """A Chinese name family name first and without a space (赵娥敏); others as Django
+        writes them (given name first)."""
+        family, given = self.last_name.strip(), self.first_name.strip()
+        if any("\u4e00" <= char <= "\u9fff" for char in family + given):
+            return f"{family}{given}"
+        return super().get_full_name()
+
 
 class GridMember(models.Model):
     """A grid member (网格员): the person who walks a grid."""
@@ -280,13 +288,20 @@ class Notification(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    # No recipient: a text to a phone only (a resident who reported without an account).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        null=True,
+        blank=True,
     )
+    # The number to text instead of the recipient's own (encrypted like every phone).
+    phone_encrypted = models.TextField(editable=False, blank=True)
     kind = models.CharField(_("kind"), max_length=32)
+    # The values of the SMS template (a provider sends approved templates only).
+    sms_params = models.JSONField(_("SMS template values"), default=dict, blank=True)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=200, blank=True)
@@ -306,6 +321,12 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(phone_encrypted=""),
+                name="notification_has_an_addressee",
+            )
+        ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),

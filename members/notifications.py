@@ -17,8 +17,9 @@ from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
+from members import personal_data
 from members.models import Notification, User
-from members.sms import SmsError, sms_sender
+from members.sms import SmsError, SmsMessage, SmsRejected, sms_sender
 
 logger = logging.getLogger(__name__)
 Delivery = Notification.Delivery
@@ -52,6 +53,26 @@ def notifications_create(
     if outgoing:
         transaction.on_commit(partial(_enqueue_delivery, outgoing))
     return created
+
+
+def notifications_text_phone(
+    *, phone: str, kind: str, title: str, body: str = "", params: dict[str, str] | None = None
+) -> Notification | None:
+    """A text to a phone that has no account behind it (a resident who reported by phone
+    alone): an SMS-only row of the same outbox, retried and given up like any other."""
+    if not phone:
+        return None
+    notification = Notification.objects.create(
+        phone_encrypted=personal_data.encrypt(phone),
+        kind=kind,
+        title=title[:200],
+        body=body,
+        sms_params=params or {},
+        email_status=Delivery.NOT_NEEDED,
+        sms_status=Delivery.PENDING,
+    )
+    transaction.on_commit(partial(_enqueue_delivery, [notification.pk]))
+    return notification
 
 
 def _enqueue_delivery(ids: list[int]) -> None:
@@ -89,9 +110,24 @@ def _publishing_pool(app: Celery) -> ConnectionPool:
     return connection.Pool(limit=app.conf.broker_pool_limit)
 
 
-def _phone_of(user: User) -> str:
+def _phone_of(user: User | None) -> str:
     member = getattr(user, "grid_member", None)
     return member.phone if member is not None else ""
+
+
+def _sms_of(notification: Notification) -> SmsMessage:
+    phone = (
+        personal_data.decrypt(notification.phone_encrypted)
+        if notification.phone_encrypted
+        else _phone_of(notification.recipient)
+    )
+    return SmsMessage(
+        phone=phone,
+        text=notification.title,
+        kind=notification.kind,
+        params={key: str(value) for key, value in notification.sms_params.items()},
+        idempotency_key=delivery_key(notification, "sms"),
+    )
 
 
 def notifications_deliver(*, ids: list[int] | None = None, older_than_seconds: int = 0) -> int:
@@ -151,7 +187,8 @@ def _send_email(notification: Notification) -> None:
 
 def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
     errors = []
-    if notification.email_status == Delivery.PENDING:
+    given_up = False
+    if notification.email_status == Delivery.PENDING and notification.recipient is not None:
         try:
             _send_email(notification)
             notification.email_status = Delivery.SENT
@@ -159,12 +196,12 @@ def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
             errors.append(f"e-mail: {error}")
     if notification.sms_status == Delivery.PENDING:
         try:
-            sms_sender().send(
-                _phone_of(notification.recipient),
-                notification.title,
-                idempotency_key=delivery_key(notification, "sms"),
-            )
+            sms_sender().send(_sms_of(notification))
             notification.sms_status = Delivery.SENT
+        except SmsRejected as error:
+            notification.sms_status = Delivery.FAILED
+            given_up = True
+            errors.append(f"SMS refused: {error}")
         except SmsError as error:
             errors.append(f"SMS: {error}")
     notification.attempts += 1
@@ -172,6 +209,8 @@ def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
     # Exponential backoff: 2, 4, 8 ... minutes, at most an hour, between attempts.
     backoff = min(2**notification.attempts, 60)
     notification.next_attempt_at = now + datetime.timedelta(minutes=backoff) if errors else None
+    if given_up:
+        logger.warning("SMS notification %s given up: %s", notification.pk, errors[-1])
     if errors and notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
         if notification.email_status == Delivery.PENDING:
             notification.email_status = Delivery.FAILED

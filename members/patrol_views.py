@@ -162,7 +162,25 @@ def patrol_stop(request, client_key):
         patrol = patrols.patrol_stop(actor=request.user, patrol=patrol, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as error:
         return _refused(request, form, error, page_kwargs="note_form")
+    summary = reverse("members:patrol_summary", args=[patrol.client_key])
     if outbox.is_outbox(request):
-        return outbox.done(reverse(PATROL_PAGE))
+        return outbox.done(summary, _("Patrol ended and saved."))
     messages.success(request, _("Patrol ended and saved."))
-    return redirect(PATROL_PAGE)
+    return redirect(summary)
+
+
+@require_GET
+@grid_member_required
+def patrol_summary(request, client_key):
+    """After a patrol: when, how long, how far, what was found and the cases it produced."""
+    try:
+        patrol = selectors.patrol_summary(request.user, client_key)
+    except PatrolLog.DoesNotExist as error:
+        raise Http404 from error
+    duration = patrol.ended_at - patrol.started_at if patrol.ended_at else None
+    context = {
+        "patrol": patrol,
+        "minutes": int(duration.total_seconds() // 60) if duration else None,
+        "metres": int(patrol.distance.m) if patrol.distance is not None else None,
+    }
+    return render(request, "members/workspace/patrol_summary.html", context)

@@ -106,6 +106,17 @@ def can_reveal_personal_data(user: Actor, resident: Resident) -> bool:
     )
 
 
+def can_reveal_phone(user: Actor, resident: Resident) -> bool:
+    """Whoever may reveal personal data, and the grid members of the resident's grid: they
+    call the households they look after."""
+    if can_reveal_personal_data(user, resident):
+        return True
+    return (
+        is_grid_member(user)
+        and assigned_grids(user).filter(pk=resident.household.grid_id).exists()
+    )
+
+
 def is_grid_member(user: Actor) -> bool:
     """Grid members and leaders with an active member record: the workspace's users."""
     if not (user.is_authenticated and user.is_active) or not user_roles(user) & GRID_ROLES:

@@ -7,6 +7,7 @@ the columns its page shows: never a boundary, never a ciphertext.
 import uuid
 from typing import cast
 
+from django.contrib.gis.db.models.functions import Length
 from django.db.models import Prefetch, Q, QuerySet
 from guardian.shortcuts import get_users_with_perms
 
@@ -108,3 +109,23 @@ def households_lookup(
 
 def household_get_for_user(user: Actor, pk: int | str) -> Household:
     return households_lookup(user).get(pk=pk)
+
+
+def patrol_of(user: User, client_key: uuid.UUID | None) -> PatrolLog | None:
+    """The user's own patrol with this key, if there is one (a report made on patrol)."""
+    if client_key is None:
+        return None
+    return PatrolLog.objects.filter(client_key=client_key, member__user=user).first()
+
+
+def patrol_summary(user: User, client_key: uuid.UUID) -> PatrolLog:
+    """One of the user's own patrols with its length in metres (``distance``) and the
+    number of cases reported from it."""
+    return (
+        patrol_logs_visible_to(user)
+        .filter(member__user=user)
+        .select_related("grid")
+        .defer("grid__boundary")
+        .annotate(distance=Length("route"))
+        .get(client_key=client_key)
+    )

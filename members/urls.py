@@ -13,9 +13,11 @@ urlpatterns = [
     path("notifications/read/", workspace_views.notifications_read, name="notifications_read"),
     path("households/", workspace_views.household_list, name="households"),
     path("households/<int:pk>/", workspace_views.household_detail, name="household"),
+    path("households/<int:pk>/phone/", workspace_views.household_phone, name="household_phone"),
     path("patrol/", patrol_views.patrol_page, name="patrol"),
     path("patrol/start/", patrol_views.patrol_start, name="patrol_start"),
     path("patrol/<uuid:client_key>/points/", patrol_views.patrol_points, name="patrol_points"),
     path("patrol/<uuid:client_key>/notes/", patrol_views.patrol_note, name="patrol_note"),
     path("patrol/<uuid:client_key>/stop/", patrol_views.patrol_stop, name="patrol_stop"),
+    path("patrol/<uuid:client_key>/", patrol_views.patrol_summary, name="patrol_summary"),
 ]

@@ -7,18 +7,21 @@ import json
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.roles import Role, is_official, user_roles
 from grids.views import VIEW_GRIDS
-from members import selectors
-from members.models import Household
+from members import selectors, services
+from members.forms import PhoneRevealForm
+from members.models import Household, PersonalDataAccess
 from members.notifications import notifications_mark_read, unread_count
 from members.permissions import is_grid_member
 from members.workspace_forms import HouseholdSearchForm
@@ -38,6 +41,7 @@ OFFLINE_ASSETS = (
     "js/logout.js",
     "vendor/htmx/htmx-2.0.8.min.js",
     "js/grid-map.js",
+    "js/place-search.js",
     "leaflet/leaflet.css",
     "leaflet/leaflet.js",
     "leaflet/leaflet.extras.js",
@@ -61,11 +65,20 @@ def grid_member_required(view):
 
 @login_required
 def home(request):
-    """Grid members start in their workspace, staff who may see grids on the map, everyone
-    else on a page of their links."""
-    if is_grid_member(request.user):
+    """Each role starts on its own work: grid members in their workspace, department
+    handlers on their open cases, officials and administrators on the case queue,
+    residents on their requests; anyone else on a page of their links."""
+    user = request.user
+    roles = user_roles(user)
+    if is_grid_member(user):
         return redirect("members:workspace")
-    if request.user.has_perm(VIEW_GRIDS):
+    if Role.DEPARTMENT_HANDLER in roles and not is_official(user):
+        return redirect(f"{reverse('incidents:queue')}?open=true")
+    if is_official(user):
+        return redirect("incidents:queue")
+    if Role.RESIDENT in roles:
+        return redirect("public:mine")
+    if user.has_perm(VIEW_GRIDS):
         return redirect("grids:map")
     return render(request, "home.html")
 
@@ -86,8 +99,9 @@ def workspace(request):
 
 
 @require_GET
-@grid_member_required
+@login_required
 def notification_list(request):
+    """Every signed-in user's inbox: cases dispatched to them, escalations, call-backs."""
     page = Paginator(selectors.notifications_for(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -104,7 +118,7 @@ def notifications_read(request):
     notifications_mark_read(user=request.user, ids=[int(raw)] if raw else None)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "members:workspace"
+        target = "members:notifications"
     return redirect(target)
 
 
@@ -124,14 +138,45 @@ def household_list(request):
     return render(request, "members/workspace/households.html", {"form": form, "page": page})
 
 
+def _household(request, pk) -> Household:
+    try:
+        return selectors.household_get_for_user(request.user, pk)
+    except Household.DoesNotExist as error:
+        raise Http404 from error
+
+
 @require_GET
 @grid_member_required
 def household_detail(request, pk):
-    try:
-        household = selectors.household_get_for_user(request.user, pk)
-    except Household.DoesNotExist as error:
-        raise Http404 from error
-    return render(request, "members/workspace/household.html", {"household": household})
+    return render(
+        request, "members/workspace/household.html", {"household": _household(request, pk)}
+    )
+
+
+@never_cache
+@require_POST
+@grid_member_required
+def household_phone(request, pk):
+    """Reveal a resident's phone to call them (a tel: link), with a reason, logged."""
+    household = _household(request, pk)
+    resident = household.residents.filter(pk=request.POST.get("resident") or 0).first()
+    if resident is None:
+        raise Http404
+    form = PhoneRevealForm(request.POST)
+    context = {"household": household, "reveal_for": resident.pk, "reveal_form": form}
+    if form.is_valid():
+        try:
+            context["revealed_phone"] = services.resident_reveal(
+                actor=request.user,
+                resident=resident,
+                field=PersonalDataAccess.Field.PHONE,
+                reason=form.cleaned_data["reason"],
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    status = 200 if form.is_valid() else 400
+    return render(request, "members/workspace/household.html", context, status=status)
 
 
 @never_cache

@@ -19,11 +19,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.roles import Role
+from dashboard.periods import Period
+from dashboard.selectors import dashboard_figures
 from demo.members import STREETS
-from grids.models import Grid, Region
-from incidents.models import CategoryGroup, Incident, IncidentEvent, Level
+from grids.models import Grid, Landmark, Region
+from incidents.models import CallBack, CategoryGroup, Incident, IncidentEvent, Level
 from members import personal_data
-from members.models import GridAssignment, GridMember, Household, Resident, ResidentTag, User
+from members.models import (
+    GridAssignment,
+    GridMember,
+    Household,
+    PatrolLog,
+    Resident,
+    ResidentTag,
+    User,
+)
 from surveys.models import Answer, Audience, Response, Survey
 from surveys.respondents import respondent_key
 from tests.conftest import NOW
@@ -499,3 +509,22 @@ def test_grid_members_and_residents_cannot_read_the_demo_results(town, client, u
     for audience in (Audience.RESIDENTS, Audience.MEMBERS):
         survey = _demo_survey(town, audience)
         assert client.get(reverse("surveys:results", args=[survey.pk])).status_code == 404
+
+
+def test_the_demo_looks_like_a_working_town(town):
+    """Titles that match their category, a spread of late, reworked and returned cases,
+    a minority of hollow patrols, and figures that agree with each other."""
+    assert not Incident.objects.filter(category__code="hardship-assistance", title="路灯不亮")
+    official = User.objects.get(username="demo_town")
+    period = Period.last_days(90)
+    figures = dashboard_figures(official, period)
+    headline = figures["headline"]
+    assert 0.5 < headline["on_time_rate"] < 0.95
+    assert 0 < headline["reworked"] < headline["closed"]
+    assert IncidentEvent.objects.filter(action="return").exists()
+    hollow = [row for row in figures["workload"] if row["hollow"]]
+    assert 0 < len(hollow) < len(figures["workload"]) / 3
+    assert PatrolLog.objects.filter(findings__gt="").exists()
+    assert figures["kpis"]["closure_rate"] > 0.3
+    assert CallBack.objects.filter(closed_at__isnull=False).exists()
+    assert Landmark.objects.filter(town=town).count() >= 5

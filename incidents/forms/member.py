@@ -47,6 +47,8 @@ class QuickReportForm(CaseReportCleaning, forms.Form):
         help_text=_("Chosen from the location on the map; choose it yourself without one."),
     )
     client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The running patrol's key when the finding is reported from the patrol page.
+    patrol = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, grids, **kwargs):
         super().__init__(*args, **kwargs)

@@ -113,6 +113,7 @@ class TrackForm(forms.Form):
 class RatingForm(forms.Form):
     code = forms.CharField(max_length=32, widget=forms.HiddenInput)
     phone = forms.CharField(max_length=20, required=False, widget=forms.HiddenInput)
+    token = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
     satisfaction = forms.ChoiceField(
         label=_("How satisfied are you with the result?"),
         choices=Incident.Satisfaction.choices,

@@ -345,3 +345,13 @@ ACTION_FORMS = {
         ReopenForm,
     )
 }
+
+
+class CallBackForm(forms.Form):
+    """What the reporter said when called back (回访)."""
+
+    outcome = forms.CharField(
+        label=_("What the reporter said"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

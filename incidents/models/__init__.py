@@ -2,6 +2,7 @@
 table. Import them from here (``incidents.models``)."""
 
 from incidents.models.calendar import CalendarDay, CalendarYear, WorkingHours, parse_periods
+from incidents.models.callback import CallBack
 from incidents.models.case import (
     Attachment,
     Incident,
@@ -32,6 +33,7 @@ from incidents.models.handling import (
     Supervision,
 )
 from incidents.models.open311 import CategoryAttribute, Open311Client, _new_client_key
+from incidents.models.privacy import ReporterPhoneAccess
 
 __all__ = [
     "AssistingUnit",
@@ -40,6 +42,7 @@ __all__ = [
     "Attachment",
     "CalendarDay",
     "CalendarYear",
+    "CallBack",
     "Category",
     "CategoryAttribute",
     "CategoryGroup",
@@ -56,6 +59,7 @@ __all__ = [
     "Level",
     "Open311Client",
     "ReasonCode",
+    "ReporterPhoneAccess",
     "Supervision",
     "TimeLimit",
     "TimeUnit",

@@ -139,6 +139,15 @@ class Incident(models.Model):
         blank=True,
         related_name="reported_incidents",
     )
+    # The patrol a grid member found it on: its findings stay with the patrol.
+    patrol = models.ForeignKey(
+        "members.PatrolLog",
+        verbose_name=_("patrol"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
     reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
     reporter_phone_encrypted = models.TextField(editable=False, blank=True)
     reporter_phone_hash = models.CharField(max_length=64, editable=False, blank=True)

@@ -7,8 +7,10 @@ from django.utils.translation import gettext as _
 from core.roles import Role
 from grids.models import Region
 from incidents.models import Incident, IncidentEvent, Level
+from incidents.services.tracking import tracking_link
+from members import personal_data
 from members.models import User
-from members.notifications import notifications_create
+from members.notifications import notifications_create, notifications_text_phone
 
 ROLE_OF_LEVEL: dict[int, str] = {
     Level.VILLAGE: Role.VILLAGE_STAFF,
@@ -61,14 +63,28 @@ def reporters_of(incident: Incident) -> QuerySet[User]:
     return User.objects.filter(condition, is_active=True).distinct()
 
 
-def notify_reporter(incident: Incident, title: str) -> None:
-    """The reporter and every follower hear of the case's progress alike."""
+def notify_reporter(incident: Incident, title: str, *, text_kind: str = "") -> None:
+    """The reporter and every follower hear of the case's progress alike, in the app.
+
+    With ``text_kind`` (acceptance, closure) the phone given at report also gets a text
+    with the tracking link: most residents report without an account.
+    """
+    # Residents follow their requests on the public pages; staff who reported, on the case page.
+    is_public = incident.source == Incident.Source.RESIDENT
     notifications_create(
         recipients=reporters_of(incident),
         kind="incident",
         title=title,
-        url=incident_url(incident.pk),
+        url=tracking_link(incident.code) if is_public else incident_url(incident.pk),
     )
+    if text_kind and incident.reporter_phone_encrypted:
+        absolute = tracking_link(incident.code, absolute=True)
+        notifications_text_phone(
+            phone=personal_data.decrypt(incident.reporter_phone_encrypted),
+            kind=text_kind,
+            title=f"{title} {absolute}",
+            params={"code": incident.code, "link": absolute},
+        )
 
 
 def notify_level(incident: Incident, title: str) -> None:

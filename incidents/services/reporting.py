@@ -28,7 +28,7 @@ from incidents.services import notify
 from incidents.services.attachments import attachment_save
 from incidents.services.deadlines import stage_clock_fields
 from members import personal_data
-from members.models import User
+from members.models import PatrolLog, User
 from members.notifications import notifications_create
 from members.selectors import grid_people
 
@@ -104,6 +104,7 @@ def incident_report(
     reporter_phone: str = "",
     photos: Sequence = (),
     client_key: uuid.UUID | None = None,
+    patrol: PatrolLog | None = None,
 ) -> Incident:
     """File a case at the grid rung of the grid that holds it, with its acceptance clock.
 
@@ -153,6 +154,7 @@ def incident_report(
         status=Incident.Status.REPORTED,
         client_key=client_key,
     )
+    incident.patrol = _own_patrol_or_none(patrol, reporter)
     for name, value in stage_clock_fields(incident, now).items():
         setattr(incident, name, value)
     incident.full_clean(exclude=["code", "client_key"])
@@ -172,6 +174,8 @@ def incident_report(
         to_status=incident.status,
         to_level=incident.level,
     )
+    if incident.patrol is not None:
+        _keep_finding(incident.patrol, incident.description)
     for upload in photos:
         attachment_save(
             incident=incident, upload=upload, kind=Attachment.Kind.REPORT, uploaded_by=reporter
@@ -184,3 +188,19 @@ def incident_report(
         url=notify.incident_url(incident.pk),
     )
     return incident
+
+
+def _own_patrol_or_none(patrol: PatrolLog | None, reporter: User | None) -> PatrolLog | None:
+    """Only the reporter's own patrol carries the case."""
+    if patrol is None or reporter is None or patrol.member.user_id != reporter.pk:
+        return None
+    return patrol
+
+
+def _keep_finding(patrol: PatrolLog, finding: str) -> None:
+    """The case's description joins the patrol's findings, unless they hold it already."""
+    locked = PatrolLog.objects.select_for_update().get(pk=patrol.pk)
+    if finding in locked.findings:
+        return
+    locked.findings = f"{locked.findings}\n{finding}".strip()
+    locked.save(update_fields=["findings"])

@@ -20,7 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from grids.jurisdiction import jurisdiction_covers
 from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
-from incidents.services import followers, notify
+from incidents.services import callbacks, followers, notify
 from incidents.services.cohandling import assisting_units_set, require_parts_reported
 from incidents.services.deadlines import (
     escalation_clock_fields,
@@ -182,7 +182,9 @@ def incident_accept(*, actor: User, incident: Incident, note: str = "") -> Incid
         from_statuses=frozenset({Status.REPORTED}),
     )
     notify.notify_reporter(
-        incident, _("Your case %(code)s was accepted") % {"code": incident.code}
+        incident,
+        _("Your case %(code)s was accepted") % {"code": incident.code},
+        text_kind="case_accepted",
     )
     return incident
 
@@ -347,7 +349,9 @@ def incident_verify(
             note=reason,
         )
         notify.notify_reporter(
-            incident, _("Case %(code)s is closed: please rate it") % {"code": incident.code}
+            incident,
+            _("Case %(code)s is closed: please rate it") % {"code": incident.code},
+            text_kind="case_closed",
         )
         return incident
     reason = _require_reason(reason)
@@ -395,6 +399,8 @@ def evaluate_step(
         note=comment,
         fields={"satisfaction": satisfaction, "evaluation_comment": comment},
     )
+    if satisfaction == Incident.Satisfaction.DISSATISFIED:
+        callbacks.callback_open(incident=incident)
     return incident
 
 

@@ -7,9 +7,14 @@ includes this partial by name, as it includes the surveys meant for the member.
 from django import template
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidents.models import Incident
-from incidents.selectors import incidents_open_for_member, incidents_to_verify_for_member
+from incidents.selectors import (
+    incidents_of_patrol,
+    incidents_open_for_member,
+    incidents_to_verify_for_member,
+)
 
 register = template.Library()
 
@@ -34,5 +39,18 @@ def member_cases(context: template.Context) -> dict:
         "more_open": more_open,
         "to_verify": to_verify,
         "more_to_verify": more_to_verify,
+        "now": timezone.now(),
+    }
+
+
+@register.inclusion_tag("incidents/_member_case_list.html", takes_context=True)
+def patrol_cases(context: template.Context, patrol_id: int) -> dict:
+    """The cases reported from one patrol, for the patrol's summary page (members)."""
+    cases, more = _first(incidents_of_patrol(context["request"].user, patrol_id), CASES_SHOWN)
+    return {
+        "cases": cases,
+        "more": more,
+        "list_id": "patrol-cases",
+        "empty_text": _("No case was reported from this patrol."),
         "now": timezone.now(),
     }

@@ -19,12 +19,12 @@ from incidents.models import Incident
 from incidents.services.reporting import incident_report
 from members import outbox
 from members.models import User
-from members.selectors import member_grids
+from members.selectors import member_grids, patrol_of
 from members.workspace_views import grid_member_required
 
 # Keys of the services' ValidationError dicts → the form fields shown beside them.
 SERVICE_FIELDS = {"location": "latitude", "image": "photo", "client_key": "__all__"}
-PREFILLED = ("description", "title", "address")
+PREFILLED = ("description", "title", "address", "patrol")
 
 
 def _blank_form(request, grids) -> QuickReportForm:
@@ -57,6 +57,7 @@ def _file(user: User, data: dict) -> Incident:
         grid=data["grid"],
         photos=[data["photo"]] if data["photo"] else [],
         client_key=data["client_key"],
+        patrol=patrol_of(user, data["patrol"]),
     )
 
 
@@ -79,8 +80,11 @@ def quick_report(request):
         if outbox.is_outbox(request):
             return outbox.refused(form.errors)
         return _render(request, form, grids, status=400)
+    # The confirmation: the case page, with its number, whether the post came from the
+    # page or later from the device's outbox (the message waits for the next page).
     done = _("Case %(code)s reported.") % {"code": incident.code}
-    if outbox.is_outbox(request):
-        return outbox.done(reverse("members:workspace"), done, code=incident.code)
     messages.success(request, done)
-    return redirect("members:workspace")
+    case_page = reverse("incidents:detail", args=[incident.pk])
+    if outbox.is_outbox(request):
+        return outbox.done(case_page, done, code=incident.code)
+    return redirect(case_page)

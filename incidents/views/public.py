@@ -9,8 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,20 +18,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.forms import add_service_errors
 from core.ratelimit import Limit, client_ip, limit_exceeded, limit_hit, limit_undo
 from core.roles import Role, user_roles
-from grids.models import Grid
-from grids.selectors import grids_feature_collection
+from grids.models import Grid, Region
+from grids.selectors import grids_feature_collection, villages_feature_collection
 from incidents.forms.public import PublicRequestForm, RatingForm, TrackForm
-from incidents.models import Incident, IncidentFollower
+from incidents.models import Attachment, Incident, IncidentFollower
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.public import (
     incident_evaluate_by_reporter_phone,
+    incident_evaluate_by_token,
+    incident_find_by_token,
     incident_find_for_reporter,
+    incident_public_result,
     incident_public_timeline,
     phone_matches,
 )
 from incidents.services.reporting import incident_report
+from incidents.services.tracking import tracking_link
 from incidents.services.transitions import incident_evaluate
+from incidents.views.photos import photo_response
 from incidents.views.suggestions import render_suggestions
 from members.models import User
 
@@ -50,7 +55,14 @@ SERVICE_FIELDS = {"location": "latitude", "image": "photo"}
 def _render_request_form(request, form: PublicRequestForm, *, status: int = 200, notice=""):
     # The active grids' outlines, so that a resident sees where clicking places the case.
     grids = grids_feature_collection(Grid.objects.active(), {"name": "name"})
-    context = {"form": form, "grids_geojson": grids, "notice": notice}
+    # Without tiles (an intranet) the village outlines and names are the map's streets.
+    villages = villages_feature_collection(Region.objects.filter(grids__is_active=True).distinct())
+    context = {
+        "form": form,
+        "grids_geojson": grids,
+        "villages_geojson": villages,
+        "notice": notice,
+    }
     return render(request, "incidents/public/request_form.html", context, status=status)
 
 
@@ -122,7 +134,7 @@ def _code_page(request, session_key: str, template: str):
     code = request.session.get(session_key)
     if not code:
         return redirect("public:new")
-    return render(request, template, {"code": code})
+    return render(request, template, {"code": code, "link": tracking_link(code)})
 
 
 @never_cache
@@ -165,18 +177,29 @@ def _too_many_tries(request, form: TrackForm):
 
 
 def _render_status(
-    request, incident: Incident, *, phone: str = "", rating_form=None, status=200, notice=""
+    request,
+    incident: Incident,
+    *,
+    phone: str = "",
+    token: str = "",
+    rating_form=None,
+    status=200,
+    notice="",
 ):
-    """The rating form is the reporter's: a follower sees the progress only."""
-    is_reporter = (
-        incident.reporter_id == request.user.pk
-        if request.user.is_authenticated and not phone
-        else phone_matches(incident, phone)
-    )
+    """The rating form is the reporter's (by account, phone or tracking link): a follower
+    sees the progress only. The result comes before the rating."""
+    if token:
+        is_reporter = True
+    elif request.user.is_authenticated and not phone:
+        is_reporter = incident.reporter_id == request.user.pk
+    else:
+        is_reporter = phone_matches(incident, phone)
     if rating_form is None and incident.status == Incident.Status.CLOSED and is_reporter:
-        rating_form = RatingForm(initial={"code": incident.code, "phone": phone})
+        rating_form = RatingForm(initial={"code": incident.code, "phone": phone, "token": token})
     context = {
         "incident": incident,
+        "token": token,
+        "result": incident_public_result(incident),
         "timeline": incident_public_timeline(incident),
         "rating_form": rating_form,
         "notice": notice,
@@ -207,37 +230,74 @@ def track(request):
 
 
 @never_cache
+@require_GET
+def track_link(request, token: str):
+    """The bookmarked tracking link: the progress, the result and the rating, no phone asked."""
+    incident = incident_find_by_token(token)
+    if incident is None:
+        raise Http404
+    return _render_status(request, incident, token=token)
+
+
+@require_GET
+def result_photo(request, token: str, attachment_id: int):
+    """A photo taken after handling, to whoever holds the case's tracking link."""
+    incident = incident_find_by_token(token)
+    if incident is None or incident_public_result(incident) is None:
+        raise Http404
+    attachment = get_object_or_404(
+        Attachment.objects.filter(incident=incident, kind=Attachment.Kind.AFTER),
+        pk=attachment_id,
+    )
+    return photo_response(attachment)
+
+
+def _find_rated(request, code: str, phone: str, token: str) -> tuple[Incident | None, bool]:
+    """The case being rated, and whether the signed-in reporter's account proves it."""
+    if token:
+        incident = incident_find_by_token(token)
+        return (incident if incident is not None and incident.code == code else None), False
+    own = _own_case(request, code)
+    return (own or incident_find_for_reporter(code=code, phone=phone)), own is not None
+
+
+@never_cache
 @require_POST
 def rate(request):
     code, phone = request.POST.get("code", ""), request.POST.get("phone", "")
+    token = request.POST.get("token", "")
     track_form = TrackForm(initial={"code": code})
     if limit_exceeded(TRACK_FAILURES_PER_IP, client_ip(request)):
         return _too_many_tries(request, track_form)
-    own = _own_case(request, code)
-    incident = own or incident_find_for_reporter(code=code, phone=phone)
+    incident, by_account = _find_rated(request, code, phone, token)
     if incident is None:
         return _not_found(request, track_form)
     form = RatingForm(request.POST)
+    shown = {"phone": phone, "token": token}
     if not form.is_valid():
-        return _render_status(request, incident, phone=phone, rating_form=form)
+        return _render_status(request, incident, rating_form=form, **shown)
     values = {
         "incident": incident,
         "satisfaction": form.cleaned_data["satisfaction"],
         "comment": form.cleaned_data["comment"].strip(),
     }
     try:
-        if own is not None:
+        if token:
+            incident = incident_evaluate_by_token(token=token, **values)
+        elif by_account:
             incident = incident_evaluate(actor=request.user, **values)
         else:
             incident = incident_evaluate_by_reporter_phone(phone=phone, **values)
     except IncidentActionRefused as refused:
-        return _render_status(request, incident, phone=phone, status=409, notice=refused.message)
+        return _render_status(request, incident, status=409, notice=refused.message, **shown)
     except PermissionDenied:
         return _not_found(request, track_form)
     except ValidationError as error:
         add_service_errors(form, error, SERVICE_FIELDS)
-        return _render_status(request, incident, phone=phone, rating_form=form)
-    return _render_status(request, incident, notice=_("Thank you for rating the result."))
+        return _render_status(request, incident, rating_form=form, **shown)
+    return _render_status(
+        request, incident, token=token, notice=_("Thank you for rating the result.")
+    )
 
 
 @require_GET

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -20,14 +20,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import add_service_errors
 from core.roles import is_official
-from incidents import exports, selectors
+from incidents import exports, permissions, selectors
 from incidents.filters import IncidentQueueFilter
 from incidents.forms.handling import BulkForm
-from incidents.forms.staff import ACTION_FORMS, ActionForm
+from incidents.forms.staff import ACTION_FORMS, ActionForm, CallBackForm
 from incidents.models import Attachment, Incident
+from incidents.services.callbacks import callback_close as callback_close_service
 from incidents.services.errors import IncidentActionRefused
+from incidents.services.privacy import incident_reveal_reporter_phone
 from incidents.services.steps import STEPS
+from incidents.views.photos import photo_response
 from members.actors import Actor
+from members.forms import PhoneRevealForm
 
 PAGE_SIZE = 50
 VIEW_INCIDENTS = "incidents.view_incident"
@@ -52,6 +56,7 @@ def queue(request):
     context = {
         "filter": filterset,
         "page": page,
+        "callbacks": selectors.callbacks_open_for(request.user),
         "status_counts": selectors.incident_status_counts(incidents),
         "bulk_form": BulkForm(departments=selectors.bulk_departments(request.user))
         if is_official(request.user)
@@ -107,7 +112,15 @@ def _action_forms(
     return forms
 
 
-def _render_case(request, incident: Incident, *, bound: ActionForm | None = None, status=200):
+def _render_case(
+    request,
+    incident: Incident,
+    *,
+    bound: ActionForm | None = None,
+    callback_form: CallBackForm | None = None,
+    extra: dict | None = None,
+    status=200,
+):
     now = timezone.now()
     extension = (
         selectors.incident_pending_extension(incident)
@@ -127,6 +140,12 @@ def _render_case(request, incident: Incident, *, bound: ActionForm | None = None
         "attachments": list(incident.attachments.order_by("created_at", "pk")),
         "action_forms": _action_forms(request, incident, bound, pending=extension is not None),
         "map_data": _map_data(incident),
+        "callback": selectors.callback_of(incident),
+        "can_reveal_phone": bool(incident.reporter_phone_masked)
+        and permissions.can_reveal_reporter_phone(request.user, incident),
+        **(extra or {}),
+        "callback_form": callback_form
+        or (CallBackForm() if permissions.can_call_back(request.user, incident) else None),
     }
     return render(request, "incidents/detail.html", context, status=status)
 
@@ -153,14 +172,7 @@ def photo(request, pk, attachment_id):
     """Case photos are not public media: served only to those who can see the case."""
     incident = _case(request.user, pk)
     attachment = get_object_or_404(Attachment.objects.filter(incident=incident), pk=attachment_id)
-    try:
-        image = attachment.image.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404 from error
-    response = FileResponse(image)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photo_response(attachment)
 
 
 SUCCESS = {
@@ -209,3 +221,52 @@ def action(request, pk, action):
         return _render_case(request, _case(request.user, pk), status=409)
     messages.success(request, str(SUCCESS[action]))
     return redirect("incidents:detail", pk=incident.pk)
+
+
+@require_POST
+@login_required
+def callback_close(request, pk):
+    """Record the call-back (回访) a dissatisfied rating opened."""
+    incident = _case(request.user, pk)
+    callback = selectors.callback_of(incident)
+    if callback is None or not permissions.can_call_back(request.user, incident):
+        raise PermissionDenied
+    form = CallBackForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, incident, callback_form=form, status=400)
+    try:
+        callback_close_service(
+            actor=request.user, callback=callback, outcome=form.cleaned_data["outcome"]
+        )
+    except ValidationError as error:
+        add_service_errors(form, error, {})
+        return _render_case(request, incident, callback_form=form, status=400)
+    except IncidentActionRefused as refusal:
+        messages.error(request, refusal.message)
+        return _render_case(request, incident, status=409)
+    messages.success(request, str(_("The call-back was recorded.")))
+    return redirect("incidents:detail", pk=incident.pk)
+
+
+@never_cache
+@require_POST
+@login_required
+def reporter_phone(request, pk):
+    """The reporter's phone, to call them: with a reason, recorded in the access log."""
+    incident = _case(request.user, pk)
+    if not permissions.can_reveal_reporter_phone(request.user, incident):
+        raise PermissionDenied
+    form = PhoneRevealForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, incident, extra={"phone_form": form}, status=400)
+    try:
+        phone = incident_reveal_reporter_phone(
+            actor=request.user,
+            incident=incident,
+            reason=form.cleaned_data["reason"],
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error, {})
+        return _render_case(request, incident, extra={"phone_form": form}, status=400)
+    return _render_case(request, incident, extra={"revealed_phone": phone})

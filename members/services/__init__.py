@@ -21,7 +21,7 @@ from members.models import (
     ResidentTag,
     User,
 )
-from members.permissions import can_reveal_personal_data
+from members.permissions import can_reveal_personal_data, can_reveal_phone
 
 MEMBER_PERMISSION = "patrol_grid"
 LEADER_PERMISSION = "lead_grid"
@@ -184,8 +184,16 @@ def resident_reveal(
     reason: str,
     ip_address: str | None = None,
 ) -> str:
-    """Return one unmasked value of one resident and record the look in the access log."""
-    if not can_reveal_personal_data(actor, resident):
+    """Return one unmasked value of one resident and record the look in the access log.
+
+    Grid members may reveal the phone of a resident of their grids (to call them), never
+    an ID number."""
+    allowed = (
+        can_reveal_phone(actor, resident)
+        if field == PersonalDataAccess.Field.PHONE
+        else can_reveal_personal_data(actor, resident)
+    )
+    if not allowed:
         raise PermissionDenied(_("You may not see this resident's personal data."))
     reason = (reason or "").strip()
     if not reason:

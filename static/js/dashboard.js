@@ -45,12 +45,26 @@
     });
   }
 
+  var CATEGORY_BARS = 10;
+
   function categoryChart() {
     var canvas = document.getElementById("dash-categories");
     var rows = data("dash-category-data");
     if (!canvas || !rows || typeof Chart === "undefined") {
       return;
     }
+    // Readable bars: the busiest categories, the rest summed, one labelled row each.
+    rows = rows.filter(function (row) { return row.opened || row.overdue; })
+      .sort(function (a, b) { return b.opened - a.opened; });
+    if (rows.length > CATEGORY_BARS) {
+      var rest = rows.slice(CATEGORY_BARS - 1);
+      rows = rows.slice(0, CATEGORY_BARS - 1).concat([{
+        name: canvas.dataset.labelOther,
+        opened: rest.reduce(function (sum, r) { return sum + r.opened; }, 0),
+        overdue: rest.reduce(function (sum, r) { return sum + r.overdue; }, 0)
+      }]);
+    }
+    canvas.parentNode.style.height = Math.max(10, rows.length * 2 + 4) + "rem";
     new Chart(canvas, {
       type: "bar",
       data: {
@@ -65,8 +79,11 @@
       options: {
         maintainAspectRatio: false,
         animation: false,
-        indexAxis: rows.length > 8 ? "y" : "x",
-        scales: { x: { ticks: { precision: 0 } }, y: { ticks: { precision: 0 } } }
+        indexAxis: "y",
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { ticks: { autoSkip: false } }
+        }
       }
     });
   }

@@ -81,6 +81,9 @@
     var status = document.getElementById(labels.status);
     map.on("zoomend", function () { toggleLabels(map); });
     toggleLabels(map);
+    if (window.PlaceSearch) {
+      window.PlaceSearch.attach(map);
+    }
     fetch(labels.geojsonUrl, {
       credentials: "same-origin",
       headers: { Accept: "application/geo+json, application/json" }

@@ -177,13 +177,21 @@
     return allItems().then(function (items) {
       var queue = items.filter(function (item) { return !item.failed; });
       var note = null;
+      // What the server said of each item sent (a case's number): the member's confirmation.
+      var confirmations = [];
       function next(index) {
         if (index >= queue.length) {
-          return queue.length ? panel && panel.dataset.textSent : null;
+          if (!queue.length) {
+            return null;
+          }
+          return confirmations.length ? confirmations.join(" ") : panel && panel.dataset.textSent;
         }
         var item = queue[index];
         return send(item).then(function (result) {
           if (result.outcome === "sent") {
+            if (result.data && result.data.message) {
+              confirmations.push(result.data.message);
+            }
             return removeItem(item.id).then(function () { return next(index + 1); });
           }
           if (result.outcome === "refused") {

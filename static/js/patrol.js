@@ -86,6 +86,7 @@
     showCount();
     if (line) {
       line.addLatLng([point[1], point[0]]);
+      follow([point[1], point[0]]);
     }
     queuePoints(false);
   }
@@ -154,7 +155,14 @@
     var report = document.getElementById("patrol-finding-report");
     report.addEventListener("click", function () {
       var text = findings.value.trim();
-      report.href = section.dataset.reportUrl + (text ? "?description=" + encodeURIComponent(text) : "");
+      var query = [];
+      if (text) {
+        query.push("description=" + encodeURIComponent(text));
+      }
+      if (state && state.key) {
+        query.push("patrol=" + encodeURIComponent(state.key));
+      }
+      report.href = section.dataset.reportUrl + (query.length ? "?" + query.join("&") : "");
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -189,7 +197,23 @@
     });
   }
 
+  /* The map follows the walker: close in on the first point, then keep the newest in view. */
+  var patrolMap = null;
+  var FOLLOW_ZOOM = 17;
+
+  function follow(latlng) {
+    if (!patrolMap) {
+      return;
+    }
+    if (patrolMap.getZoom() < FOLLOW_ZOOM - 2) {
+      patrolMap.setView(latlng, FOLLOW_ZOOM, { animate: false });
+    } else if (!patrolMap.getBounds().pad(-0.2).contains(latlng)) {
+      patrolMap.panTo(latlng, { animate: false });
+    }
+  }
+
   window.patrolMapInit = function (map) {
+    patrolMap = map;
     var source = document.getElementById("patrol-route");
     var route = source ? JSON.parse(source.textContent) : null;
     var latlngs = route ? route.coordinates.map(function (c) { return [c[1], c[0]]; }) : [];

@@ -7,6 +7,8 @@
 (function () {
   "use strict";
 
+  var GRID_LABEL_MIN_ZOOM = 15;
+
   window.portalMapInit = function (map) {
     var container = map.getContainer();
     var texts = container.dataset;
@@ -18,10 +20,41 @@
     var grids = source ? JSON.parse(source.textContent) : { features: [] };
     var marker = null;
 
+    // The villages and their names (the map's streets without a tile server), then the
+    // grids with their names once zoomed in far enough to read them.
+    var villagesSource = document.getElementById("portal-villages");
+    var villages = villagesSource ? JSON.parse(villagesSource.textContent) : { features: [] };
+    L.geoJSON(villages, {
+      interactive: false,
+      style: {
+        color: "#5b4a2e", weight: 3, fill: false, dashArray: "8 4", className: "village-outline"
+      },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name, {
+          permanent: true, direction: "center", className: "village-label"
+        });
+      }
+    }).addTo(map);
     var layer = L.geoJSON(grids, {
       interactive: false,
-      style: { color: "#1f5fa8", weight: 2, fillColor: "#4a90d9", fillOpacity: 0.15 }
+      style: {
+        color: "#1f5fa8", weight: 2, fillColor: "#4a90d9", fillOpacity: 0.15,
+        className: "grid-outline"
+      },
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(feature.properties.name, {
+          permanent: true, direction: "center", className: "grid-label"
+        });
+      }
     }).addTo(map);
+    function toggleGridLabels() {
+      container.classList.toggle("grid-labels-hidden", map.getZoom() < GRID_LABEL_MIN_ZOOM);
+    }
+    map.on("zoomend", toggleGridLabels);
+    toggleGridLabels();
+    if (window.PlaceSearch) {
+      window.PlaceSearch.attach(map);
+    }
 
     function describe(lat, lng) {
       var found = window.GridLookup.gridAt(grids, lng, lat);

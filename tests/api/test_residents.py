@@ -75,15 +75,29 @@ def test_reveal_without_a_reason_is_refused_and_not_logged(api, cast):
 
 @pytest.mark.parametrize(("who", "status"), [("member", 403), ("other_official", 404)])
 def test_reveal_is_refused_without_the_right(api, cast, who, status):
+    """A grid member may reveal the phone of a household of the grid (to call it), never
+    an ID number."""
     response = api(getattr(cast, who)).post(
         f"/api/residents/{cast.resident_record.pk}/reveal/",
-        {"field": "phone", "reason": "好奇"},
+        {"field": "id_number", "reason": "好奇"},
         format="json",
     )
 
     assert response.status_code == status
-    assert "13812345678" not in response.content.decode()
+    assert "331081198001010019" not in response.content.decode()
     assert not PersonalDataAccess.objects.exists()
+
+
+def test_the_grid_member_reveals_the_phone_of_a_household_of_the_grid(api, cast):
+    response = api(cast.member).post(
+        f"/api/residents/{cast.resident_record.pk}/reveal/",
+        {"field": "phone", "reason": "入户走访"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert "13812345678" in response.content.decode()
+    assert PersonalDataAccess.objects.get().actor == cast.member
 
 
 def test_resident_list_query_count_does_not_grow(api, cast, django_assert_max_num_queries):

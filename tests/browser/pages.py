@@ -1,6 +1,9 @@
 """What the browser tests do on a page: log in, check that it fits the screen, click on the
 map. The fixtures that give them a page are in tests/browser/conftest.py."""
 
+from pathlib import Path
+
+from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -40,8 +43,18 @@ def log_in(page: Page, live_server, username: str, next_path: str) -> None:
 
 def click_inside_grid(page: Page, index: int) -> None:
     """Click the middle of a grid outline drawn on the map (outlines do not take clicks)."""
-    outline = page.locator("#portalmap path").nth(index)
+    outline = page.locator("#portalmap path.grid-outline").nth(index)
     expect(outline).to_be_visible()
     page.locator("#portalmap").scroll_into_view_if_needed()
     box = outline.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def journey_shot(page: Page, journey: str, step: str) -> Path:
+    """A screenshot of a step of a role's day, under var/test-results/journeys/: the
+    pictures a reviewer looks at (the folder is emptied by ``make test``)."""
+    folder = Path(settings.BASE_DIR) / "var" / "test-results" / "journeys" / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{step}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from incidents.models import Attachment, Category, Incident
 from incidents.services.reporting import incident_report
 from members.models import PatrolLog
-from tests.browser.pages import assert_fits_the_screen, log_in
+from tests.browser.pages import assert_fits_the_screen, journey_shot, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,9 +74,13 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     expect(page.locator("#id_grid")).to_have_value(str(ladder.a1.pk))
     page.click("#quick-report-form button[type=submit]")
 
-    expect(page).to_have_url(f"{live_server.url}{workspace}")
+    # The confirmation: the case page with its number; the finding stays on the patrol.
     incident = Incident.objects.get()
-    expect(page.locator(f'#open-cases [data-code="{incident.code}"]')).to_be_visible()
+    expect(page).to_have_url(f"{live_server.url}{reverse('incidents:detail', args=[incident.pk])}")
+    expect(page.locator(".messages")).to_contain_text(incident.code)
+    expect(page.locator("#case-patrol a")).to_be_visible()
+    journey_shot(page, "member", "1-reported")
+    assert incident.patrol == PatrolLog.objects.get()
     assert incident.source == Incident.Source.PATROL
     assert incident.client_key is not None
     assert (incident.grid, incident.reporter) == (ladder.a1, cast.member)
@@ -86,7 +90,11 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     page.click("nav.ws-actions a[href$='/patrol/']")
     page.fill("#id_notes", "巡查正常")
     page.click("#patrol-stop")
-    expect(page.locator("#patrol-start")).to_be_visible()
+    # The summary: time, distance, the findings and the case reported from the patrol.
+    expect(page.locator("#patrol-summary")).to_be_visible()
+    expect(page.locator("#patrol-findings")).to_contain_text("村口垃圾堆放，无人清理")
+    expect(page.locator(f'#patrol-cases [data-code="{incident.code}"]')).to_be_visible()
+    journey_shot(page, "member", "2-patrol-summary")
     patrol = PatrolLog.objects.get()
     assert patrol.ended_at is not None
     assert patrol.notes == "巡查正常"
@@ -116,6 +124,8 @@ def test_a_report_made_offline_is_kept_and_sent_once(phone, live_server, cast, l
     page.context.set_offline(False)  # "online" fires: the outbox sends its item
     expect(outbox).to_have_attribute("data-waiting", "0")
     incident = Incident.objects.get()
+    expect(page.locator("#outbox-status")).to_contain_text(incident.code)  # the confirmation
+    journey_shot(page, "member", "3-outbox-confirmation")
     assert incident.description == "路灯不亮，晚上很黑"
     assert Attachment.objects.get().incident == incident
 

@@ -3,11 +3,19 @@ the map, the tracking code, and the progress page. No account, no internet, no t
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from playwright.sync_api import expect
 
-from incidents.models import Category, Incident
-from tests.browser.pages import assert_fits_the_screen, click_inside_grid
+from incidents.models import CallBack, Category, Incident
+from incidents.services.transitions import (
+    incident_accept,
+    incident_dispatch,
+    incident_handle,
+    incident_start,
+    incident_verify,
+)
+from tests.browser.pages import assert_fits_the_screen, click_inside_grid, journey_shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +23,13 @@ DESCRIPTION = "东山村村口的垃圾堆了三天没人清理，气味很大"
 
 
 def test_a_resident_reports_a_problem_and_follows_it(page_on_phone, live_server, cast, ladder):
-    page = page_on_phone
+    """In Chinese, as a resident reads it; each step's screenshot is kept (journey_shot)."""
+    page_on_phone.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    with translation.override("zh-hans"):
+        _walk(page_on_phone, live_server, cast, ladder)
+
+
+def _walk(page, live_server, cast, ladder):
     page.goto(f"{live_server.url}{reverse('public:new')}")
     expect(page.locator("#portalmap")).to_have_attribute("data-ready", "true")
     assert_fits_the_screen(page)
@@ -44,14 +58,36 @@ def test_a_resident_reports_a_problem_and_follows_it(page_on_phone, live_server,
     assert incident.grid == ladder.a1
     expect(page.locator("#tracking-code")).to_have_text(incident.code)
 
-    # Follow it: the code is filled in, the phone proves who asks.
-    page.click(f"main a[href*='{reverse('public:track')}?code=']")
-    expect(page.locator("#id_code")).to_have_value(incident.code)
-    page.fill("#id_phone", "13900001111")
-    page.click("main form button[type=submit]")
+    journey_shot(page, "resident", "1-sent")
 
+    # Follow it through the bookmarkable tracking link: no phone asked.
+    page.click("#tracking-link")
     expect(page.locator("#case-status")).to_have_text(incident.get_status_display())
     expect(page.locator(".portal-timeline li")).to_have_count(1)
     expect(page.locator(".portal-timeline")).to_contain_text(_("Your request was received"))
     assert_fits_the_screen(page)
+    journey_shot(page, "resident", "2-progress")
+
+    # The town accepts it, a department handles it with a note, the grid closes it: the
+    # resident reads the offices that acted and the result before rating it "不满意".
+    accepted = incident_accept(actor=cast.town_official, incident=incident)
+    incident_start(
+        actor=cast.member,
+        incident=incident_dispatch(
+            actor=cast.town_official, incident=accepted, user=cast.member, department=None
+        ),
+    )
+    incident = incident_handle(actor=cast.member, incident=incident, note="垃圾已清运，已消毒")
+    incident_verify(actor=cast.leader, incident=incident, passed=True)
+    page.reload()
+    expect(page.locator(".portal-result")).to_contain_text("垃圾已清运，已消毒")
+    centre = _("%(region)s social governance centre") % {"region": ladder.town.name}
+    expect(page.locator(".portal-timeline")).to_contain_text(centre)
+    page.check("input[name=satisfaction][value=dissatisfied]")
+    journey_shot(page, "resident", "3-result-and-rating")
+    page.click(".stacked-form button[type=submit]")
+    incident.refresh_from_db()
+    expect(page.locator("#case-status")).to_have_text(incident.get_status_display())
+    assert CallBack.objects.get().incident == incident
+    journey_shot(page, "resident", "4-rated")
     assert page.problems == []

@@ -179,19 +179,19 @@ def test_the_map_page_refuses_a_resident(client, cast):
     assert response.status_code == 403
 
 
-def test_home_sends_staff_to_the_map(client, cast):
+def test_home_sends_officials_to_their_case_queue(client, cast):
     client.force_login(cast.town_official)
 
     response = client.get(reverse("home"))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("grids:map")
+    assert response["Location"] == reverse("incidents:queue")
 
 
-def test_home_shows_a_resident_no_staff_links(client, cast):
+def test_home_sends_a_resident_to_their_requests_without_staff_links(client, cast):
     client.force_login(cast.resident)
 
-    response = client.get(reverse("home"))
+    response = client.get(reverse("home"), follow=True)
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -229,6 +229,7 @@ GRID_MEMBER_LINKS = [
                 "surveys:list",
                 "members:resident_list",
                 "members:access_log",
+                "members:notifications",
             ],
         ),
         (
@@ -240,6 +241,7 @@ GRID_MEMBER_LINKS = [
                 "surveys:list",
                 "members:resident_list",
                 "members:access_log",
+                "members:notifications",
             ],
         ),
     ],
@@ -273,7 +275,7 @@ def test_every_page_offers_a_post_logout_and_a_language_switch(client, cast):
 
 def test_the_menu_offers_residents_their_requests_and_visitors_the_public_pages(client, cast):
     client.force_login(cast.resident)
-    resident_links = nav_links(client.get(reverse("home")).content.decode())
+    resident_links = nav_links(client.get(reverse("home"), follow=True).content.decode())
     client.logout()
     visitor_links = nav_links(client.get(reverse("login")).content.decode())
 

@@ -11,6 +11,7 @@ from PIL import Image
 
 from incidents.models import Attachment, Category, Incident
 from incidents.services.reporting import incident_report
+from incidents.services.tracking import tracking_link
 from members.models import Notification
 
 TOO_MANY = (
@@ -93,7 +94,7 @@ def test_files_one_resident_case_in_the_grid_that_holds_the_point(client, form_d
     done = client.get(response.url)
     assert done.status_code == 200
     assert incident.code in done.content.decode()
-    assert f"{reverse('public:track')}?code={incident.code}" in done.content.decode()
+    assert f'href="{tracking_link(incident.code)}"' in done.content.decode()
 
 
 def test_uses_the_short_title_when_given(client, form_data):

@@ -78,8 +78,13 @@ def test_right_code_and_phone_show_the_steps_without_notes_or_names(client, cast
         _("Handling started"),
         _("Reported as done; waiting for a check on the spot"),
     ]
-    assert [step.by for step in response.context["timeline"]][1:] == [_("Grid member")] * 4
-    assert "内部备注" not in content
+    grid_office = _("Grid member of %(grid)s") % {"grid": incident.grid.name}
+    assert [step.by for step in response.context["timeline"]][1:] == [grid_office] * 4
+    assert "内部备注：测试" not in content
+    assert "内部备注：派给网格员" not in content
+    assert response.context["result"].note == "内部备注：已清理", (
+        "the handler's report is the result"
+    )
     for user in (cast.leader, cast.member):
         assert user.username not in content
     assert "李阿姨" not in content
@@ -129,6 +134,7 @@ def test_asks_for_a_rating_only_once_the_case_is_closed(client, cast, resident_c
     assert closed_page.context["rating_form"].initial == {
         "code": resident_case.code,
         "phone": PHONE,
+        "token": "",
     }
 
 

@@ -62,8 +62,8 @@ def test_files_a_patrol_case_with_its_photo(client, cast, ladder, data):
     response = client.post(REPORT, {**data, "photo": jpeg()})
 
     assert response.status_code == 302
-    assert response.url == reverse("members:workspace")
     incident = Incident.objects.get()
+    assert response.url == reverse("incidents:detail", args=[incident.pk])
     assert incident.source == Incident.Source.PATROL
     assert (incident.grid, incident.reporter, incident.client_key) == (ladder.a1, cast.member, KEY)
     assert incident.title == data["description"][:30]

@@ -21,7 +21,7 @@ class BrokenMailBackend:
 
 
 class BrokenSmsSender(LoggingSmsSender):
-    def send(self, phone, text, *, idempotency_key):
+    def send(self, message):
         raise SmsError("gateway timeout")
 
 
@@ -91,9 +91,9 @@ class FlakySmsSender(LoggingSmsSender):
 
     keys: list[str] = []
 
-    def send(self, phone, text, *, idempotency_key):
-        self.keys.append(idempotency_key)
-        if self.keys.count(idempotency_key) == 1:
+    def send(self, message):
+        self.keys.append(message.idempotency_key)
+        if self.keys.count(message.idempotency_key) == 1:
             raise SmsError("timeout after the gateway took it")
 
 

@@ -72,12 +72,6 @@ def test_grid_members_land_on_their_workspace(client, cast, who):
     assert response.url == WORKSPACE
 
 
-def test_officials_still_land_on_the_map(client, cast):
-    client.force_login(cast.town_official)
-
-    assert client.get(reverse("home")).url == reverse("grids:map")
-
-
 @pytest.mark.time_machine(NOW, tick=False)
 def test_lists_the_members_open_cases_soonest_due_first(client, cast, ladder, file_case):
     later = file_case(ladder.a1, "后到期")
@@ -129,7 +123,7 @@ def test_marks_one_notification_read(client, cast):
     response = client.post(reverse("members:notifications_read"), {"id": first.pk})
 
     assert response.status_code == 302
-    assert response.url == WORKSPACE
+    assert response.url == reverse("members:notifications")
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.read_at is not None
@@ -170,7 +164,7 @@ def test_refuses_an_outside_next_address(client, cast):
         reverse("members:notifications_read"), {"next": "https://evil.example/"}
     )
 
-    assert response.url == WORKSPACE
+    assert response.url == reverse("members:notifications")
 
 
 def test_the_notifications_page_lists_only_ones_own(client, cast):

@@ -28,9 +28,9 @@ class RecordingSmsSender(SmsSender):
     hanging = None
     sent = 0
 
-    def send(self, phone, text, *, idempotency_key=""):
+    def send(self, message):
         with self.log.open("a") as log:
-            log.write(f"{text} {idempotency_key}\n")
+            log.write(f"{message.text} {message.idempotency_key}\n")
             log.flush()
             os.fsync(log.fileno())
         RecordingSmsSender.sent += 1

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from demo.cases import cases_seed, departments_seed
 from demo.geography import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
 from demo.members import accounts_seed, demo_password_hash, members_seed, register_seed
+from demo.patrols import patrols_seed
 from demo.surveys import surveys_seed
 
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
@@ -99,6 +100,8 @@ class Command(BaseCommand):
                 seed=seed,
                 progress=progress,
             )
+        with self._phase("patrols"):
+            patrols_seed(grids=geography.grids, seed=seed)
         with self._phase("surveys"):
             surveys = surveys_seed(geography=geography, seed=seed, progress=progress)
         self.stdout.write(
