@@ -53,8 +53,8 @@ class CategoryGroupAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "group", "default_department_code", "is_active"]
-    list_filter = ["group", "is_active"]
+    list_display = ["code", "name", "group", "default_department_code", "publication", "is_active"]
+    list_filter = ["group", "publication", "is_active"]
     search_fields = ["code", "name"]
     list_select_related = ["group"]
     inlines = [TimeLimitInline, CategoryAttributeInline]

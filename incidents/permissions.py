@@ -12,6 +12,7 @@ from incidents.models import (
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
     Level,
+    Publication,
 )
 from incidents.querysets import IncidentQuerySet
 from members.actors import Actor
@@ -155,7 +156,11 @@ def can_follow(user: Actor, incident: Incident) -> bool:
     if incident.reporter_id == user.pk:
         return False
     if not user_roles(user) - {Role.RESIDENT}:
-        return incident.source == Incident.Source.RESIDENT
+        # What the public suggestions offer (incidents.publication): no internal category.
+        return (
+            incident.source == Incident.Source.RESIDENT
+            and incident.category.publication != Publication.INTERNAL
+        )
     return (
         can_report_in(user, incident.grid)
         or assigned_grids(user).filter(village__parent_id=incident.town_id).exists()

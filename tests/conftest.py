@@ -44,6 +44,7 @@ DATA_MIGRATIONS = [
     ("incidents.migrations.0002_catalogue_and_calendar", "load"),
     ("incidents.migrations.0003_role_permissions", "grant"),
     ("incidents.migrations.0010_reason_codes", "load"),
+    ("incidents.migrations.0012_category_publication", "mark"),
     ("surveys.migrations.0002_templates", "load"),
 ]
 

@@ -22,6 +22,7 @@ from grids.models import Grid
 from grids.selectors import grids_feature_collection
 from incidents.forms.public import PublicRequestForm, RatingForm, TrackForm
 from incidents.models import Incident, IncidentFollower
+from incidents.publication import public_title, published_cases
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.public import (
@@ -177,6 +178,8 @@ def _render_status(
         rating_form = RatingForm(initial={"code": incident.code, "phone": phone})
     context = {
         "incident": incident,
+        # Someone else's case (a follower's) shows what the public may know of it.
+        "title": incident.title if is_reporter else public_title(incident),
         "timeline": incident_public_timeline(incident),
         "rating_form": rating_form,
         "notice": notice,
@@ -246,10 +249,21 @@ def mine(request):
     incidents = (
         Incident.objects.filter(_reported_or_followed(request.user))
         .select_related("category")
-        .only("code", "title", "status", "created_at", "category__name")
+        .only(
+            "code",
+            "title",
+            "status",
+            "created_at",
+            "reporter_id",
+            "category__name",
+            "category__publication",
+        )
         .order_by("-created_at", "-pk")
     )
     page = Paginator(incidents, MINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for incident in page:
+        is_reporter = incident.reporter_id == request.user.pk
+        incident.shown_title = incident.title if is_reporter else public_title(incident)
     return render(request, "incidents/public/mine.html", {"page": page})
 
 
@@ -269,9 +283,8 @@ def join(request):
     form itself, so that what the resident typed comes back if anything is wrong."""
     form = PublicRequestForm(request.POST)
     code = request.POST.get("join_code", "").strip()
-    # Only what the public suggestions offer: requests that came in through the public door.
-    public = Incident.objects.filter(source=Incident.Source.RESIDENT)
-    incident = public.filter(code=code).first() if code else None
+    # Only what the public suggestions offer (incidents.publication).
+    incident = published_cases().filter(code=code).first() if code else None
     ip, phone = client_ip(request), request.POST.get("reporter_phone", "")
     if incident is None:
         notice = _("That request no longer exists. Send yours as a new one.")
