@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from core.roles import is_platform_admin
+
 
 class ReadOnlyAdminMixin:
     """Rows the services write (a case's history, the access log, a member's assignments):
@@ -27,3 +29,19 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         return [name for name in self.fields or () if isinstance(name, str)]
+
+
+class PlatformCatalogueAdminMixin:
+    """Rows that govern every town (categories and their limits, escalation limits, reason
+    codes, the working calendar): others with the view permission read them, only platform
+    administrators add, change or delete one."""
+
+    def has_add_permission(self, request: HttpRequest, *obj: Model | None) -> bool:
+        # A ModelAdmin asks with the request only, an inline with its parent object too.
+        return is_platform_admin(request.user) and super().has_add_permission(request, *obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_platform_admin(request.user) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_platform_admin(request.user) and super().has_delete_permission(request, obj)  # type: ignore[misc]

@@ -1,13 +1,17 @@
 """The access funnel for cases: who sees a case, and who may take each step."""
 
-from django.db.models import Q
+from typing import TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from core.roles import GRID_ROLES, MANAGER_ROLES, Role, is_platform_admin, user_roles
 from grids.jurisdiction import ScopeKind, jurisdiction_covers, jurisdiction_of, scope_of
-from grids.models import Grid
+from grids.models import Grid, covering_paths
 from grids.permissions import assigned_grids
 from incidents.models import (
+    Department,
     Incident,
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
@@ -17,6 +21,8 @@ from incidents.models import (
 from incidents.querysets import IncidentQuerySet
 from members.actors import Actor
 from members.models import User
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 def shared_incident_ids(user: User) -> Q:
@@ -164,4 +170,35 @@ def can_follow(user: Actor, incident: Incident) -> bool:
     return (
         can_report_in(user, incident.grid)
         or assigned_grids(user).filter(village__parent_id=incident.town_id).exists()
+    )
+
+
+def can_edit_town_catalogue(user: Actor, region_path: str) -> bool:
+    """A town's own catalogue (its departments and dispatch rules): platform administrators,
+    and the town officials whose jurisdiction holds the region."""
+    if is_platform_admin(user):
+        return True
+    return Role.TOWN_OFFICIAL in user_roles(user) and jurisdiction_covers(user, region_path)
+
+
+def town_catalogue_visible_to(user: Actor, rows: QuerySet[_Row], path: str) -> QuerySet[_Row]:
+    """Departments or dispatch rules of the towns under the user's jurisdiction (``path``
+    names the region's path field); every town for platform administrators."""
+    if is_platform_admin(user):
+        return rows
+    region = jurisdiction_of(user)
+    if region is None:
+        return rows.none()
+    return rows.filter(**{f"{path}__startswith": region.path})
+
+
+def dispatch_departments_for(user: Actor) -> QuerySet[Department]:
+    """The departments a dispatch rule of the user's towns may name: those under the
+    jurisdiction and those of the regions above it (a county's departments serve its towns)."""
+    departments = Department.objects.select_related("region")
+    region = jurisdiction_of(user)
+    if is_platform_admin(user) or region is None:
+        return departments if is_platform_admin(user) else departments.none()
+    return departments.filter(
+        Q(region__path__startswith=region.path) | Q(region__path__in=covering_paths(region.path))
     )

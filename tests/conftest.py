@@ -45,6 +45,7 @@ DATA_MIGRATIONS = [
     ("incidents.migrations.0003_role_permissions", "grant"),
     ("incidents.migrations.0010_reason_codes", "load"),
     ("incidents.migrations.0012_category_publication", "mark"),
+    ("incidents.migrations.0013_catalogue_for_platform_admins", "revoke"),
     ("surveys.migrations.0002_templates", "load"),
 ]
 
