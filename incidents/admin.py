@@ -31,7 +31,7 @@ from incidents.models import (
 )
 from incidents.permissions import (
     can_edit_town_catalogue,
-    dispatch_departments_for,
+    departments_visible_to,
     incidents_visible_to,
     town_catalogue_visible_to,
 )
@@ -100,7 +100,7 @@ class TownCatalogueAdminMixin:
         elif db_field.name == "grid":
             kwargs["queryset"] = grids_visible_to(user).defer("boundary")
         elif db_field.name == "department":
-            kwargs["queryset"] = dispatch_departments_for(user)
+            kwargs["queryset"] = departments_visible_to(user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
     def save_model(self, request, obj, form, change):

@@ -70,6 +70,7 @@ def incident_duplicate_suggestions(
     exclude_pk: int | None = None,
     limit: int = SUGGESTED,
     public: bool = False,
+    within: Q | None = None,
 ) -> list[Suggestion]:
     """Open, suspended and recently closed cases of the same category or group within the
     category's radius of ``point``, best match first. One query.
@@ -77,6 +78,7 @@ def incident_duplicate_suggestions(
     ``public``: for people without a staff role, only what Open311 lists
     (incidents.publication): requests that came in through the public door, not of an
     internal category; a coarse one is called by its category, at its cell's distance.
+    ``within``: for staff, the cases their role may be offered (permissions.suggestion_scope).
     """
     now = now or timezone.now()
     radius = duplicate_radius(category)
@@ -93,6 +95,7 @@ def incident_duplicate_suggestions(
             | Q(status__in=sorted(Incident.CLOSED_STATUSES), closed_at__gte=now - window)
         )
         .filter(published_condition() if public else Q())
+        .filter(within if within is not None else Q())
         .exclude(pk=exclude_pk)
         .annotate(distance=Distance("location", point))
         .order_by("distance", "-created_at")

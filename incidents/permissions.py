@@ -6,7 +6,14 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.roles import GRID_ROLES, MANAGER_ROLES, Role, is_platform_admin, user_roles
+from core.roles import (
+    GRID_ROLES,
+    JURISDICTION_ROLES,
+    MANAGER_ROLES,
+    Role,
+    is_platform_admin,
+    user_roles,
+)
 from grids.jurisdiction import ScopeKind, jurisdiction_covers, jurisdiction_of, scope_of
 from grids.models import Grid, covering_paths
 from grids.permissions import assigned_grids
@@ -192,13 +199,42 @@ def town_catalogue_visible_to(user: Actor, rows: QuerySet[_Row], path: str) -> Q
     return rows.filter(**{f"{path}__startswith": region.path})
 
 
-def dispatch_departments_for(user: Actor) -> QuerySet[Department]:
-    """The departments a dispatch rule of the user's towns may name: those under the
-    jurisdiction and those of the regions above it (a county's departments serve its towns)."""
-    departments = Department.objects.select_related("region")
-    region = jurisdiction_of(user)
-    if is_platform_admin(user) or region is None:
-        return departments if is_platform_admin(user) else departments.none()
-    return departments.filter(
-        Q(region__path__startswith=region.path) | Q(region__path__in=covering_paths(region.path))
-    )
+def departments_visible_to(user: Actor) -> QuerySet[Department]:
+    """The departments a user works with: those under the jurisdiction and of the regions
+    above it (a county's departments serve its towns); for grid members, those of their
+    grids' towns and above; for handlers, their own departments too."""
+    departments = Department.objects.select_related("region").defer("region__boundary")
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return departments
+    if scope.kind is ScopeKind.NONE or not user.is_authenticated:
+        return departments.none()
+    condition = Q(handlers__in=user.groups.all())
+    region = jurisdiction_of(user) if user_roles(user) & JURISDICTION_ROLES else None
+    if region is not None:
+        condition |= Q(region__path__startswith=region.path)
+        condition |= Q(region__path__in=covering_paths(region.path))
+    if user_roles(user) & GRID_ROLES:
+        villages = assigned_grids(user).values_list("village__path", flat=True)
+        paths = {path for village in villages for path in covering_paths(village)}
+        condition |= Q(region__path__in=sorted(paths))
+    return departments.filter(condition).distinct()
+
+
+def suggestion_scope(user: Actor) -> Q | None:
+    """The cases the staff's duplicate suggestions may offer: in the jurisdiction, or in
+    the towns of the grids a member patrols (whose cases a member may follow, can_follow).
+    None for anyone without a staff role."""
+    roles = user_roles(user) - {Role.RESIDENT}
+    if not roles:
+        return None
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return Q()
+    condition = Q(pk__in=[])
+    region = jurisdiction_of(user) if roles & JURISDICTION_ROLES else None
+    if region is not None:
+        condition |= Q(grid__village__path__startswith=region.path)
+    if roles & GRID_ROLES:
+        condition |= Q(town_id__in=assigned_grids(user).values("village__parent_id"))
+    return condition

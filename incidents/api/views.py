@@ -56,8 +56,11 @@ class ReasonCodeViewSet(viewsets.ReadOnlyModelViewSet):
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.DepartmentSerializer
     permission_classes = [requires("incidents.view_department")]
-    queryset = Department.objects.select_related("region").defer("region__boundary")
+    queryset = Department.objects.none()
     filterset_fields = ["region"]
+
+    def get_queryset(self):
+        return permissions.departments_visible_to(self.request.user)
 
 
 ERRORS = {

@@ -93,7 +93,7 @@ def request_new(request):
         form.add_error(None, _("Your request could not be sent. Please try again."))
         return _render_request_form(request, form, status=400)
     if not form.is_valid():
-        return _render_request_form(request, form)
+        return _render_request_form(request, form, status=400)
     ip, phone = client_ip(request), form.cleaned_data["reporter_phone"]
     too_many = _(
         "Too many requests have been sent from here or for this phone. Please try "
@@ -112,7 +112,7 @@ def request_new(request):
         if isinstance(error, PermissionDenied):
             error = ValidationError(str(error))
         add_service_errors(form, error, SERVICE_FIELDS)
-        return _render_request_form(request, form)
+        return _render_request_form(request, form, status=400)
     request.session[SUBMITTED_SESSION_KEY] = incident.code
     return redirect("public:done")
 
@@ -200,7 +200,7 @@ def track(request):
     if limit_exceeded(TRACK_FAILURES_PER_IP, client_ip(request)):
         return _too_many_tries(request, form)
     if not form.is_valid():
-        return _render_track_form(request, form)
+        return _render_track_form(request, form, status=400)
     incident = incident_find_for_reporter(
         code=form.cleaned_data["code"], phone=form.cleaned_data["phone"]
     )
@@ -222,7 +222,7 @@ def rate(request):
         return _not_found(request, track_form)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        return _render_status(request, incident, phone=phone, rating_form=form)
+        return _render_status(request, incident, phone=phone, rating_form=form, status=400)
     values = {
         "incident": incident,
         "satisfaction": form.cleaned_data["satisfaction"],
@@ -239,7 +239,7 @@ def rate(request):
         return _not_found(request, track_form)
     except ValidationError as error:
         add_service_errors(form, error, SERVICE_FIELDS)
-        return _render_status(request, incident, phone=phone, rating_form=form)
+        return _render_status(request, incident, phone=phone, rating_form=form, status=400)
     return _render_status(request, incident, notice=_("Thank you for rating the result."))
 
 
