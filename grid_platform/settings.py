@@ -4,6 +4,7 @@ Defaults are safe for production (DEBUG off, secure cookies, HSTS); ``make run``
 ``DEBUG=true`` for a local machine. Every variable is listed in README.md.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "core",
     "members",
     "grids",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grid_platform.urls"
@@ -125,6 +129,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked-out account and address before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -134,6 +140,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): failures are counted per account and per client address
+# in the shared cache (Redis), so every worker sees them; after AXES_FAILURE_LIMIT failures
+# the account (from anywhere) and the address (for any account) are refused for
+# AXES_COOLOFF_MINUTES, or until a platform administrator unlocks them (/members/accounts/
+# unlock/, or manage.py axes_reset_username).
+# Without Redis (the embedded set-up) the counters go to the database, which every local
+# process shares too (django-axes refuses a file cache).
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env("CACHE_URL", default=env("REDIS_URL", default=""))
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

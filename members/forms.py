@@ -35,3 +35,12 @@ class RevealForm(forms.Form):
         help_text=_("Recorded in the access log with your name, the time and your address."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(label=_("Account"), max_length=150)
+    ip_address = forms.GenericIPAddressField(
+        label=_("Address"),
+        required=False,
+        help_text=_("Optional: also clear the failures counted for this client address."),
+    )
