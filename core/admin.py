@@ -1,5 +1,7 @@
 """What the apps' admin pages share: rows that only services write are shown, never edited."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
@@ -45,3 +47,16 @@ class PlatformCatalogueAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return is_platform_admin(request.user) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class CspNonceWidgetMixin:
+    """Map widgets (django-leaflet) start with an inline script: give it the request's
+    Content-Security-Policy nonce, so that it runs where no other inline script does."""
+
+    def get_form(self, request: HttpRequest, obj: Model | None = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        nonce = getattr(request, "csp_nonce", None)
+        for field in form.base_fields.values():
+            if hasattr(field.widget, "csp_nonce"):
+                field.widget.csp_nonce = str(nonce) if nonce is not None else None
+        return form

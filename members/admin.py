@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from leaflet.admin import LeafletGeoAdmin
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import CspNonceWidgetMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
 from grids.admin import ordered
 from grids.admin_forms import SavedByServiceFormAdminMixin
@@ -309,7 +309,7 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PatrolLog)
-class PatrolLogAdmin(LeafletGeoAdmin):
+class PatrolLogAdmin(CspNonceWidgetMixin, LeafletGeoAdmin):
     list_display = ["member", "grid", "started_at", "ended_at"]
     list_select_related = ["member__user", "grid"]
     list_filter = ["started_at"]

@@ -44,3 +44,12 @@ class UnlockForm(forms.Form):
         required=False,
         help_text=_("Optional: also clear the failures counted for this client address."),
     )
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

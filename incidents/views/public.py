@@ -5,6 +5,7 @@ Anyone may knock, so each page that writes or looks up is rate-limited
 say which was wrong.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -51,7 +52,12 @@ SERVICE_FIELDS = {"location": "latitude", "image": "photo"}
 def _render_request_form(request, form: PublicRequestForm, *, status: int = 200, notice=""):
     # The active grids' outlines, so that a resident sees where clicking places the case.
     grids = grids_feature_collection(Grid.objects.active(), {"name": "name"})
-    context = {"form": form, "grids_geojson": grids, "notice": notice}
+    retention = {
+        "contact_days": settings.RETENTION_REPORTER_CONTACT_DAYS,
+        "photo_days": settings.RETENTION_PHOTOS_DAYS,
+        "case_days": settings.RETENTION_CLOSED_CASES_DAYS,
+    }
+    context = {"form": form, "grids_geojson": grids, "notice": notice, "retention": retention}
     return render(request, "incidents/public/request_form.html", context, status=status)
 
 
