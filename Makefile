@@ -15,8 +15,13 @@ TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=true
 # CI starts from a fresh clone: apply the migrations to a new test database every time.
 PYTEST_ARGS ?= $(if $(filter true 1,$(CI)),--create-db -p no:cacheprovider,)
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist, a file to a worker: module
+# fixtures such as a browser stay in one process); each worker has its own test database
+# and Redis database (tests/environment.py). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile)
 
-.PHONY: help run test test-clock build lint format migrate bench clean distclean \
+.PHONY: help run test test-clock reliability build lint format migrate bench clean distclean \
 	system-packages-run system-packages-test venv-run venv-test services messages check-migrations
 
 help: ## list the targets
@@ -32,12 +37,18 @@ CLOCK_ENV := PYTHONPATH=tests/clock TEST_CLOCK_AT=$(TEST_CLOCK_AT)
 
 test: system-packages-test venv-test services lint check-migrations messages ## the whole suite on PostGIS + Redis, then again with the clock moved
 	rm -rf var/test-results
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
-	@echo "test: second pass with the clock at $(TEST_CLOCK_AT) (browser tests left out)"
-	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"
+	$(TEST_ENV) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
+	@echo "test: second pass with the clock at $(TEST_CLOCK_AT) (browser and reliability tests left out)"
+	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS) -m "not browser and not reliability"
+
+# The races and crashes of tests/reliability with RELIABILITY_ROUNDS rounds each (make test
+# runs them once, with 3 rounds).
+RELIABILITY_ROUNDS ?= 20
+reliability: venv-test services messages ## the reliability tests (real processes, kill -9, broker outage), 20 rounds each
+	$(TEST_ENV) RELIABILITY_ROUNDS=$(RELIABILITY_ROUNDS) $(VENV)/bin/pytest $(PYTEST_ARGS) tests/reliability
 
 test-clock: venv-test services messages ## only the second pass: the suite with the clock at TEST_CLOCK_AT
-	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"
+	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS) -m "not browser and not reliability"
 
 build: venv-run ## the production image's build steps (scripts/build.sh), DEBUG off
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" scripts/build.sh

@@ -309,6 +309,10 @@ CELERY_BEAT_SCHEDULE = {
 # A publish that cannot reach the broker fails at once instead of blocking a request;
 # what it carried is retried from the database by the sweeps above.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Seconds a request's queueing after its commit may wait on the broker (connect, send)
+# before it leaves the message to the outbox sweep: a stopped or hung Redis costs a
+# request at most this (members.notifications._enqueue_delivery).
+BROKER_PUBLISH_TIMEOUT = env.float("BROKER_PUBLISH_TIMEOUT", default=0.05)
 CELERY_TASK_PUBLISH_RETRY = False
 
 # --- Open API (DRF) and its OpenAPI schema -------------------------------------------------

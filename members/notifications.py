@@ -3,15 +3,19 @@
 import datetime
 import logging
 from collections.abc import Iterable
-from functools import partial
+from functools import cache, partial
 
-from celery import current_app
+from celery import Celery, current_app
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from kombu.connection import ConnectionPool
+from kombu.exceptions import LimitExceeded
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from members.models import Notification, User
 from members.sms import SmsError, sms_sender
@@ -51,13 +55,38 @@ def notifications_create(
 
 
 def _enqueue_delivery(ids: list[int]) -> None:
-    """Queue delivery; a broker that is down leaves the rows for the sweep to retry."""
+    """Queue delivery after the commit, never making the request wait on the broker.
+
+    The message goes out on the publishing pool's connections, whose connect and socket
+    timeouts are BROKER_PUBLISH_TIMEOUT (a broker that is down refuses at once; one that
+    hangs would otherwise hold the request for seconds). Whatever is not handed over stays
+    pending in the outbox (the notification rows) for the beat sweep to deliver.
+    """
+    app = current_app
     try:
-        current_app.send_task(DELIVER_TASK, args=[ids], retry=False)
-    except (BrokerError, OSError) as error:
+        with _publishing_pool(app).acquire(
+            block=True, timeout=settings.BROKER_PUBLISH_TIMEOUT
+        ) as connection:
+            app.send_task(DELIVER_TASK, args=[ids], retry=False, connection=connection)
+    except (BrokerError, LimitExceeded, RedisError, OSError) as error:
         logger.warning(
             "Broker unavailable, %d notifications wait for the sweep: %s", len(ids), error
         )
+
+
+@cache
+def _publishing_pool(app: Celery) -> ConnectionPool:
+    """Broker connections for the web processes, kept open between requests, with short
+    timeouts and no reconnection loop; the workers keep the app's own patient ones."""
+    timeout = settings.BROKER_PUBLISH_TIMEOUT
+    options = {
+        **app.conf.broker_transport_options,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "max_retries": 0,
+    }
+    connection = app.connection_for_write(connect_timeout=timeout, transport_options=options)
+    return connection.Pool(limit=app.conf.broker_pool_limit)
 
 
 def _phone_of(user: User) -> str:
@@ -68,49 +97,73 @@ def _phone_of(user: User) -> str:
 def notifications_deliver(*, ids: list[int] | None = None, older_than_seconds: int = 0) -> int:
     """Send pending e-mail and SMS of the given notifications (or of every pending one).
 
-    Rows are claimed with SKIP LOCKED so that two workers never send the same message;
-    a failure leaves the row pending for the next sweep, up to NOTIFICATION_MAX_ATTEMPTS.
+    One message at a time, each in its own transaction: claim the row (``SKIP LOCKED``, so
+    that two workers never send the same message), send, mark it, commit. A worker killed
+    mid-way repeats at most the message it was sending (its transaction rolls back and the
+    row stays pending), and that repeat carries the same idempotency key
+    (``delivery_key``), with which a gateway that honours it drops the duplicate. A
+    failure leaves the row pending for the next sweep, up to NOTIFICATION_MAX_ATTEMPTS;
+    at most NOTIFICATION_BATCH messages a call.
     """
+    now = timezone.now()
+    pending = Notification.objects.filter(
+        Q(email_status=Delivery.PENDING) | Q(sms_status=Delivery.PENDING),
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
+    )
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    if older_than_seconds:
+        pending = pending.filter(
+            created_at__lt=now - datetime.timedelta(seconds=older_than_seconds)
+        )
+    claim = (
+        pending.select_for_update(skip_locked=True, of=("self",))
+        .select_related("recipient", "recipient__grid_member")
+        .order_by("created_at", "pk")
+    )
     sent = 0
-    with transaction.atomic():
-        now = timezone.now()
-        pending = Notification.objects.filter(
-            Q(email_status=Delivery.PENDING) | Q(sms_status=Delivery.PENDING),
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-            attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS,
-        )
-        if ids is not None:
-            pending = pending.filter(pk__in=ids)
-        if older_than_seconds:
-            pending = pending.filter(
-                created_at__lt=now - datetime.timedelta(seconds=older_than_seconds)
-            )
-        claimed = list(
-            pending.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "recipient__grid_member")
-            .order_by("pk")[: settings.NOTIFICATION_BATCH]
-        )
-        for notification in claimed:
+    for _position in range(settings.NOTIFICATION_BATCH):
+        with transaction.atomic():
+            notification = claim.first()
+            if notification is None:
+                break
             sent += _deliver_one(notification, now)
     return sent
+
+
+def delivery_key(notification: Notification, channel: str) -> str:
+    """The same for every attempt to send this message by this channel."""
+    return f"grid-notification-{notification.pk}-{channel}"
+
+
+def _send_email(notification: Notification) -> None:
+    key = delivery_key(notification, "email")
+    EmailMessage(
+        notification.title,
+        f"{notification.body}\n\n{notification.url}".strip(),
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.recipient.email],
+        # A repeat after a crash keeps its Message-ID: mail systems drop the duplicate.
+        headers={"Message-ID": f"<{key}@{DNS_NAME}>", "X-Idempotency-Key": key},
+    ).send()
 
 
 def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
     errors = []
     if notification.email_status == Delivery.PENDING:
         try:
-            send_mail(
-                notification.title,
-                f"{notification.body}\n\n{notification.url}".strip(),
-                settings.DEFAULT_FROM_EMAIL,
-                [notification.recipient.email],
-            )
+            _send_email(notification)
             notification.email_status = Delivery.SENT
         except OSError as error:  # smtplib errors are OSError subclasses
             errors.append(f"e-mail: {error}")
     if notification.sms_status == Delivery.PENDING:
         try:
-            sms_sender().send(_phone_of(notification.recipient), notification.title)
+            sms_sender().send(
+                _phone_of(notification.recipient),
+                notification.title,
+                idempotency_key=delivery_key(notification, "sms"),
+            )
             notification.sms_status = Delivery.SENT
         except SmsError as error:
             errors.append(f"SMS: {error}")

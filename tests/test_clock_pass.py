@@ -45,8 +45,33 @@ def test_make_test_runs_the_suite_again_with_the_clock_outside_the_calendar_data
     recipe = re.search(r"^test: .*?\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
     moved = re.search(r"^TEST_CLOCK_AT \?= (\S+)$", makefile, re.MULTILINE).group(1)
 
-    assert '$(CLOCK_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS) -m "not browser"' in recipe
+    # Browser tests and the reliability tests (their forked processes, make reliability)
+    # run in the first pass only.
+    second = "$(CLOCK_ENV) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS) -m " + (
+        '"not browser and not reliability"'
+    )
+    assert second in recipe
     assert "PYTHONPATH=tests/clock TEST_CLOCK_AT=$(TEST_CLOCK_AT)" in makefile
     # Outside the official calendar's data: the platform's fallback is what runs then.
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(datetime.date.fromisoformat(moved[:10]))
+
+
+@pytest.mark.parametrize(("worker", "database"), [("gw0", "15"), ("gw1", "14"), ("", "15")])
+def test_each_xdist_worker_takes_a_redis_database_of_its_own(worker, database):
+    env = {
+        "PATH": os.environ["PATH"],
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "PYTEST_XDIST_WORKER": worker,
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import os, tests.environment; print(os.environ['REDIS_URL'])"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.strip() == f"redis://127.0.0.1:6379/{database}"

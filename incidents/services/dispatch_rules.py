@@ -16,9 +16,8 @@ from incidents.services import notify
 from incidents.services.errors import illegal_step
 from incidents.services.transitions import (
     _check_dispatch_target,
-    _lock,
+    _lock_as,
     _move,
-    _require,
     grantee,
     handover,
     incident_accept,
@@ -66,8 +65,7 @@ def dispatch_rule_for(incident: Incident) -> DispatchRule | None:
 def incident_dispatch_auto(*, actor: User, incident: Incident) -> Incident | None:
     """Dispatch an accepted case by the first rule that applies; None (and nothing
     written) when no rule does. The actor is the official whose acceptance triggered it."""
-    locked = _lock(incident)
-    _require(permissions.can_manage(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_manage)
     if locked.status != Status.ACCEPTED:
         raise illegal_step(locked.get_status_display(), IncidentEvent.Action.AUTO_DISPATCH.label)
     rule = dispatch_rule_for(locked)

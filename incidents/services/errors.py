@@ -5,6 +5,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
+from incidents.models import Incident
 
 
 class IncidentActionRefused(ActionRefused):
@@ -26,3 +27,15 @@ def refusal_message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or _("You may not take this step on this case.")
+
+
+def case_changed(incident: Incident) -> IncidentActionRefused:
+    """A step that waited for the case while another step or the sweep moved it."""
+    return IncidentActionRefused(
+        _(
+            "Case %(code)s changed while this step waited for it (it is now “%(status)s”):"
+            " look at it again."
+        )
+        % {"code": incident.code, "status": incident.get_status_display()},
+        code="changed",
+    )

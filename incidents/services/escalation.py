@@ -11,12 +11,14 @@ Set-based, in batches:
 3. write their events in one INSERT ... SELECT from the locked rows, before they move (no
    Python object per event); the unique constraint on (case, breached deadline) makes a
    second escalation of the same breach impossible, not merely unlikely;
-4. after the last batch, one digest per receiving region for the officials there.
+4. in the same transaction, one digest per receiving region for the officials there (a
+   notification row: the outbox that delivery reads), so that every committed batch is
+   announced, even when the sweep dies before the next one, and a rolled-back batch is not.
 """
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -40,11 +42,8 @@ class SweepResult:
     # The latest deadline claimed so far: the next claim starts there (keyset), so that it
     # does not walk again over the index entries that the earlier batches left behind.
     claimed_up_to: datetime.datetime | None = None
-    # {(receiving region id, level): [case codes]}, for one digest per region and sweep.
-    digests: dict[tuple[int, int], list[str]] = field(default_factory=lambda: defaultdict(list))
-    stalled_digests: dict[tuple[int, int], list[str]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    # Digests written: one per receiving region (and level) and batch.
+    digests: int = 0
 
 
 # Rows claimed per transaction. Measured by bench/escalation.py on 100,000 overdue cases:
@@ -63,9 +62,6 @@ def incidents_escalate_overdue(
     result = SweepResult()
     while _sweep_batch(now, batch_size, limits, calendar, parents, result):
         result.batches += 1
-    with transaction.atomic():
-        notify.notify_escalation_digests(result.digests)
-        notify.notify_escalation_digests(result.stalled_digests, stalled=True)
     return result
 
 
@@ -93,17 +89,20 @@ def _sweep_batch(
     result.claimed_up_to = rows[-1][-1]
     groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     stalled: list[int] = []
+    # {(receiving region id, level): [case codes]}: this batch's digests.
+    digests: dict[tuple[int, int], list[str]] = defaultdict(list)
+    stalled_digests: dict[tuple[int, int], list[str]] = defaultdict(list)
     for pk, code, level, urgency, region_id, _deadline in rows:
         parent = parents.get(region_id)
         if is_at_top(level, parent):
             stalled.append(pk)
-            result.stalled_digests[(region_id, level)].append(code)
+            stalled_digests[(region_id, level)].append(code)
             continue
         to_level = Level.VILLAGE if level > Level.VILLAGE else level - 1
         # Above the grid a case climbs to the parent region (is_at_top: there is one).
         to_region = parent if level <= Level.VILLAGE and parent is not None else region_id
         groups[(level, urgency)].append(pk)
-        result.digests[(to_region, to_level)].append(code)
+        digests[(to_region, to_level)].append(code)
     _insert_events([pk for ids in groups.values() for pk in ids], Action.AUTO_ESCALATE)
     _insert_events(stalled, Action.STALL)
     for (level, urgency), ids in groups.items():
@@ -123,6 +122,9 @@ def _sweep_batch(
         Incident.objects.filter(pk__in=ids).update(**changes)
     if stalled:
         Incident.objects.filter(pk__in=stalled).update(is_stalled_at_top=True, updated_at=now)
+    notify.notify_escalation_digests(digests)
+    notify.notify_escalation_digests(stalled_digests, stalled=True)
+    result.digests += len(digests) + len(stalled_digests)
     result.escalated += len(rows) - len(stalled)
     result.stalled += len(stalled)
     return len(rows)

@@ -20,9 +20,8 @@ from incidents.services.deadlines import stage_deadlines
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
 from incidents.services.transitions import (
-    _lock,
+    _lock_as,
     _move,
-    _require,
     _require_reason,
     check_reason,
     handler_of,
@@ -47,8 +46,7 @@ def incident_return(
     """
     note = _require_reason(note, "note")
     code = check_reason(reason_code, Kind.RETURN)
-    locked = _lock(incident)
-    _require(permissions.can_return(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_return)
     if locked.status not in Incident.HANDLING_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.RETURN.label)
     previous = handler_of(locked)
@@ -88,8 +86,7 @@ def incident_extension_request(
     """A handler who cannot finish in time asks for a later deadline (延期)."""
     note = _require_reason(note, "note")
     code = check_reason(reason_code, Kind.EXTENSION)
-    locked = _lock(incident)
-    _require(permissions.can_request_extension(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_request_extension)
     if locked.status not in Incident.HANDLING_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.EXTEND_REQUEST.label)
     now = timezone.now()
@@ -126,8 +123,7 @@ def incident_extension_decide(
 ) -> DeadlineExtension:
     """The official one rung up approves (the deadline moves, and escalation waits for
     it) or refuses (the deadline stands)."""
-    locked = _lock(extension.incident)
-    _require(permissions.can_decide_extension(actor, locked))
+    locked = _lock_as(actor, extension.incident, permissions.can_decide_extension)
     extension = DeadlineExtension.objects.select_for_update().get(pk=extension.pk)
     if extension.incident_id != locked.pk:
         raise ValidationError(_("This extension belongs to another case."))
@@ -173,8 +169,7 @@ def incident_suspend(
     """
     note = _require_reason(note, "note")
     code = check_reason(reason_code, Kind.SUSPENSION)
-    locked = _lock(incident)
-    _require(permissions.can_suspend(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_suspend)
     if locked.status not in Incident.SUSPENDABLE_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.SUSPEND.label)
     if review_on is None or review_on <= timezone.localdate():
@@ -195,8 +190,7 @@ def incident_suspend(
 @transaction.atomic
 def incident_resume(*, actor: User, incident: Incident, note: str = "") -> Incident:
     """Take a suspended case back before its review date; its stage's clock restarts."""
-    locked = _lock(incident)
-    _require(permissions.can_suspend(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_suspend)
     if locked.status != Status.SUSPENDED:
         raise illegal_step(locked.get_status_display(), Action.RESUME.label)
     _move(
@@ -219,8 +213,7 @@ def incident_reopen(
     reporter was not satisfied, or it was refused by mistake)."""
     note = _require_reason(note, "note")
     code = check_reason(reason_code, Kind.REOPEN)
-    locked = _lock(incident)
-    _require(permissions.can_reopen(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_reopen)
     if locked.status not in Incident.REOPENABLE_STATUSES:
         raise illegal_step(locked.get_status_display(), Action.REOPEN.label)
     previous = handler_of(locked)
@@ -252,20 +245,19 @@ def incidents_resume_due(*, now: datetime.datetime | None = None, batch_size: in
     ``SELECT ... FOR UPDATE SKIP LOCKED`` (a second run takes other rows or none; a row it
     moved is no longer suspended), writes its events in one INSERT and moves the rows with
     one UPDATE per (category, urgency, status) group, which share the restarted deadline.
-    Then one digest per region for the officials there.
+    Each batch writes one digest per region for the officials there, in its own
+    transaction: what a batch committed is announced, even if a later one never runs.
     """
     now = now or timezone.now()
-    digests: dict[tuple[int, int], list[str]] = {}
     resumed = 0
-    while batch := _resume_batch(now, batch_size, digests):
+    while batch := _resume_batch(now, batch_size):
         resumed += batch
-    with transaction.atomic():
-        notify.notify_resumed_digests(digests)
     return resumed
 
 
 @transaction.atomic
-def _resume_batch(now: datetime.datetime, batch_size: int, digests: dict) -> int:
+def _resume_batch(now: datetime.datetime, batch_size: int) -> int:
+    digests: dict[tuple[int, int], list[str]] = {}
     rows = list(
         Incident.objects.filter(status=Status.SUSPENDED, review_on__lte=timezone.localdate(now))
         .select_for_update(skip_locked=True)
@@ -302,4 +294,5 @@ def _resume_batch(now: datetime.datetime, batch_size: int, digests: dict) -> int
             deadline=deadlines[key],
             updated_at=now,
         )
+    notify.notify_resumed_digests(digests)
     return len(rows)

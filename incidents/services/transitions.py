@@ -8,6 +8,7 @@ Nothing else assigns ``Incident.status``.
 
 import datetime
 from collections.abc import Callable
+from typing import NoReturn
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,7 @@ from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
 from incidents.services import followers, notify
 from incidents.services.deadlines import escalation_deadline, escalation_limits, stage_deadline
-from incidents.services.errors import IncidentActionRefused, illegal_step
+from incidents.services.errors import IncidentActionRefused, case_changed, illegal_step
 from incidents.services.events import record_event
 from incidents.working_time import WorkingCalendar
 from members.models import User
@@ -33,16 +34,37 @@ Action = IncidentEvent.Action
 
 
 def _lock(incident: Incident) -> Incident:
-    return (
-        Incident.objects.select_for_update(of=("self",))
-        .select_related("handling_region", "grid", "grid__village", "category")
-        .get(pk=incident.pk)
-    )
+    """Lock the case row alone, then read it with its relations.
+
+    Race: locking with the joins (``FOR UPDATE OF self`` and ``select_related``) makes
+    PostgreSQL re-check the joined rows once the lock it waited for is released; a case
+    that the holder escalated past the village has a new handling region, the stale
+    joined region no longer matches, the row drops out and ``.get()`` finds nothing.
+    Locked by id first, the case is read afterwards in a new snapshot, as committed.
+    """
+    Incident.objects.select_for_update().values_list("pk", flat=True).get(pk=incident.pk)
+    return Incident.objects.select_related(
+        "handling_region", "grid", "grid__village", "category"
+    ).get(pk=incident.pk)
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied(_("You may not take this step on this case."))
+def _lock_as(actor: User | None, incident: Incident, check: Callable) -> Incident:
+    """The locked case, if ``check`` lets the actor take the step on it as it is now.
+
+    A case that changed while the step waited (escalated, dispatched elsewhere, moved on
+    by another official) so that the actor's right, which the case as the caller read it
+    gave, is gone, is refused as a conflict (409), not as a missing right.
+    """
+    locked = _lock(incident)
+    if check(actor, locked):
+        return locked
+    _refuse(had_right=check(actor, incident), locked=locked)
+
+
+def _refuse(*, had_right: bool, locked: Incident) -> NoReturn:
+    if had_right:
+        raise case_changed(locked)
+    raise PermissionDenied(_("You may not take this step on this case."))
 
 
 def _require_reason(reason: str, field: str = "reason") -> str:
@@ -116,8 +138,7 @@ def _step(
     from_statuses: frozenset | None = None,
     event_fields: dict | None = None,
 ) -> tuple[Incident, IncidentEvent]:
-    locked = _lock(incident)
-    _require(check(actor, locked))
+    locked = _lock_as(actor, incident, check)
     event = _move(
         locked,
         actor=actor,
@@ -205,8 +226,7 @@ def incident_dispatch(
     The handler's right to the case is a django-guardian object permission: on the user,
     or on the department's handler group.
     """
-    locked = _lock(incident)
-    _require(permissions.can_manage(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_manage)
     _check_dispatch_target(locked, user, department)
     previous = handler_of(locked) if locked.status == Status.DISPATCHED else None
     _move(
@@ -380,30 +400,46 @@ def _check_merge_target(incident: Incident, into: Incident) -> None:
         )
 
 
+def _lock_pair(incident: Incident, into: Incident) -> tuple[Incident, Incident]:
+    """Lock both cases of a merge, lower id first, and read them as committed.
+
+    Races: merges in opposite directions, each locking its own case first, deadlock or
+    (reading the other unlocked) both succeed and leave a loop; a merge that reads its
+    target unlocked merges into a case another official is closing. In one fixed order a
+    second merge of either case waits for the first and then sees what it did (a target
+    merged away or closed), and no two merges can each hold what the other waits for.
+    """
+    for pk in sorted({incident.pk, into.pk}):
+        Incident.objects.select_for_update().values_list("pk", flat=True).get(pk=pk)
+    return _lock(incident), Incident.objects.select_related("duplicate_of").get(pk=into.pk)
+
+
 @transaction.atomic
 def incident_merge(*, actor: User, incident: Incident, into: Incident, note: str = "") -> Incident:
     """Close a case as a duplicate of another, whose progress its reporters then follow.
 
     Refused: a merge into itself, into a chain that leads back to it, or into a case that
-    is closed, rejected or merged already (its survivor is the one to merge into).
+    is closed, rejected or merged already (its survivor is the one to merge into). Both
+    cases are locked before any check (``_lock_pair``).
     """
-    into = Incident.objects.select_related("duplicate_of").get(pk=into.pk)
-    _check_merge_target(incident, into)
-    locked = _lock(incident)
-    _require(permissions.can_manage(actor, locked) and permissions.can_manage(actor, into))
+    locked, target = _lock_pair(incident, into)
+    if not (permissions.can_manage(actor, locked) and permissions.can_manage(actor, target)):
+        had_right = permissions.can_manage(actor, incident) and permissions.can_manage(actor, into)
+        _refuse(had_right=had_right, locked=locked)
+    _check_merge_target(locked, target)
     _move(
         locked,
         actor=actor,
         action=Action.MERGE,
         to_status=Status.MERGED,
-        note=note or into.code,
-        fields={"duplicate_of": into},
+        note=note or target.code,
+        fields={"duplicate_of": target},
     )
     notify.notify_reporter(
         locked,
-        _("Case %(code)s was merged into %(into)s") % {"code": locked.code, "into": into.code},
+        _("Case %(code)s was merged into %(into)s") % {"code": locked.code, "into": target.code},
     )
-    followers.followers_move(merged=locked, survivor=into)
+    followers.followers_move(merged=locked, survivor=target)
     return locked
 
 
@@ -432,8 +468,7 @@ def _climb(incident: Incident, now: datetime.datetime) -> None:
 def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incident:
     """Push an open case one rung up by hand, when it is beyond its level's power."""
     reason = _require_reason(reason)
-    locked = _lock(incident)
-    _require(permissions.can_escalate(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_escalate)
     if not locked.is_open:
         raise IncidentActionRefused(_("Only an open case can be escalated."), "not_open")
     if is_at_top(locked.level, locked.handling_region.parent_id):
@@ -458,8 +493,7 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
 @transaction.atomic
 def incident_supervise(*, actor: User, incident: Incident, on: bool, note: str = "") -> Incident:
     """Flag a case as supervised (督办): it rises to the top of lists, its handler is told."""
-    locked = _lock(incident)
-    _require(permissions.can_manage(actor, locked))
+    locked = _lock_as(actor, incident, permissions.can_manage)
     if locked.is_supervised == on:
         message = _("The case is already supervised.") if on else _("The case is not supervised.")
         raise IncidentActionRefused(message, "unchanged")

@@ -1,7 +1,10 @@
 """The open statuses are written once more, in the escalation sweep's partial index (Meta
-cannot reach the model's attributes): these tests keep the two copies the same."""
+cannot reach the model's attributes), and in the benchmarks' raw-SQL floors (plain scripts
+that build their data before Django is set up): these tests keep every copy the same."""
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -9,6 +12,7 @@ from django.db import connection
 from incidents.models import Incident
 
 SWEEP_INDEX = "incident_open_deadline_idx"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def test_the_sweeps_partial_index_is_declared_on_the_open_statuses():
@@ -33,3 +37,21 @@ def test_the_open_cases_query_asks_for_the_open_statuses():
     _sql, parameters = Incident.objects.open().query.sql_with_params()
 
     assert set(parameters) == Incident.OPEN_STATUSES
+
+
+def _bench_module(name):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", ["escalation", "dashboard"])
+def test_the_benchmarks_build_their_open_cases_on_the_open_statuses(name):
+    assert set(_bench_module(name).OPEN) == Incident.OPEN_STATUSES
+
+
+def test_the_escalation_floor_selects_the_open_statuses():
+    floor = _bench_module("escalation").OVERDUE_SQL
+
+    assert set(re.findall(r"'(\w+)'", floor)) == Incident.OPEN_STATUSES

@@ -21,7 +21,7 @@ class BrokenMailBackend:
 
 
 class BrokenSmsSender(LoggingSmsSender):
-    def send(self, phone, text):
+    def send(self, phone, text, *, idempotency_key):
         raise SmsError("gateway timeout")
 
 
@@ -84,3 +84,29 @@ def test_delivery_waits_for_the_commit(recipient, django_capture_on_commit_callb
         notifications_create(recipients=[recipient], kind="test", title="x")
 
     assert len(callbacks) == 1
+
+
+class FlakySmsSender(LoggingSmsSender):
+    """Fails the first attempt at each message, after the gateway may have taken it."""
+
+    keys: list[str] = []
+
+    def send(self, phone, text, *, idempotency_key):
+        self.keys.append(idempotency_key)
+        if self.keys.count(idempotency_key) == 1:
+            raise SmsError("timeout after the gateway took it")
+
+
+def test_every_attempt_at_a_message_carries_the_same_idempotency_key(recipient, settings):
+    settings.SMS_SENDER = "tests.members.test_notifications_deliver.FlakySmsSender"
+    FlakySmsSender.keys = []
+    [note] = notifications_create(recipients=[recipient], kind="test", title="x", sms=True)
+
+    notifications_deliver(ids=[note.pk])
+    Notification.objects.update(next_attempt_at=None)
+    notifications_deliver(ids=[note.pk])
+
+    assert FlakySmsSender.keys == [f"grid-notification-{note.pk}-sms"] * 2
+    [message] = mail.outbox
+    assert message.extra_headers["X-Idempotency-Key"] == f"grid-notification-{note.pk}-email"
+    assert message.extra_headers["Message-ID"].startswith(f"<grid-notification-{note.pk}-email@")
