@@ -4,9 +4,12 @@ Defaults are safe for production (DEBUG off, secure cookies, HSTS); ``make run``
 ``DEBUG=true`` for a local machine. Every variable is listed in README.md.
 """
 
+import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +56,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "members",
     "grids",
@@ -70,9 +78,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "members.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in with its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "grid_platform.urls"
@@ -125,6 +138,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 
 AUTHENTICATION_BACKENDS = [
+    # First: django-axes refuses a locked-out account and address before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -134,6 +149,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes): failures are counted per account and per client address
+# in the shared cache (Redis), so every worker sees them; after AXES_FAILURE_LIMIT failures
+# the account (from anywhere) and the address (for any account) are refused for
+# AXES_COOLOFF_MINUTES, or until a platform administrator unlocks them (/members/accounts/
+# unlock/, or manage.py axes_reset_username).
+# Without Redis (the embedded set-up) the counters go to the database, which every local
+# process shares too (django-axes refuses a file cache).
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if env("CACHE_URL", default=env("REDIS_URL", default=""))
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+# Two-factor sign-in (TOTP, django-otp) for the accounts that can reveal personal data or
+# administer the platform: required when on (on in .env.example; off for development).
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "网格化社会治理平台"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -364,6 +405,28 @@ LEAFLET_CONFIG = {
     "ATTRIBUTION_PREFIX": '<a href="https://leafletjs.com" title="Leaflet">Leaflet</a>',
 }
 
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Scripts come from the site's own files only: no inline script runs unless it carries the
+# request's nonce (django-leaflet's map set-up, the admin's map widget). Styles may be inline
+# (Leaflet and Chart.js set them). Map tiles come from MAP_TILE_URL's host.
+_TILE_HOST = urlsplit(MAP_TILE_URL.replace("{s}", "a")).netloc if MAP_TILE_URL else ""
+_TILE_ORIGINS = [f"https://{_TILE_HOST}", f"http://{_TILE_HOST}"] if _TILE_HOST else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *_TILE_ORIGINS],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # Grids of one town may touch but not overlap by more than this area (square metres).
 GRID_OVERLAP_TOLERANCE_M2 = env.float("GRID_OVERLAP_TOLERANCE_M2", default=10.0)
 # A grid may stick out of its village's boundary by at most this area (square metres).
@@ -434,6 +497,13 @@ DUPLICATE_RECENT_DAYS = env.int("DUPLICATE_RECENT_DAYS", default=30)
 KPI_RANKING_MIN_CASES = env.int("KPI_RANKING_MIN_CASES", default=5)
 
 # --- Photos of cases ---------------------------------------------------------------------
+# Retention of personal data, in days (manage.py anonymise, run daily): counted from the
+# day a case finished for its reporter's and followers' contact details, its photos and its
+# own words and exact place; from the day of the look for the access log.
+RETENTION_REPORTER_CONTACT_DAYS = env.int("RETENTION_REPORTER_CONTACT_DAYS", default=365)
+RETENTION_PHOTOS_DAYS = env.int("RETENTION_PHOTOS_DAYS", default=730)
+RETENTION_CLOSED_CASES_DAYS = env.int("RETENTION_CLOSED_CASES_DAYS", default=1825)
+RETENTION_ACCESS_LOG_DAYS = env.int("RETENTION_ACCESS_LOG_DAYS", default=1095)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_PIXELS = 40_000_000
 ATTACHMENT_MAX_SIDE = 2560

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from grid_platform.health import healthz
-from members import workspace_views
+from members import account_views, workspace_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -22,6 +22,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/two-factor/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
     path("sw.js", workspace_views.service_worker, name="service_worker"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("grids/", include("grids.urls")),

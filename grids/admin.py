@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from core.admin import CspNonceWidgetMixin
 from core.roles import is_platform_admin
 from grids.admin_forms import GridAdminForm, RegionAdminForm, SavedByServiceFormAdminMixin
 from grids.models import Grid, Landmark, Region
@@ -19,7 +20,7 @@ def ordered(model_admin: admin.ModelAdmin, request, queryset):
 
 
 @admin.register(Region)
-class RegionAdmin(SavedByServiceFormAdminMixin, LeafletGeoAdmin):
+class RegionAdmin(CspNonceWidgetMixin, SavedByServiceFormAdminMixin, LeafletGeoAdmin):
     form = RegionAdminForm
     list_display = ["code", "name", "level", "parent"]
     list_select_related = ["parent"]
@@ -57,7 +58,7 @@ class TownFilter(admin.SimpleListFilter):
 
 
 @admin.register(Grid)
-class GridAdmin(SavedByServiceFormAdminMixin, LeafletGeoAdmin):
+class GridAdmin(CspNonceWidgetMixin, SavedByServiceFormAdminMixin, LeafletGeoAdmin):
     form = GridAdminForm
     list_display = ["code", "name", "kind", "village", "households", "population", "is_active"]
     list_select_related = ["village"]

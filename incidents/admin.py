@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import PlatformCatalogueAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
+from grids.permissions import grids_visible_to, regions_visible_to
 from incidents.models import (
     Attachment,
     CalendarDay,
@@ -31,8 +32,13 @@ from incidents.models import (
     TimeLimit,
     WorkingHours,
 )
-from incidents.permissions import incidents_visible_to
-from incidents.services.catalogue import department_save
+from incidents.permissions import (
+    can_edit_town_catalogue,
+    departments_visible_to,
+    incidents_visible_to,
+    town_catalogue_visible_to,
+)
+from incidents.services.catalogue import department_save, dispatch_rule_save
 from incidents.services.recalculation import incidents_recalculate_deadlines_after_commit
 from incidents.working_time import missing_calendar_years
 
@@ -60,12 +66,12 @@ class RecalculateDeadlinesMixin:
         self._recalculate()
 
 
-class TimeLimitInline(admin.TabularInline):
+class TimeLimitInline(PlatformCatalogueAdminMixin, admin.TabularInline):
     model = TimeLimit
     extra = 0
 
 
-class CategoryAttributeInline(admin.TabularInline):
+class CategoryAttributeInline(PlatformCatalogueAdminMixin, admin.TabularInline):
     """Extra questions of a category: the attributes of its Open311 service definition."""
 
     model = CategoryAttribute
@@ -116,22 +122,66 @@ class ReporterPhoneAccessAdmin(admin.ModelAdmin):
 
 
 @admin.register(CategoryGroup)
-class CategoryGroupAdmin(admin.ModelAdmin):
+class CategoryGroupAdmin(PlatformCatalogueAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "order"]
     list_editable = ["order"]
 
 
 @admin.register(Category)
-class CategoryAdmin(RecalculateDeadlinesMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "group", "default_department_code", "is_active"]
-    list_filter = ["group", "is_active"]
+class CategoryAdmin(PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, admin.ModelAdmin):
+    list_display = ["code", "name", "group", "default_department_code", "publication", "is_active"]
+    list_filter = ["group", "publication", "is_active"]
     search_fields = ["code", "name"]
     list_select_related = ["group"]
     inlines = [TimeLimitInline, CategoryAttributeInline]
 
 
+class TownCatalogueAdminMixin:
+    """A town's own rows (departments, dispatch rules): listed, searched and offered to
+    autocomplete within the user's jurisdiction, written by that town's officials only,
+    through the catalogue services."""
+
+    region_field = "region"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)  # type: ignore[misc]
+        return town_catalogue_visible_to(request.user, rows, f"{self.region_field}__path")
+
+    def _may_edit(self, request, obj=None) -> bool:
+        if obj is None:
+            return is_platform_admin(request.user) or can_edit_town_catalogue(
+                request.user, getattr(request.user.jurisdiction, "path", "\0")
+            )
+        return can_edit_town_catalogue(request.user, getattr(obj, self.region_field).path)
+
+    def has_add_permission(self, request):
+        return self._may_edit(request) and super().has_add_permission(request)  # type: ignore[misc]
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if db_field.name in {"region", "town", "village"}:
+            kwargs["queryset"] = regions_visible_to(user)
+        elif db_field.name == "grid":
+            kwargs["queryset"] = grids_visible_to(user).defer("boundary")
+        elif db_field.name == "department":
+            kwargs["queryset"] = departments_visible_to(user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            self.save_by_service(request, obj)
+        except PermissionDenied as refusal:
+            raise PermissionDenied(str(refusal)) from refusal
+
+
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(TownCatalogueAdminMixin, admin.ModelAdmin):
     """Handlers are added by giving their accounts the department's group."""
 
     list_display = ["code", "name", "region", "handlers", "is_active"]
@@ -144,15 +194,21 @@ class DepartmentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["handlers", "code", "region"] if obj else ["handlers"]
 
-    def save_model(self, request, obj, form, change):
+    def save_by_service(self, request, obj):
         saved = department_save(
-            code=obj.code, name=obj.name, region=obj.region, is_active=obj.is_active
+            code=obj.code,
+            name=obj.name,
+            region=obj.region,
+            is_active=obj.is_active,
+            actor=request.user,
         )
         obj.pk, obj.handlers_id = saved.pk, saved.handlers_id
 
 
 @admin.register(EscalationLimit)
-class EscalationLimitAdmin(RecalculateDeadlinesMixin, admin.ModelAdmin):
+class EscalationLimitAdmin(
+    PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, admin.ModelAdmin
+):
     list_display = ["level", "urgency", "amount", "unit"]
     list_editable = ["amount", "unit"]
 
@@ -176,7 +232,9 @@ class CalendarWarningMixin:
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(RecalculateDeadlinesMixin, CalendarWarningMixin, admin.ModelAdmin):
+class CalendarDayAdmin(
+    PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, CalendarWarningMixin, admin.ModelAdmin
+):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
@@ -184,14 +242,16 @@ class CalendarDayAdmin(RecalculateDeadlinesMixin, CalendarWarningMixin, admin.Mo
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(RecalculateDeadlinesMixin, admin.ModelAdmin):
+class WorkingHoursAdmin(PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, admin.ModelAdmin):
     list_display = ["region", "name", "starts_on", "ends_on", "periods"]
     autocomplete_fields = ["region"]
     search_fields = ["region__name", "region__code", "name"]
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(RecalculateDeadlinesMixin, CalendarWarningMixin, admin.ModelAdmin):
+class CalendarYearAdmin(
+    PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, CalendarWarningMixin, admin.ModelAdmin
+):
     list_display = ["year", "source"]
 
 
@@ -222,7 +282,7 @@ class IncidentFollowerInline(ReadOnlyInline):
 
 
 @admin.register(ReasonCode)
-class ReasonCodeAdmin(admin.ModelAdmin):
+class ReasonCodeAdmin(PlatformCatalogueAdminMixin, admin.ModelAdmin):
     """Reasons are data: a town adds its own, and retires one by unticking "active"
     (events keep theirs)."""
 
@@ -236,7 +296,7 @@ class ReasonCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DispatchRule)
-class DispatchRuleAdmin(admin.ModelAdmin):
+class DispatchRuleAdmin(TownCatalogueAdminMixin, admin.ModelAdmin):
     """The rules of the towns in the user's jurisdiction, in order of precedence."""
 
     list_display = [
@@ -263,25 +323,10 @@ class DispatchRuleAdmin(admin.ModelAdmin):
     raw_id_fields = ["town", "village", "grid", "user"]
     search_fields = ["note", "category__name", "department__name"]
 
-    def get_queryset(self, request):
-        rules = super().get_queryset(request)
-        if is_platform_admin(request.user):
-            return rules
-        if request.user.jurisdiction_id is None:
-            return rules.none()
-        return rules.filter(town__path__startswith=request.user.jurisdiction.path)
+    region_field = "town"
 
-    def save_model(self, request, obj, form, change):
-        jurisdiction = request.user.jurisdiction
-        allowed = is_platform_admin(request.user) or (
-            jurisdiction is not None and obj.town.path.startswith(jurisdiction.path)
-        )
-        if not allowed:
-            raise PermissionDenied
-        super().save_model(request, obj, form, change)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def save_by_service(self, request, obj):
+        dispatch_rule_save(actor=request.user, rule=obj)
 
 
 class CaseRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
@@ -360,7 +405,7 @@ class IncidentEventAdmin(CaseRecordAdmin):
 
 
 @admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
+class Open311ClientAdmin(PlatformCatalogueAdminMixin, admin.ModelAdmin):
     """Client systems allowed to post Open311 requests; the key is generated on save."""
 
     list_display = ["name", "key", "is_active", "created_at"]

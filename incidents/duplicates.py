@@ -16,7 +16,8 @@ from django.contrib.gis.measure import D
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import Category, Incident
+from incidents.models import Category, Incident, Publication
+from incidents.publication import coarse_point, published_condition
 from members.personal_data import mask_text
 
 Status = Incident.Status
@@ -46,6 +47,14 @@ def duplicate_radius(category: Category) -> int:
     return category.duplicate_radius_m or settings.DUPLICATE_RADIUS_METERS
 
 
+def _metres(a: Point, b: Point) -> float:
+    """Great-circle distance (haversine): a coarse case's distance from its cell's centre."""
+    lat1, lat2 = math.radians(a.y), math.radians(b.y)
+    dlat, dlng = lat2 - lat1, math.radians(b.x - a.x)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlng / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
 def _bbox(point: Point, radius_m: float) -> Polygon:
     """A box a little larger than the circle, in degrees (longitude shrinks with latitude)."""
     dlat = radius_m * 1.01 / METRES_PER_DEGREE
@@ -61,13 +70,15 @@ def incident_duplicate_suggestions(
     exclude_pk: int | None = None,
     limit: int = SUGGESTED,
     public: bool = False,
+    within: Q | None = None,
 ) -> list[Suggestion]:
     """Open, suspended and recently closed cases of the same category or group within the
     category's radius of ``point``, best match first. One query.
 
-    ``public``: for people without a staff role, only requests that came in through the
-    public door (the web form, Open311), as Open311 lists them: cases staff found on patrol
-    or took from the hotline (a family dispute, say) are not shown to the public.
+    ``public``: for people without a staff role, only what Open311 lists
+    (incidents.publication): requests that came in through the public door, not of an
+    internal category; a coarse one is called by its category, at its cell's distance.
+    ``within``: for staff, the cases their role may be offered (permissions.suggestion_scope).
     """
     now = now or timezone.now()
     radius = duplicate_radius(category)
@@ -83,7 +94,8 @@ def incident_duplicate_suggestions(
             Q(status__in=LIVE_STATUSES)
             | Q(status__in=sorted(Incident.CLOSED_STATUSES), closed_at__gte=now - window)
         )
-        .filter(Q(source=Incident.Source.RESIDENT) if public else Q())
+        .filter(published_condition() if public else Q())
+        .filter(within if within is not None else Q())
         .exclude(pk=exclude_pk)
         .annotate(distance=Distance("location", point))
         .order_by("distance", "-created_at")
@@ -94,14 +106,23 @@ def incident_duplicate_suggestions(
             "status",
             "category_id",
             "category__name",
+            "category__publication",
             "created_at",
             "distance",
+            "location",
         )[:CANDIDATES]
     )
     labels = dict(Status.choices)
     ranked = []
     for row in rows:
-        metres = row["distance"].m
+        is_coarse = public and row["category__publication"] != Publication.PUBLIC
+        metres = _metres(point, coarse_point(row["location"])) if is_coarse else row["distance"].m
+        if is_coarse:
+            title = row["category__name"]
+        else:
+            # A title is the reporter's words: phone or ID numbers in it are masked for the
+            # public, as on Open311.
+            title = mask_text(row["title"]) if public else row["title"]
         same = row["category_id"] == category.pk
         age = min((now - row["created_at"]) / window, 1.0) if window else 0.0
         score = metres / radius + (0 if same else OTHER_CATEGORY_WEIGHT) + age * AGE_WEIGHT
@@ -111,9 +132,7 @@ def incident_duplicate_suggestions(
                 Suggestion(
                     pk=row["pk"],
                     code=row["code"],
-                    # A title is the reporter's words: phone or ID numbers in it are masked
-                    # for the public, as on Open311.
-                    title=mask_text(row["title"]) if public else row["title"],
+                    title=title,
                     status=row["status"],
                     status_label=str(labels[row["status"]]),
                     distance_m=round(metres),

@@ -1,22 +1,36 @@
 """The access funnel for cases: who sees a case, and who may take each step."""
 
-from django.db.models import Q
+from typing import TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from core.roles import GRID_ROLES, MANAGER_ROLES, Role, is_platform_admin, user_roles
+from core.roles import (
+    GRID_ROLES,
+    JURISDICTION_ROLES,
+    MANAGER_ROLES,
+    Role,
+    is_platform_admin,
+    user_roles,
+)
 from grids.jurisdiction import ScopeKind, jurisdiction_covers, jurisdiction_of, scope_of
-from grids.models import Grid
+from grids.models import Grid, covering_paths
 from grids.permissions import assigned_grids
 from incidents.models import (
     AssistingUnit,
+    Department,
     Incident,
     IncidentGroupObjectPermission,
     IncidentUserObjectPermission,
     Level,
+    Publication,
 )
 from incidents.querysets import IncidentQuerySet
 from members.actors import Actor
 from members.models import User
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 
 def shared_incident_ids(user: User) -> Q:
@@ -186,8 +200,72 @@ def can_follow(user: Actor, incident: Incident) -> bool:
     if incident.reporter_id == user.pk:
         return False
     if not user_roles(user) - {Role.RESIDENT}:
-        return incident.source == Incident.Source.RESIDENT
+        # What the public suggestions offer (incidents.publication): no internal category.
+        return (
+            incident.source == Incident.Source.RESIDENT
+            and incident.category.publication != Publication.INTERNAL
+        )
     return (
         can_report_in(user, incident.grid)
         or assigned_grids(user).filter(village__parent_id=incident.town_id).exists()
     )
+
+
+def can_edit_town_catalogue(user: Actor, region_path: str) -> bool:
+    """A town's own catalogue (its departments and dispatch rules): platform administrators,
+    and the town officials whose jurisdiction holds the region."""
+    if is_platform_admin(user):
+        return True
+    return Role.TOWN_OFFICIAL in user_roles(user) and jurisdiction_covers(user, region_path)
+
+
+def town_catalogue_visible_to(user: Actor, rows: QuerySet[_Row], path: str) -> QuerySet[_Row]:
+    """Departments or dispatch rules of the towns under the user's jurisdiction (``path``
+    names the region's path field); every town for platform administrators."""
+    if is_platform_admin(user):
+        return rows
+    region = jurisdiction_of(user)
+    if region is None:
+        return rows.none()
+    return rows.filter(**{f"{path}__startswith": region.path})
+
+
+def departments_visible_to(user: Actor) -> QuerySet[Department]:
+    """The departments a user works with: those under the jurisdiction and of the regions
+    above it (a county's departments serve its towns); for grid members, those of their
+    grids' towns and above; for handlers, their own departments too."""
+    departments = Department.objects.select_related("region").defer("region__boundary")
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return departments
+    if scope.kind is ScopeKind.NONE or not user.is_authenticated:
+        return departments.none()
+    condition = Q(handlers__in=user.groups.all())
+    region = jurisdiction_of(user) if user_roles(user) & JURISDICTION_ROLES else None
+    if region is not None:
+        condition |= Q(region__path__startswith=region.path)
+        condition |= Q(region__path__in=covering_paths(region.path))
+    if user_roles(user) & GRID_ROLES:
+        villages = assigned_grids(user).values_list("village__path", flat=True)
+        paths = {path for village in villages for path in covering_paths(village)}
+        condition |= Q(region__path__in=sorted(paths))
+    return departments.filter(condition).distinct()
+
+
+def suggestion_scope(user: Actor) -> Q | None:
+    """The cases the staff's duplicate suggestions may offer: in the jurisdiction, or in
+    the towns of the grids a member patrols (whose cases a member may follow, can_follow).
+    None for anyone without a staff role."""
+    roles = user_roles(user) - {Role.RESIDENT}
+    if not roles:
+        return None
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return Q()
+    condition = Q(pk__in=[])
+    region = jurisdiction_of(user) if roles & JURISDICTION_ROLES else None
+    if region is not None:
+        condition |= Q(grid__village__path__startswith=region.path)
+    if roles & GRID_ROLES:
+        condition |= Q(town_id__in=assigned_grids(user).values("village__parent_id"))
+    return condition

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from leaflet.admin import LeafletGeoAdmin
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import CspNonceWidgetMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
 from grids.admin import ordered
 from grids.admin_forms import SavedByServiceFormAdminMixin
@@ -224,14 +224,13 @@ class ResidentAdmin(SavedByServiceFormAdminMixin, admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            personal = ["id_number_masked", "phone_masked"]
+            personal = ["age_band", "id_number_masked", "phone_masked"]
         else:
-            personal = ["id_number", "phone"]
+            personal = ["birth_date", "id_number", "phone"]
         return [
             "household",
             "name",
             "gender",
-            "birth_date",
             *personal,
             "tags",
             "user",
@@ -240,7 +239,11 @@ class ResidentAdmin(SavedByServiceFormAdminMixin, admin.ModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "id_number_masked", "phone_masked"]
+        return [*self.readonly_fields, "age_band", "id_number_masked", "phone_masked"]
+
+    @admin.display(description=gettext_lazy("age"))
+    def age_band(self, resident: Resident) -> str:
+        return personal_data.age_band(resident.birth_date, timezone.localdate())
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -306,7 +309,7 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PatrolLog)
-class PatrolLogAdmin(LeafletGeoAdmin):
+class PatrolLogAdmin(CspNonceWidgetMixin, LeafletGeoAdmin):
     list_display = ["member", "grid", "started_at", "ended_at"]
     list_select_related = ["member__user", "grid"]
     list_filter = ["started_at"]

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +19,19 @@ class WriteOnlyInput(forms.TextInput):
         return None
 
 
+class WriteOnlyDateInput(forms.DateInput):
+    """The birth date is half of an ID number: written, never put back into the page."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        return None
+
+
 class ResidentAdminForm(ServiceModelForm):
+    birth_date = forms.DateField(
+        label=gettext_lazy("birth date"), required=False, widget=WriteOnlyDateInput()
+    )
     id_number = forms.CharField(
         label=gettext_lazy("ID number"),
         required=False,
@@ -34,13 +47,18 @@ class ResidentAdminForm(ServiceModelForm):
 
     class Meta:
         model = Resident
-        fields = ["household", "name", "gender", "birth_date", "tags"]
+        fields = ["household", "name", "gender", "tags"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in ("id_number", "phone"):
             if field in self.fields:
                 self.fields[field].help_text = self.current_value_help(field)
+        if "birth_date" in self.fields and self.instance.birth_date:
+            band = personal_data.age_band(self.instance.birth_date, timezone.localdate())
+            self.fields["birth_date"].help_text = _(
+                "Current: %(masked)s. Leave blank to keep it."
+            ) % {"masked": band}
 
     def current_value_help(self, field: str) -> str:
         masked = getattr(self.instance, f"{field}_masked", "")
@@ -64,7 +82,7 @@ class ResidentAdminForm(ServiceModelForm):
             household=data["household"],
             name=data["name"],
             gender=data["gender"],
-            birth_date=data.get("birth_date"),
+            birth_date=data.get("birth_date") or self.instance.birth_date,
             id_number=self.new_or_current("id_number"),
             phone=self.new_or_current("phone"),
             tags=data.get("tags", ()),

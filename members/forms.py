@@ -45,3 +45,21 @@ class PhoneRevealForm(forms.Form):
         max_length=200,
         help_text=_("Recorded in the access log with your name, the time and your address."),
     )
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(label=_("Account"), max_length=150)
+    ip_address = forms.GenericIPAddressField(
+        label=_("Address"),
+        required=False,
+        help_text=_("Optional: also clear the failures counted for this client address."),
+    )
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -6,6 +6,7 @@ hash of an ID number can be compared without being reversible by anyone without 
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import re
@@ -72,8 +73,28 @@ def normalise_phone(value: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """3310**********123X: region and check digit stay, birth date and sequence go."""
-    return f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}" if number else ""
+    """3310**************: the province and city stay; the county, the birth date, the
+    sequence (whose parity is the gender) and the check digit go. Shown with the gender and
+    an age band, this leaves millions of numbers (tests/members/test_id_masking.py): a
+    masked number that kept its last four digits and a birth date shown beside it left one.
+    """
+    return f"{number[:4]}{'*' * (len(number) - 4)}" if number else ""
+
+
+AGE_BAND_YEARS = 10
+
+
+def age_band(birth_date: datetime.date | None, today: datetime.date) -> str:
+    """ "30–39 years": what someone who may not reveal the ID number learns of the birth date."""
+    if birth_date is None:
+        return ""
+    age = (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+    low = max(age, 0) // AGE_BAND_YEARS * AGE_BAND_YEARS
+    return _("%(low)d–%(high)d years") % {"low": low, "high": low + AGE_BAND_YEARS - 1}
 
 
 def mask_phone(phone: str) -> str:
@@ -83,11 +104,14 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
-# Anything in free text that looks like an ID number or a mobile number.
-_ID_IN_TEXT = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[\dXx])(?!\d)")
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# Anything in free text that looks like an ID number or a mobile number, also when written
+# with spaces, dots or hyphens between its groups (138-1202-0330, 138 1202 0330) or after
+# the country code (+86 138..., 008613812020330).
+_SEP = r"[\s.\-\u00a0]?"
+_ID_IN_TEXT = re.compile(rf"(?<!\d)(\d{{4}})\d{{2}}{_SEP}\d{{8}}{_SEP}\d{{3}}[\dXx](?![\dXx])")
+_MOBILE_IN_TEXT = re.compile(rf"(?:(?<=86)|(?<!\d))(1[3-9]\d){_SEP}\d{{4}}{_SEP}(\d{{4}})(?!\d)")
 
 
 def mask_text(text: str) -> str:
-    text = _ID_IN_TEXT.sub(r"\1**********\2", text)
+    text = _ID_IN_TEXT.sub(r"\1**************", text)
     return _MOBILE_IN_TEXT.sub(r"\1****\2", text)

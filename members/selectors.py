@@ -23,7 +23,6 @@ RESIDENT_LIST_FIELDS = (
     "household_id",
     "name",
     "gender",
-    "birth_date",
     "id_number_masked",
     "phone_masked",
 )

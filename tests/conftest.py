@@ -45,6 +45,8 @@ DATA_MIGRATIONS = [
     ("incidents.migrations.0003_role_permissions", "grant"),
     ("incidents.migrations.0010_reason_codes", "load"),
     ("incidents.migrations.0014_supervision_records", "load"),
+    ("incidents.migrations.0019_category_publication", "mark"),
+    ("incidents.migrations.0020_catalogue_for_platform_admins", "revoke"),
     ("surveys.migrations.0002_templates", "load"),
 ]
 

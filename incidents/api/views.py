@@ -56,8 +56,11 @@ class ReasonCodeViewSet(viewsets.ReadOnlyModelViewSet):
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.DepartmentSerializer
     permission_classes = [requires("incidents.view_department")]
-    queryset = Department.objects.select_related("region").defer("region__boundary")
+    queryset = Department.objects.none()
     filterset_fields = ["region"]
+
+    def get_queryset(self):
+        return permissions.departments_visible_to(self.request.user)
 
 
 ERRORS = {
@@ -99,7 +102,7 @@ def _may_take(user: Actor, incident: Incident, step: str) -> bool:
 def _step_view(step: str, method_name: str | None = None):
     input_serializer = INPUTS[step]
 
-    def view(self, request, pk=None):
+    def view(self, request, pk=None, format=None):
         incident = self.case(pk)
         if not _may_take(request.user, incident, step):
             raise PermissionDenied
@@ -174,7 +177,7 @@ class CaseViewSet(
         )
         return s.CaseDetailSerializer(incident, context=self.get_serializer_context()).data
 
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):
         return Response(self.detail_data(self.case(pk)))
 
     def create(self, request):
@@ -194,7 +197,7 @@ class CaseViewSet(
         responses={200: s.EventSerializer(many=True), 403: ERRORS[403], 404: ERRORS[404]}
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def timeline(self, request, pk=None):
+    def timeline(self, request, pk=None, format=None):
         """Every step with who took it and the notes: for staff (view_incidentevent)."""
         incident = self.case(pk)
         if not request.user.has_perm("incidents.view_incidentevent"):
@@ -204,7 +207,7 @@ class CaseViewSet(
 
     @extend_schema(responses={200: s.PublicTimelineStepSerializer(many=True), 404: ERRORS[404]})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def progress(self, request, pk=None):
+    def progress(self, request, pk=None, format=None):
         """The steps in plain words, without names or notes: what a reporter may see."""
         incident = self.case(pk)
         steps = incident_public_timeline(incident)
@@ -280,7 +283,7 @@ class CaseAttachmentViewSet(
     def get_queryset(self):
         return Attachment.objects.filter(incident=self.incident()).order_by("created_at", "pk")
 
-    def create(self, request, case_pk=None):
+    def create(self, request, case_pk=None, format=None):
         incident = self.incident()
         incoming = s.AttachmentUploadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -298,7 +301,7 @@ class CaseAttachmentViewSet(
         summary="The photo itself (JPEG)",
     )
     @action(detail=True, methods=["get"])
-    def image(self, request, case_pk=None, pk=None):
+    def image(self, request, case_pk=None, pk=None, format=None):
         attachment = get_object_or_404(self.get_queryset(), pk=_as_id(pk))
         try:
             image = attachment.image.open("rb")

@@ -239,6 +239,12 @@ class Incident(models.Model):
         editable=False,
     )
     review_on = models.DateField(_("review date"), null=True, blank=True)
+    is_anonymised = models.BooleanField(
+        _("anonymised"),
+        default=False,
+        editable=False,
+        help_text=_("Its words and exact place were removed when their retention ended."),
+    )
     dispatch_rule = models.ForeignKey(
         "DispatchRule",
         verbose_name=_("dispatched by rule"),

@@ -90,6 +90,15 @@ class CategoryGroup(models.Model):
         return self.name
 
 
+class Publication(models.TextChoices):
+    """What the public may learn of a case of a category (FixMyStreet's non-public
+    categories, in three steps)."""
+
+    PUBLIC = "public", _("Public: place, address and description")
+    COARSE = "coarse", _("Coarse: an area, no address or description, a generic title")
+    INTERNAL = "internal", _("Internal: never shown to the public")
+
+
 class Category(models.Model):
     """A kind of case (事件类别), with the time limits a town sets for it."""
 
@@ -111,6 +120,16 @@ class Category(models.Model):
         null=True,
         blank=True,
         help_text=_("Empty: the platform default (setting DUPLICATE_RADIUS_METERS)."),
+    )
+    publication = models.CharField(
+        _("publication"),
+        max_length=16,
+        choices=Publication.choices,
+        default=Publication.PUBLIC,
+        help_text=_(
+            "What Open311, the duplicate suggestions and the tracking page show the public "
+            "of its cases."
+        ),
     )
 
     class Meta:

@@ -1,13 +1,14 @@
 """Categories as Open311 services, cases as service requests (plain dicts for both formats).
 
 A service request shows what the public may know of a case: never the reporter's name
-or phone, and its description with anything like an ID or phone number masked.
+or phone, its description with anything like an ID or phone number masked, and for a
+coarse category only an area (incidents.publication).
 """
 
 from django.utils import timezone
 
 from incidents.models import Category, CategoryAttribute, Incident
-from members.personal_data import mask_text
+from incidents.publication import public_address, public_description, public_location
 
 Status = Incident.Status
 OPEN = "open"
@@ -58,20 +59,20 @@ def status_notes(incident: Incident) -> str:
 
 
 def service_request(incident: Incident) -> dict:
-    location = incident.location
+    location = public_location(incident)
     return {
         "service_request_id": incident.code,
         "status": status_of(incident),
         "status_notes": status_notes(incident),
         "service_name": incident.category.name,
         "service_code": incident.category.code,
-        "description": mask_text(incident.description),
+        "description": public_description(incident),
         "agency_responsible": incident.handling_region.name,
         "service_notice": "",
         "requested_datetime": _iso(incident.created_at),
         "updated_datetime": _iso(incident.updated_at),
         "expected_datetime": _iso(incident.deadline) if incident.is_open else None,
-        "address": incident.address,
+        "address": public_address(incident),
         "address_id": "",
         "zipcode": "",
         "lat": location.y if location else None,

@@ -21,6 +21,7 @@ from incidents.open311 import serializers
 from incidents.open311.forms import RequestForm, form_errors, parsed_request
 from incidents.open311.renderers import errors, respond
 from incidents.open311.services import open311_request_create
+from incidents.publication import published_cases
 
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
@@ -38,22 +39,25 @@ REQUEST_ONLY = (
     "duplicate_of__code",
     "category__code",
     "category__name",
+    "category__publication",
     "handling_region__name",
 )
 
 
 def _requests():
-    """Requests from the public door (the web form, Open311 clients); cases that staff
-    filed on patrol, from the hotline or a department are internal and not listed."""
+    """Requests from the public door (the web form, Open311 clients) whose category may be
+    published (incidents.publication); cases that staff filed on patrol, from the hotline
+    or a department are internal and not listed."""
     return (
-        _public_cases()
+        published_cases()
         .select_related(*REQUEST_RELATED)
         .only(*REQUEST_ONLY)
         .order_by("-created_at", "-pk")
     )
 
 
-def _public_cases():
+def _posted_cases():
+    """A token finds the code of what its client posted, whatever the category."""
     return Incident.objects.filter(source=Incident.Source.RESIDENT)
 
 
@@ -219,7 +223,7 @@ def request_detail(request, service_request_id, fmt):
 
 @require_GET
 def token_detail(request, token, fmt):
-    incident = _public_cases().filter(client_key=_uuid_or_none(token)).only("code").first()
+    incident = _posted_cases().filter(client_key=_uuid_or_none(token)).only("code").first()
     if incident is None:
         return errors(fmt, 404, _("No request has this token."))
     return respond(

@@ -52,6 +52,9 @@ def incident_follow(
     ``follow`` event; following twice is refused without change.
     """
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    # The permission first: a refusal by status would tell someone without access whether
+    # the case was merged or rejected.
+    follower = _follower_for(actor, locked, name, phone)
     if locked.status in NOT_FOLLOWABLE:
         raise IncidentActionRefused(
             _("This case is no longer handled on its own: follow the case it was merged into.")
@@ -59,7 +62,6 @@ def incident_follow(
             else _("This case was not accepted; report the problem as a new case."),
             "not_followable",
         )
-    follower = _follower_for(actor, locked, name, phone)
     try:
         with transaction.atomic():
             follower.save()

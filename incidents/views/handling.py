@@ -5,17 +5,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.ratelimit import Limit, limit_hit
 from core.roles import is_official
 from incidents import exports, selectors
 from incidents.forms.handling import BulkForm
 from incidents.models import Incident
+from incidents.permissions import suggestion_scope
 from incidents.services.dispatch_rules import incident_accept_and_dispatch
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
@@ -24,6 +26,7 @@ from incidents.views.suggestions import render_suggestions
 from members.models import User
 
 VIEW_INCIDENTS = "incidents.view_incident"
+SUGGESTIONS_PER_USER = Limit("staff-suggest-user", 600, 3600)
 REFUSALS = (ValidationError, PermissionDenied, IncidentActionRefused)
 
 
@@ -31,7 +34,14 @@ REFUSALS = (ValidationError, PermissionDenied, IncidentActionRefused)
 @login_required
 @permission_required("incidents.add_incident", raise_exception=True)
 def suggest(request):
-    return render_suggestions(request, "incidents/_suggestions.html", staff=True)
+    """Staff only (residents have the public door's), within their reach, and limited per
+    account: a form asks as its reporter types, nobody reads the whole town through it."""
+    within = suggestion_scope(request.user)
+    if within is None:
+        raise PermissionDenied
+    if not limit_hit(SUGGESTIONS_PER_USER, str(request.user.pk)):
+        return HttpResponse(status=429)
+    return render_suggestions(request, "incidents/_suggestions.html", staff=True, within=within)
 
 
 @require_POST

@@ -5,6 +5,7 @@ Anyone may knock, so each page that writes or looks up is rate-limited
 say which was wrong.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,6 +23,7 @@ from grids.models import Grid, Region
 from grids.selectors import grids_feature_collection, villages_feature_collection
 from incidents.forms.public import PublicRequestForm, RatingForm, TrackForm
 from incidents.models import Attachment, Incident, IncidentFollower
+from incidents.publication import public_title, published_cases
 from incidents.services.errors import IncidentActionRefused, refusal_message
 from incidents.services.followers import incident_follow
 from incidents.services.public import (
@@ -57,11 +59,17 @@ def _render_request_form(request, form: PublicRequestForm, *, status: int = 200,
     grids = grids_feature_collection(Grid.objects.active(), {"name": "name"})
     # Without tiles (an intranet) the village outlines and names are the map's streets.
     villages = villages_feature_collection(Region.objects.filter(grids__is_active=True).distinct())
+    retention = {
+        "contact_days": settings.RETENTION_REPORTER_CONTACT_DAYS,
+        "photo_days": settings.RETENTION_PHOTOS_DAYS,
+        "case_days": settings.RETENTION_CLOSED_CASES_DAYS,
+    }
     context = {
         "form": form,
         "grids_geojson": grids,
         "villages_geojson": villages,
         "notice": notice,
+        "retention": retention,
     }
     return render(request, "incidents/public/request_form.html", context, status=status)
 
@@ -104,7 +112,7 @@ def request_new(request):
         form.add_error(None, _("Your request could not be sent. Please try again."))
         return _render_request_form(request, form, status=400)
     if not form.is_valid():
-        return _render_request_form(request, form)
+        return _render_request_form(request, form, status=400)
     ip, phone = client_ip(request), form.cleaned_data["reporter_phone"]
     too_many = _(
         "Too many requests have been sent from here or for this phone. Please try "
@@ -123,7 +131,7 @@ def request_new(request):
         if isinstance(error, PermissionDenied):
             error = ValidationError(str(error))
         add_service_errors(form, error, SERVICE_FIELDS)
-        return _render_request_form(request, form)
+        return _render_request_form(request, form, status=400)
     request.session[SUBMITTED_SESSION_KEY] = incident.code
     return redirect("public:done")
 
@@ -200,6 +208,8 @@ def _render_status(
         "incident": incident,
         "token": token,
         "result": incident_public_result(incident),
+        # Someone else's case (a follower's) shows what the public may know of it.
+        "title": incident.title if is_reporter else public_title(incident),
         "timeline": incident_public_timeline(incident),
         "rating_form": rating_form,
         "notice": notice,
@@ -220,7 +230,7 @@ def track(request):
     if limit_exceeded(TRACK_FAILURES_PER_IP, client_ip(request)):
         return _too_many_tries(request, form)
     if not form.is_valid():
-        return _render_track_form(request, form)
+        return _render_track_form(request, form, status=400)
     incident = incident_find_for_reporter(
         code=form.cleaned_data["code"], phone=form.cleaned_data["phone"]
     )
@@ -275,7 +285,7 @@ def rate(request):
     form = RatingForm(request.POST)
     shown = {"phone": phone, "token": token}
     if not form.is_valid():
-        return _render_status(request, incident, rating_form=form, **shown)
+        return _render_status(request, incident, rating_form=form, status=400, **shown)
     values = {
         "incident": incident,
         "satisfaction": form.cleaned_data["satisfaction"],
@@ -294,7 +304,7 @@ def rate(request):
         return _not_found(request, track_form)
     except ValidationError as error:
         add_service_errors(form, error, SERVICE_FIELDS)
-        return _render_status(request, incident, rating_form=form, **shown)
+        return _render_status(request, incident, rating_form=form, status=400, **shown)
     return _render_status(
         request, incident, token=token, notice=_("Thank you for rating the result.")
     )
@@ -306,10 +316,21 @@ def mine(request):
     incidents = (
         Incident.objects.filter(_reported_or_followed(request.user))
         .select_related("category")
-        .only("code", "title", "status", "created_at", "category__name")
+        .only(
+            "code",
+            "title",
+            "status",
+            "created_at",
+            "reporter_id",
+            "category__name",
+            "category__publication",
+        )
         .order_by("-created_at", "-pk")
     )
     page = Paginator(incidents, MINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    for incident in page:
+        is_reporter = incident.reporter_id == request.user.pk
+        incident.shown_title = incident.title if is_reporter else public_title(incident)
     return render(request, "incidents/public/mine.html", {"page": page})
 
 
@@ -329,9 +350,8 @@ def join(request):
     form itself, so that what the resident typed comes back if anything is wrong."""
     form = PublicRequestForm(request.POST)
     code = request.POST.get("join_code", "").strip()
-    # Only what the public suggestions offer: requests that came in through the public door.
-    public = Incident.objects.filter(source=Incident.Source.RESIDENT)
-    incident = public.filter(code=code).first() if code else None
+    # Only what the public suggestions offer (incidents.publication).
+    incident = published_cases().filter(code=code).first() if code else None
     ip, phone = client_ip(request), request.POST.get("reporter_phone", "")
     if incident is None:
         notice = _("That request no longer exists. Send yours as a new one.")

@@ -1,9 +1,11 @@
 """People and their records. Residents' ID numbers and phones appear masked only: the
 plain values come out through the audited reveal, never through a serializer."""
 
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 
+from members import personal_data
 from members.models import (
     GridAssignment,
     GridMember,
@@ -55,6 +57,8 @@ class ResidentSerializer(serializers.ModelSerializer):
     household_code = serializers.CharField(source="household.code", read_only=True)
     grid = serializers.IntegerField(source="household.grid_id", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    # The birth date is digits 7-14 of the ID number: an age band only (personal_data).
+    age_band = serializers.SerializerMethodField()
 
     class Meta:
         model = Resident
@@ -62,7 +66,7 @@ class ResidentSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "gender",
-            "birth_date",
+            "age_band",
             "household",
             "household_code",
             "grid",
@@ -71,6 +75,9 @@ class ResidentSerializer(serializers.ModelSerializer):
             "tags",
             "updated_at",
         ]
+
+    def get_age_band(self, resident: Resident) -> str:
+        return personal_data.age_band(resident.birth_date, timezone.localdate())
 
 
 class RevealRequestSerializer(serializers.Serializer):

@@ -118,7 +118,7 @@ class ResidentViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Reveal one unmasked value (recorded in the access log)",
     )
     @action(detail=True, methods=["post"])
-    def reveal(self, request, pk=None):
+    def reveal(self, request, pk=None, format=None):
         resident = self.get_object()
         incoming = RevealRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -194,17 +194,17 @@ class PatrolLogViewSet(
 
     @extend_schema(request=PatrolPointsSerializer, responses={200: PatrolLogSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
-    def points(self, request, pk=None):
+    def points(self, request, pk=None, format=None):
         return self._step(request, PatrolPointsSerializer, patrols.patrol_add_points)
 
     @extend_schema(request=PatrolNoteSerializer, responses={200: PatrolLogSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
-    def note(self, request, pk=None):
+    def note(self, request, pk=None, format=None):
         return self._step(request, PatrolNoteSerializer, patrols.patrol_note)
 
     @extend_schema(request=PatrolStopSerializer, responses={200: PatrolLogSerializer})
     @action(detail=True, methods=["post"], filter_backends=[])
-    def stop(self, request, pk=None):
+    def stop(self, request, pk=None, format=None):
         return self._step(request, PatrolStopSerializer, patrols.patrol_stop)
 
 
@@ -230,7 +230,7 @@ class NotificationViewSet(
 
     @extend_schema(request=None, responses={200: MarkedReadSerializer})
     @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
+    def read(self, request, pk=None, format=None):
         notification = self.get_object()
         marked = notifications_mark_read(user=request.user, ids=[notification.pk])
         return Response({"marked": marked}, status=status.HTTP_200_OK)

@@ -56,7 +56,7 @@ class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
         return survey
 
     @extend_schema(responses={200: s.SurveyDetailSerializer})
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):
         survey = self.survey(pk)
         questions = Question.objects.prefetch_related("choices").order_by("order", "pk")
         prefetch_related_objects([survey], Prefetch("questions", queryset=questions))
@@ -74,7 +74,7 @@ class SurveyViewSet(viewsets.ReadOnlyModelViewSet):
         },
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
-    def responses(self, request, pk=None):
+    def responses(self, request, pk=None, format=None):
         survey = self.survey(pk)
         if request.method == "POST":
             return self._submit(request, survey)

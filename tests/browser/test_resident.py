@@ -48,6 +48,10 @@ def _walk(page, live_server, cast, ladder):
     expect(page.locator("#id_reporter_phone")).to_have_value("13900001111")
     expect(page.locator("#portalmap")).to_have_attribute("data-placed", "true")
     assert Incident.objects.count() == 0
+    # The refused form answers 400, which the page and Chromium's console report: expected.
+    assert f"HTTP 400: {live_server.url}{reverse('public:new')}" in page.problems
+    assert all("400" in problem for problem in page.problems), page.problems
+    page.problems.clear()
 
     # Second try: complete.
     page.fill("#id_reporter_name", "李阿姨")

@@ -7,8 +7,10 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils import timezone
 
+from core.ratelimit import Limit
 from incidents.duplicates import incident_duplicate_suggestions
 from incidents.models import Category, Incident
+from incidents.views import handling
 
 ORIGIN = Point(121.005, 28.005, srid=4326)
 METRES_PER_DEGREE_LATITUDE = 111_195  # on PostGIS's sphere (ST_DistanceSphere)
@@ -41,8 +43,8 @@ def place(ladder, garbage):
             title=more.pop("title", f"{metres}米处"),
             description="内部描述",
             category=category or garbage,
-            town=ladder.town,
-            grid=ladder.a1,
+            town=more.pop("town", ladder.town),
+            grid=more.pop("grid", ladder.a1),
             source=more.pop("source", "resident"),
             reporter_name="王秘密",
             reporter_phone_masked="138****0000",
@@ -172,3 +174,39 @@ def test_the_request_form_asks_for_suggestions(client, db):
 
     assert 'hx-get="/request/suggest/"' in html
     assert "#id_latitude" in html
+
+
+def test_the_staff_partial_refuses_residents(client, cast, place, garbage):
+    place(50, source="patrol")
+    client.force_login(cast.resident)
+
+    response = client.get(suggest_url("incidents:suggest", garbage))
+
+    assert response.status_code == 403
+
+
+def test_the_staff_partial_offers_the_cases_within_reach_only(
+    client, cast, place, ladder, garbage
+):
+    ours = place(40, source="patrol")
+    theirs = place(60, source="hotline", town=ladder.other_town, grid=ladder.b1)
+
+    def offered(user):
+        client.force_login(user)
+        return client.get(suggest_url("incidents:suggest", garbage)).content.decode()
+
+    for_member, for_other_official = offered(cast.member), offered(cast.other_official)
+
+    assert ours.code in for_member
+    assert theirs.code not in for_member
+    assert theirs.code in for_other_official
+    assert ours.code not in for_other_official
+
+
+def test_the_staff_partial_is_limited_per_account(client, cast, place, garbage, monkeypatch):
+    monkeypatch.setattr(handling, "SUGGESTIONS_PER_USER", Limit("staff-suggest-test", 2, 3600))
+    client.force_login(cast.member)
+
+    answers = [client.get(suggest_url("incidents:suggest", garbage)).status_code for _ in "abc"]
+
+    assert answers == [200, 200, 429]

@@ -20,8 +20,8 @@ def test_the_starter_reasons_cover_every_kind():
     assert kinds == set(ReasonCode.Kind.values)
 
 
-def test_a_town_official_edits_reason_codes(client, cast):
-    client.force_login(staff(cast.town_official))
+def test_a_platform_administrator_edits_reason_codes(client, cast):
+    client.force_login(staff(cast.admin))
     reason = ReasonCode.objects.get(kind="return", code="not-competent")
 
     listing = client.get("/admin/incidents/reasoncode/")

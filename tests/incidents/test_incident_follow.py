@@ -166,3 +166,18 @@ def test_the_public_join_offers_no_case_staff_found_on_patrol(client, report):
     assert response.status_code == 404
     assert "门口垃圾" in response.content.decode()
     assert not IncidentFollower.objects.exists()
+
+
+def test_a_join_from_another_town_is_refused_before_the_status_is_told(client, report, cast):
+    incident = report()
+    Incident.objects.filter(pk=incident.pk).update(status=Incident.Status.REJECTED)
+    client.force_login(cast.other_official)
+
+    response = client.post(
+        reverse("incidents:join", args=[incident.pk]), {"next": "/cases/"}, follow=True
+    )
+
+    text = response.content.decode()
+    assert "You may not follow this case." in text
+    assert "This case was not accepted" not in text
+    assert not IncidentFollower.objects.exists()

@@ -122,7 +122,7 @@ def test_a_signed_in_resident_files_as_themselves(client, form_data, cast):
 def test_refuses_a_missing_field_and_keeps_what_was_typed(client, form_data, field):
     response = post(client, form_data(**{field: ""}))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert list(response.context["form"].errors) == [field]
     content = response.content.decode()
     assert 'class="field-error"' in content
@@ -160,7 +160,7 @@ def test_refuses_an_inactive_category(client, form_data, category):
 def test_shows_the_services_error_beside_the_map_for_a_point_outside_every_grid(client, form_data):
     response = post(client, form_data(latitude="29.5", longitude="122.5"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["latitude"] == [
         _("This place is outside every grid; choose the grid.")
     ]
@@ -202,7 +202,7 @@ def test_a_bad_photo_is_a_field_error_and_saves_nothing(client, form_data):
 
     response = post(client, {**form_data(), "photo": photo})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["photo"] == [_("This file is not a readable image.")]
     assert DESCRIPTION in response.content.decode()
     assert_nothing_saved()

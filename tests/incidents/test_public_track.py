@@ -193,7 +193,7 @@ def test_a_rating_without_a_choice_is_a_field_error(client, cast, resident_case)
 
     response = rate(client, resident_case.code, PHONE, satisfaction="")
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert list(response.context["rating_form"].errors) == ["satisfaction"]
     resident_case.refresh_from_db()
     assert resident_case.status == Incident.Status.CLOSED

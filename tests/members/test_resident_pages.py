@@ -12,7 +12,7 @@ from tests.factories import HouseholdFactory
 
 ID_NUMBER = "331081198001010019"
 PHONE = "13812345678"
-MASKED_ID_NUMBER = "3310**********0019"
+MASKED_ID_NUMBER = "3310**************"
 MASKED_PHONE = "138****5678"
 
 

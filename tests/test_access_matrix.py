@@ -1,0 +1,204 @@
+"""Role × URL matrix: every URL pattern and API route that takes an object id, asked by
+every role of one town for the objects of the other town, GET and POST, answers anything
+but a success, and writes nothing.
+
+The routes are read from the URL configuration: a new route with an object id fails here
+until OBJECTS says which object of the other town it reaches (or why it is catalogue-wide
+or public), so that it is covered without anyone remembering to.
+"""
+
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.roles import Role
+from incidents.models import Attachment, Category, Incident, IncidentFollower
+from incidents.services.catalogue import department_save
+from incidents.services.reporting import incident_report
+from members.notifications import notifications_create
+from members.services import resident_save
+from members.services.patrols import patrol_start
+from surveys.models import Audience, Question
+from surveys.services import QuestionData, question_save
+from tests.conftest import make_member, make_user
+from tests.factories import HouseholdFactory
+from tests.surveys.conftest import make_survey
+
+pytestmark = pytest.mark.django_db
+
+# URL keyword arguments that name an object (others are formats, codes or public tokens).
+OBJECT_KWARGS = {"pk", "attachment_id", "client_key", "question_pk", "case_pk"}
+# Routes whose objects govern every town (the catalogue): any staff account reads them.
+CATALOGUE_WIDE = {"api:category-detail", "api:reasoncode-detail"}
+
+
+def _routes(patterns=None, prefix="", namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
+            yield from _routes(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            kwargs = set(entry.pattern.regex.groupindex)
+            if kwargs & OBJECT_KWARGS and not (prefix + str(entry.pattern)).startswith("admin/"):
+                yield f"{namespace}{entry.name}", kwargs
+
+
+@pytest.fixture
+def other_town(cast, ladder):
+    """One object of each kind in R Town (grid B1), made by its own people."""
+    member = make_member("member_b1", ladder.b1)
+    case = incident_report(
+        actor=member.user,
+        category=Category.objects.get(code="garbage"),
+        title="南湾垃圾",
+        description="南湾村口垃圾",
+        source=Incident.Source.PATROL,
+        grid=ladder.b1,
+    )
+    household = HouseholdFactory(grid=ladder.b1, code="3310811130010010001")
+    # For R Town's grid members (a residents' survey is answerable by anyone, by its link).
+    survey = make_survey(ladder.other_town, actor=cast.other_official, audience=Audience.MEMBERS)
+    (notification,) = notifications_create(recipients=[cast.other_official], kind="x", title="t")
+    return SimpleNamespace(
+        case=case,
+        attachment=Attachment.objects.create(incident=case, kind="report", image="x/y.jpg"),
+        household=household,
+        resident=resident_save(
+            household=household, name="南湾居民", gender="male", id_number="331081198507150019"
+        ),
+        patrol=patrol_start(actor=member.user, grid=ladder.b1, client_key=uuid.uuid4()),
+        member=member,
+        assignment=member.assignments.get(),
+        survey=survey,
+        question=question_save(
+            survey=survey, data=QuestionData(text="满意吗？", kind=Question.Kind.RATING)
+        ),
+        notification=notification,
+        department=department_save(code="um", name="他镇执法队", region=ladder.other_town),
+        village=ladder.w1,
+        grid=ladder.b1,
+    )
+
+
+def _objects(o) -> dict[str, dict]:
+    case = {"pk": o.case.pk}
+    survey = {"pk": o.survey.pk}
+    api = {
+        "region": {"pk": o.village.pk},
+        "grid": {"pk": o.grid.pk},
+        "gridmember": {"pk": o.member.pk},
+        "gridassignment": {"pk": o.assignment.pk},
+        "household": {"pk": o.household.pk},
+        "resident": {"pk": o.resident.pk},
+        "patrollog": {"pk": o.patrol.pk},
+        "notification": {"pk": o.notification.pk},
+        "department": {"pk": o.department.pk},
+        "case": case,
+        "survey": survey,
+        "case-attachment": {"case_pk": o.case.pk, "pk": o.attachment.pk},
+    }
+    return {
+        "members:resident_reveal": {"pk": o.resident.pk},
+        "members:household": {"pk": o.household.pk},
+        "members:patrol_points": {"client_key": o.patrol.client_key},
+        "members:patrol_note": {"client_key": o.patrol.client_key},
+        "members:patrol_stop": {"client_key": o.patrol.client_key},
+        "incidents:join": case,
+        "incidents:detail": case,
+        "incidents:photo": {**case, "attachment_id": o.attachment.pk},
+        "incidents:action": {**case, "action": "accept"},
+        "surveys:detail": survey,
+        "surveys:edit": survey,
+        "surveys:copy": survey,
+        "surveys:question_create": survey,
+        "surveys:question_edit": {**survey, "question_pk": o.question.pk},
+        "surveys:question_delete": {**survey, "question_pk": o.question.pk},
+        "surveys:results": survey,
+        "surveys:export": {**survey, "file_format": "csv"},
+        "surveys:qr": survey,
+        **{f"api:{basename}": kwargs for basename, kwargs in api.items()},
+    }
+
+
+def _kwargs_for(name: str, wanted: set[str], objects: dict[str, dict]) -> dict | None:
+    if name in objects:
+        kwargs = objects[name]
+    else:
+        # API routes: "api:case-accept" reaches the case, "api:case-attachment-image" its photo.
+        base = max((b for b in objects if name.startswith(f"{b}-")), key=len, default=None)
+        if base is None:
+            return None
+        kwargs = objects[base]
+    kwargs = {key: value for key, value in kwargs.items() if key in wanted}
+    if "format" in wanted:
+        kwargs["format"] = "json"
+    return kwargs
+
+
+@pytest.fixture
+def this_town(cast, ladder):
+    """Every role of S Town: none may reach R Town's objects."""
+    handler = make_user("handler_s", Role.DEPARTMENT_HANDLER, ladder.town)
+    handler.groups.add(department_save(code="um", name="本镇执法队", region=ladder.town).handlers)
+    return [
+        cast.resident,
+        cast.member,
+        cast.other_member,
+        cast.leader,
+        cast.village_staff,
+        cast.town_official,
+        handler,
+    ]
+
+
+def test_no_role_of_one_town_reaches_an_object_of_the_other(other_town, this_town, cast):
+    objects = _objects(other_town)
+    uncovered, successes, urls = [], [], []
+    for name, wanted in sorted({(n, frozenset(k)) for n, k in _routes()}):
+        if name in CATALOGUE_WIDE:
+            continue
+        kwargs = _kwargs_for(name, set(wanted), objects)
+        if kwargs is None:
+            uncovered.append(name)
+            continue
+        urls.append(reverse(name, kwargs=kwargs))
+    assert uncovered == [], "routes with an object id that this matrix does not know"
+    before = Incident.objects.values_list("status", "level").get(pk=other_town.case.pk)
+
+    # Every role reads every route; the format-suffixed twins (same view) and the writes are
+    # tried by the strongest roles of each kind, to keep the matrix fast.
+    plain = [url for url in urls if not url.endswith(".json")]
+    strongest = {cast.member, cast.leader, cast.town_official}
+    for user in this_town:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        tries = [(client.get, url) for url in (urls if user in strongest else plain)]
+        tries += [(client.post, url) for url in plain] if user in strongest else []
+        for method, url in tries:
+            status = method(url).status_code
+            if status in (200, 201, 204):
+                successes.append(f"{user.username} {method.__name__.upper()} {url}: {status}")
+
+    assert successes == [], "\n".join(successes)
+    assert Incident.objects.values_list("status", "level").get(pk=other_town.case.pk) == before
+    assert not IncidentFollower.objects.exists()
+    assert not other_town.patrol.__class__.objects.get(pk=other_town.patrol.pk).ended_at
+
+
+def test_the_other_towns_own_official_reaches_them(other_town, cast):
+    """The matrix's objects are real: R Town's official opens them."""
+    client = Client()
+    client.force_login(cast.other_official)
+    case, survey = other_town.case, other_town.survey
+    urls = [
+        reverse("incidents:detail", kwargs={"pk": case.pk}),
+        reverse("surveys:detail", kwargs={"pk": survey.pk}),
+        reverse("api:case-detail", kwargs={"pk": case.pk}),
+        reverse("api:resident-detail", kwargs={"pk": other_town.resident.pk}),
+        reverse("api:department-detail", kwargs={"pk": other_town.department.pk}),
+    ]
+
+    assert {url: client.get(url).status_code for url in urls} == dict.fromkeys(urls, 200)
