@@ -17,6 +17,7 @@ from incidents.models import (
     DeadlineExtension,
     Department,
     Incident,
+    ReturnArbitration,
     Supervision,
     is_at_top,
 )
@@ -41,6 +42,7 @@ ACTIONS = (
     "return",
     "extend",
     "extend_decide",
+    "arbitrate",
     "escalate",
     "supervise",
     "suspend",
@@ -83,6 +85,8 @@ ACTION_CHECKS: dict[str, Check] = {
     "assist_report": permissions.can_assist,
     "extend": permissions.can_request_extension,
     "extend_decide": permissions.can_decide_extension,
+    # incidents.services.cohandling.arbitration_decide: the official one rung up.
+    "arbitrate": permissions.can_decide_extension,
     "suspend": permissions.can_suspend,
     "resume": permissions.can_suspend,
     "reopen": permissions.can_reopen,
@@ -171,6 +175,11 @@ def incident_available_actions(
         elif action in STATUS_STEPS:
             target, sources, check = STATUS_STEPS[action]
             allowed = _step_allowed(incident, target, sources) and check(user, incident)
+        elif action == "arbitrate":
+            # The permission first: only the official above pays for the lookup.
+            allowed = permissions.can_decide_extension(user, incident) and (
+                has_pending_arbitration(incident)
+            )
         elif action == "escalate":
             allowed = (
                 incident.is_open
@@ -197,6 +206,25 @@ def incident_pending_extension(incident: Incident) -> DeadlineExtension | None:
             incident=incident, status=DeadlineExtension.Status.PENDING
         )
         .select_related("reason", "requested_by")
+        .first()
+    )
+
+
+def has_pending_arbitration(incident: Incident) -> bool:
+    return ReturnArbitration.objects.filter(
+        incident=incident, status=ReturnArbitration.Status.PENDING
+    ).exists()
+
+
+def incident_pending_arbitration(incident: Incident) -> ReturnArbitration | None:
+    """The second return waiting for the official above (at most one: a unit cannot
+    return the case again while it waits)."""
+    return (
+        ReturnArbitration.objects.filter(
+            incident=incident, status=ReturnArbitration.Status.PENDING
+        )
+        .select_related("reason", "department", "returning_user", "requested_by")
+        .order_by("pk")
         .first()
     )
 

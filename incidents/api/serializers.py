@@ -313,6 +313,13 @@ class ExtendDecideSerializer(serializers.Serializer):
     note = _note()
 
 
+class ArbitrateSerializer(serializers.Serializer):
+    uphold = serializers.BooleanField(
+        help_text="true upholds the second return (back to dispatch); false refuses it."
+    )
+    note = _note()
+
+
 class ReasonCodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReasonCode

@@ -87,6 +87,7 @@ INPUTS = {
     "assist_report": s.NoteSerializer,
     "extend": s.ExtendSerializer,
     "extend_decide": s.ExtendDecideSerializer,
+    "arbitrate": s.ArbitrateSerializer,
     "suspend": s.SuspendSerializer,
     "resume": s.NoteSerializer,
     "reopen": s.ReopenSerializer,
@@ -227,6 +228,7 @@ class CaseViewSet(
     assist_report = _step_view("assist_report")
     extend = _step_view("extend")
     extend_decide = _step_view("extend_decide")
+    arbitrate = _step_view("arbitrate")
     suspend = _step_view("suspend")
     resume = _step_view("resume")
     reopen = _step_view("reopen")

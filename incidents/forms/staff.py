@@ -292,6 +292,37 @@ class ExtendDecideForm(ActionForm):
         return cleaned
 
 
+class ArbitrateForm(ActionForm):
+    action = "arbitrate"
+    title = _("Arbitrate the second return")
+    submit = _("Record the arbitration")
+    UPHOLD = "uphold"
+    REFUSE = "refuse"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (UPHOLD, _("Uphold the return: the case goes back to dispatch")),
+            (REFUSE, _("Refuse the return: the unit keeps the case")),
+        ],
+        widget=forms.RadioSelect,
+        initial=REFUSE,
+    )
+    note = _note(_("Remark (required to refuse)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.arbitration = selectors.incident_pending_arbitration(self.incident)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.arbitration is None:
+            raise forms.ValidationError(_("No return is waiting for arbitration."))
+        if cleaned.get("decision") == self.REFUSE and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say why the unit keeps the case."))
+        cleaned["uphold"] = cleaned.get("decision") == self.UPHOLD
+        return cleaned
+
+
 class SuspendForm(ActionForm):
     action = "suspend"
     title = _("Suspend (on hold)")
@@ -340,6 +371,7 @@ ACTION_FORMS = {
         AssistReportForm,
         ExtendForm,
         ExtendDecideForm,
+        ArbitrateForm,
         SuspendForm,
         ResumeForm,
         ReopenForm,

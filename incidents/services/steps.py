@@ -15,8 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from incidents.models import Attachment, DeadlineExtension, Incident
-from incidents.selectors import incident_pending_extension
+from incidents.models import Attachment, DeadlineExtension, Incident, ReturnArbitration
+from incidents.selectors import incident_pending_arbitration, incident_pending_extension
 from incidents.services import handling, transitions
 from incidents.services.attachments import attachment_add
 from incidents.services.cohandling import incident_assist_report
@@ -25,13 +25,14 @@ from incidents.services.errors import IncidentActionRefused
 from members.models import User
 
 StepInput = Mapping[str, Any]
-Step = Callable[[User, Incident, StepInput], Incident | DeadlineExtension]
+Outcome = Incident | DeadlineExtension | ReturnArbitration
+Step = Callable[[User, Incident, StepInput], Outcome]
 
 
-def _passing(service: Callable[..., Incident | DeadlineExtension], *keys: str) -> Step:
+def _passing(service: Callable[..., Outcome], *keys: str) -> Step:
     """The step that calls ``service`` with these keys of its input, as they are."""
 
-    def step(actor: User, incident: Incident, data: StepInput) -> Incident | DeadlineExtension:
+    def step(actor: User, incident: Incident, data: StepInput) -> Outcome:
         return service(actor=actor, incident=incident, **{key: data[key] for key in keys})
 
     step.__name__ = step.__qualname__ = f"step_{service.__name__}"
@@ -66,6 +67,16 @@ def step_extend_decide(actor: User, incident: Incident, data: StepInput) -> Dead
         raise IncidentActionRefused(_("No extension is waiting for a decision."), "no_extension")
     return handling.incident_extension_decide(
         actor=actor, extension=extension, approve=data["approve"], note=data["note"]
+    )
+
+
+def step_arbitrate(actor: User, incident: Incident, data: StepInput) -> ReturnArbitration:
+    """``uphold`` or not the second return waiting for arbitration; ``note``."""
+    arbitration = incident_pending_arbitration(incident)
+    if arbitration is None:
+        raise IncidentActionRefused(_("No return is waiting for arbitration."), "no_arbitration")
+    return handling.incident_arbitration_decide(
+        actor=actor, arbitration=arbitration, uphold=data["uphold"], note=data["note"]
     )
 
 
@@ -115,6 +126,7 @@ STEPS: dict[str, Step] = {
     "assist_report": step_assist_report,
     "extend": _passing(handling.incident_extension_request, "reason_code", "note", "new_deadline"),
     "extend_decide": step_extend_decide,
+    "arbitrate": step_arbitrate,
     "suspend": _passing(handling.incident_suspend, "reason_code", "note", "review_on"),
     "resume": _passing(handling.incident_resume, "note"),
     "reopen": _passing(handling.incident_reopen, "reason_code", "note"),

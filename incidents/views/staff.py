@@ -127,6 +127,11 @@ def _render_case(
         if incident.status in Incident.HANDLING_STATUSES
         else None
     )
+    arbitration = (
+        selectors.incident_pending_arbitration(incident)
+        if incident.status in Incident.HANDLING_STATUSES
+        else None
+    )
     context = {
         "incident": incident,
         "is_overdue": incident.is_open
@@ -137,6 +142,7 @@ def _render_case(
             incident.events.select_related("actor", "reason").order_by("created_at", "pk")
         ),
         "pending_extension": extension,
+        "pending_arbitration": arbitration,
         "attachments": list(incident.attachments.order_by("created_at", "pk")),
         "action_forms": _action_forms(request, incident, bound, pending=extension is not None),
         "map_data": _map_data(incident),
@@ -189,6 +195,7 @@ SUCCESS = {
     "assist_report": _("Your part was reported to the lead unit."),
     "extend": _("The extension was asked for."),
     "extend_decide": _("The decision on the extension was recorded."),
+    "arbitrate": _("The arbitration was recorded."),
     "suspend": _("The case was suspended."),
     "resume": _("The case is back from suspension."),
     "reopen": _("The case was reopened."),

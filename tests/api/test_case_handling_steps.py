@@ -1,13 +1,15 @@
-"""The steps off the happy path through the API: return, extension and its decision,
-suspension and resumption, reopening; each by the right role, with its reason code."""
+"""The steps off the happy path through the API: return, the arbitration of a second return,
+extension and its decision, suspension and resumption, reopening; each by the right role,
+with its reason code."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
-from incidents.models import DeadlineExtension, Incident
+from incidents.models import DeadlineExtension, Incident, ReturnArbitration
 from incidents.services import transitions
+from incidents.services.handling import incident_return
 from tests.conftest import NOW, TODAY
 from tests.incidents.conftest import events_of
 
@@ -56,6 +58,42 @@ def test_a_return_needs_a_reason_code_of_its_kind(api, dispatched, handler):
     assert missing.status_code == wrong_kind.status_code == 400
     assert "reason_code" in missing.json()
     assert _status(dispatched) == S.DISPATCHED
+
+
+@pytest.fixture
+def arbitrating(dispatched, handler, cast, reason):
+    """The department's second return of the case waits for the official above."""
+    department = dispatched.assignee_department
+    incident_return(
+        actor=handler, incident=dispatched, reason_code=reason("return"), note="不属于"
+    )
+    transitions.incident_dispatch(
+        actor=cast.town_official, incident=dispatched, department=department
+    )
+    incident_return(
+        actor=handler, incident=dispatched, reason_code=reason("return"), note="仍不属于"
+    )
+    return dispatched
+
+
+def test_the_official_above_upholds_a_second_return(api, arbitrating, handler, cast):
+    official = api(cast.town_official)
+
+    by_handler = _post(api(handler), arbitrating, "arbitrate", {"uphold": True})
+    by_other_town = _post(api(cast.other_official), arbitrating, "arbitrate", {"uphold": True})
+    refused_without_note = _post(official, arbitrating, "arbitrate", {"uphold": False})
+    bad_input = _post(official, arbitrating, "arbitrate", {"uphold": "perhaps"})
+    upheld = _post(official, arbitrating, "arbitrate", {"uphold": True})
+    again = _post(official, arbitrating, "arbitrate", {"uphold": True})
+
+    assert (by_handler.status_code, by_other_town.status_code) == (403, 404)
+    assert refused_without_note.status_code == 400
+    assert "note" in refused_without_note.json()
+    assert (bad_input.status_code, list(bad_input.json())) == (400, ["uphold"])
+    assert upheld.status_code == 200, upheld.content
+    assert (ReturnArbitration.objects.get().status, _status(arbitrating)) == ("upheld", S.ACCEPTED)
+    assert again.status_code == 409  # the case changed: nothing waits for arbitration now
+    assert again.json()["code"] == "no_arbitration"
 
 
 def test_an_extension_is_asked_for_and_approved_one_rung_up(api, dispatched, handler, cast):

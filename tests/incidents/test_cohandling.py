@@ -163,3 +163,44 @@ def test_the_assisting_unit_reports_its_part_from_the_case_page(co_handled, help
     assert "assist_report" in [form.action for form in page.context["action_forms"]]
     assert response.status_code == 302
     assert AssistingUnit.objects.get().status == "reported"
+
+
+def test_the_official_above_arbitrates_from_the_case_page(
+    returned_once, handler, cast, reason, client
+):
+    return_again(handler, returned_once, reason)
+    url = reverse("incidents:action", args=[returned_once.pk, "arbitrate"])
+    refusal = {"arbitrate-decision": "refuse", "arbitrate-note": "属于执法队职责"}
+    client.force_login(handler)
+    handler_page = client.get(reverse("incidents:detail", args=[returned_once.pk]))
+    denied = client.post(url, refusal)
+    client.force_login(cast.town_official)
+
+    page = client.get(reverse("incidents:detail", args=[returned_once.pk]))
+    without_note = client.post(url, {"arbitrate-decision": "refuse"})
+    decided = client.post(url, refusal)
+
+    assert "arbitrate" not in [form.action for form in handler_page.context["action_forms"]]
+    assert denied.status_code == 403
+    assert "arbitrate" in [form.action for form in page.context["action_forms"]]
+    assert "仍不属于本单位" in page.content.decode()  # the department's reason, to decide on
+    assert without_note.status_code == 400
+    assert decided.status_code == 302
+    arbitration = ReturnArbitration.objects.get()
+    assert (arbitration.status, arbitration.decided_by) == ("refused", cast.town_official)
+    assert events_of(returned_once)[-1] == "arbitrate"
+
+
+def test_another_towns_official_cannot_arbitrate_from_the_page(
+    returned_once, handler, cast, reason, client
+):
+    return_again(handler, returned_once, reason)
+    client.force_login(cast.other_official)
+
+    response = client.post(
+        reverse("incidents:action", args=[returned_once.pk, "arbitrate"]),
+        {"arbitrate-decision": "uphold"},
+    )
+
+    assert response.status_code == 404
+    assert ReturnArbitration.objects.get().status == "pending"
