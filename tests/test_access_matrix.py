@@ -18,6 +18,7 @@ from core.roles import Role
 from incidents.models import Attachment, Category, Incident, IncidentFollower
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
+from incidents.services.tracking import tracking_token
 from members.notifications import notifications_create
 from members.services import resident_save
 from members.services.patrols import patrol_start
@@ -65,6 +66,7 @@ def other_town(cast, ladder):
     return SimpleNamespace(
         case=case,
         attachment=Attachment.objects.create(incident=case, kind="report", image="x/y.jpg"),
+        after_photo=Attachment.objects.create(incident=case, kind="after", image="x/z.jpg"),
         household=household,
         resident=resident_save(
             household=household, name="南湾居民", gender="male", id_number="331081198507150019"
@@ -83,7 +85,7 @@ def other_town(cast, ladder):
     )
 
 
-def _objects(o) -> dict[str, dict]:
+def _objects(o, own_token: str) -> dict[str, dict]:
     case = {"pk": o.case.pk}
     survey = {"pk": o.survey.pk}
     api = {
@@ -106,6 +108,13 @@ def _objects(o) -> dict[str, dict]:
         "members:patrol_points": {"client_key": o.patrol.client_key},
         "members:patrol_note": {"client_key": o.patrol.client_key},
         "members:patrol_stop": {"client_key": o.patrol.client_key},
+        "members:patrol_summary": {"client_key": o.patrol.client_key},
+        "members:household_phone": {"pk": o.household.pk},
+        "incidents:callback_close": case,
+        "incidents:reporter_phone": case,
+        # The tracking link of a case of one's own (with a result to show) and the other
+        # town's after-photo: a link opens its own case's photos only.
+        "public:result_photo": {"token": own_token, "attachment_id": o.after_photo.pk},
         "incidents:join": case,
         "incidents:detail": case,
         "incidents:photo": {**case, "attachment_id": o.attachment.pk},
@@ -154,8 +163,23 @@ def this_town(cast, ladder):
     ]
 
 
-def test_no_role_of_one_town_reaches_an_object_of_the_other(other_town, this_town, cast):
-    objects = _objects(other_town)
+def _own_case_with_a_result(cast, ladder) -> str:
+    """The tracking token of an S-town case that shows its result to the link's holder."""
+    own = incident_report(
+        actor=cast.member,
+        category=Category.objects.get(code="garbage"),
+        title="本镇垃圾",
+        description="本镇村口垃圾",
+        source=Incident.Source.PATROL,
+        grid=ladder.a1,
+    )
+    Incident.objects.filter(pk=own.pk).update(status=Incident.Status.CLOSED)
+    Attachment.objects.create(incident=own, kind="after", image="x/own.jpg")
+    return tracking_token(own.code)
+
+
+def test_no_role_of_one_town_reaches_an_object_of_the_other(other_town, this_town, cast, ladder):
+    objects = _objects(other_town, _own_case_with_a_result(cast, ladder))
     uncovered, successes, urls = [], [], []
     for name, wanted in sorted({(n, frozenset(k)) for n, k in _routes()}):
         if name in CATALOGUE_WIDE:
