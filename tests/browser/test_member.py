@@ -4,6 +4,7 @@ of report made without a connection and sent once when it returns, and a case of
 grid refused. No internet, no tiles; the location comes from Chromium's emulation."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -75,6 +76,7 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     page.click("#quick-report-form button[type=submit]")
 
     # The confirmation: the case page with its number; the finding stays on the patrol.
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
     incident = Incident.objects.get()
     expect(page).to_have_url(f"{live_server.url}{reverse('incidents:detail', args=[incident.pk])}")
     expect(page.locator(".messages")).to_contain_text(incident.code)
@@ -86,8 +88,8 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     assert (incident.grid, incident.reporter) == (ladder.a1, cast.member)
     assert Attachment.objects.get().incident == incident
 
-    # Stop the patrol: its route holds both places.
-    page.click("nav.ws-actions a[href$='/patrol/']")
+    # Back to the running patrol and stop it: its route holds both places.
+    page.goto(f"{live_server.url}{reverse('members:patrol')}")
     page.fill("#id_notes", "巡查正常")
     page.click("#patrol-stop")
     # The summary: time, distance, the findings and the case reported from the patrol.
