@@ -64,8 +64,11 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     page.click("#patrol-start-form button[type=submit]")
     expect(page.locator("#patrol-running")).to_be_visible()
     expect(page.locator("#patrol-running")).to_have_attribute("data-points", "1")
+    expect(page.locator("#patrolmap")).to_have_attribute("data-grids", "1")  # beside the route
+    expect(page.locator("#patrolmap .grid-outline")).to_have_count(1)
     page.context.set_geolocation(FURTHER_IN_A1)
     expect(page.locator("#patrol-running")).to_have_attribute("data-points", "2")
+    journey_shot(page, "member", "0-patrol-map")
     page.fill("#id_findings", "村口垃圾堆放，无人清理")
 
     # The finding becomes a case: the description is prefilled, the place and grid too.
