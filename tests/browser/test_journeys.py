@@ -107,9 +107,10 @@ def test_a_department_handler_works_a_dispatched_case(watched_page, live_server,
         grid=ladder.a1,
     )
     incident = incident_accept(actor=cast.town_official, incident=incident)
-    incident_dispatch(
-        actor=cast.town_official, incident=incident, user=None, department=department
-    )
+    with translation.override("zh-hans"):  # the notice is written in the town's language
+        incident_dispatch(
+            actor=cast.town_official, incident=incident, user=None, department=department
+        )
 
     page = watched_page
     page.set_viewport_size({"width": 1280, "height": 900})
