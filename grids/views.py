@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -6,7 +7,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.ratelimit import Limit, client_ip, limit_hit
-from grids.selectors import grid_geojson_for_user, places_search
+from grids.models import Region
+from grids.permissions import grids_visible_to
+from grids.selectors import grid_geojson_for_user, places_search, villages_feature_collection
 
 VIEW_GRIDS = "grids.view_grid"
 # Asked as someone types an address on the public form: generous, but not a free index.
@@ -17,7 +20,12 @@ PLACE_SEARCHES_PER_IP = Limit("place-search-ip", 300, 3600)
 @login_required
 @permission_required(VIEW_GRIDS, raise_exception=True)
 def grid_map(request):
-    return render(request, "grids/map.html")
+    villages = None
+    if settings.MAP_BASE == "none":
+        # Without tiles the outlines and names of the user's villages are the map's streets.
+        mine = Region.objects.filter(pk__in=grids_visible_to(request.user).values("village"))
+        villages = villages_feature_collection(mine)
+    return render(request, "grids/map.html", {"villages_geojson": villages})
 
 
 @require_GET

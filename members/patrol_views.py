@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import add_service_errors
+from grids.selectors import grids_feature_collection
 from members import outbox, selectors
 from members.models import PatrolLog, User
 from members.services import patrols
@@ -51,6 +52,10 @@ def _render_page(request, *, start_form=None, note_form=None, status=200):
     context = {
         "patrol": patrol,
         "route": json.loads(patrol.route.geojson) if patrol and patrol.route else None,
+        # The member's grids beside the route: where the patrol should go.
+        "grids_geojson": grids_feature_collection(
+            selectors.member_grids(request.user), {"name": "name"}
+        ),
         "start_form": start_form or _start_form(request),
         "note_form": note_form,
         "recent": selectors.patrols_recent_for(request.user),

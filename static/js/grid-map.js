@@ -79,6 +79,10 @@
     var container = map.getContainer();
     var labels = container.dataset;
     var status = document.getElementById(labels.status);
+    if (window.VillageOutlines) {
+      // Without a tile server the villages and their names are the map's streets.
+      window.VillageOutlines.draw(map, "map-villages");
+    }
     map.on("zoomend", function () { toggleLabels(map); });
     toggleLabels(map);
     if (window.PlaceSearch) {

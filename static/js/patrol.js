@@ -217,10 +217,21 @@
     var source = document.getElementById("patrol-route");
     var route = source ? JSON.parse(source.textContent) : null;
     var latlngs = route ? route.coordinates.map(function (c) { return [c[1], c[0]]; }) : [];
+    var gridSource = document.getElementById("patrol-grids");
+    var grids = gridSource ? JSON.parse(gridSource.textContent) : null;
+    var outlines = L.geoJSON(grids && grids.features.length ? grids : null, {
+      style: { color: "#1f5f8b", weight: 2, fillOpacity: 0.08, className: "grid-outline" },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "grid-label" });
+      }
+    }).addTo(map);
     line = L.polyline(latlngs, { color: "#b3261e", weight: 4 }).addTo(map);
     if (latlngs.length) {
       map.fitBounds(line.getBounds(), { padding: [16, 16], maxZoom: 17, animate: false });
+    } else if (outlines.getLayers().length) {
+      map.fitBounds(outlines.getBounds(), { padding: [16, 16], animate: false });
     }
+    map.getContainer().dataset.grids = String(outlines.getLayers().length);
   };
 
   document.addEventListener("DOMContentLoaded", function () {

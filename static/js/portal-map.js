@@ -22,19 +22,7 @@
 
     // The villages and their names (the map's streets without a tile server), then the
     // grids with their names once zoomed in far enough to read them.
-    var villagesSource = document.getElementById("portal-villages");
-    var villages = villagesSource ? JSON.parse(villagesSource.textContent) : { features: [] };
-    L.geoJSON(villages, {
-      interactive: false,
-      style: {
-        color: "#5b4a2e", weight: 3, fill: false, dashArray: "8 4", className: "village-outline"
-      },
-      onEachFeature: function (feature, shape) {
-        shape.bindTooltip(feature.properties.name, {
-          permanent: true, direction: "center", className: "village-label"
-        });
-      }
-    }).addTo(map);
+    window.VillageOutlines.draw(map, "portal-villages");
     var layer = L.geoJSON(grids, {
       interactive: false,
       style: {

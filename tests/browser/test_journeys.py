@@ -10,7 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from playwright.sync_api import expect
 
+from core.roles import Role
 from incidents.models import CallBack, Category, Incident, ReporterPhoneAccess
+from incidents.services.catalogue import department_save
 from incidents.services.public import incident_evaluate_by_reporter_phone
 from incidents.services.reporting import incident_report
 from incidents.services.transitions import (
@@ -21,7 +23,7 @@ from incidents.services.transitions import (
     incident_verify,
 )
 from tests.browser.pages import journey_shot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,4 +88,59 @@ def test_a_town_official_works_the_call_back_of_a_dissatisfied_resident(
         expect(page.locator(".messages")).to_contain_text(_("The call-back was recorded."))
         assert CallBack.objects.get().closed_by == cast.town_official
         journey_shot(page, "official", "4-called-back")
+    assert page.problems == []
+
+
+def test_a_department_handler_works_a_dispatched_case(watched_page, live_server, cast, ladder):
+    """A department handler's day, in Chinese at desktop size: lands on its to-do list,
+    opens the case dispatched to the department, reads the inbox, starts the case and
+    reports it handled with a note. Screenshots go to var/test-results/journeys/department/."""
+    handler = make_user("handler_s", Role.DEPARTMENT_HANDLER, ladder.town)
+    department = department_save(code="um", name="石塘镇综合行政执法队", region=ladder.town)
+    handler.groups.add(department.handlers)
+    incident = incident_report(
+        actor=cast.town_official,
+        category=Category.objects.get(code="garbage"),
+        title="河道漂浮垃圾",
+        description="桥下河面垃圾堆积",
+        source=Incident.Source.HOTLINE,
+        grid=ladder.a1,
+    )
+    incident = incident_accept(actor=cast.town_official, incident=incident)
+    with translation.override("zh-hans"):  # the notice is written in the town's language
+        incident_dispatch(
+            actor=cast.town_official, incident=incident, user=None, department=department
+        )
+
+    page = watched_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    with translation.override("zh-hans"):
+        page.goto(f"{live_server.url}{reverse('login')}")
+        page.fill("#id_username", handler.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main form button[type=submit]")
+
+        expect(page).to_have_url(f"{live_server.url}{reverse('incidents:queue')}?open=true")
+        expect(page.locator(".case-row")).to_contain_text("河道漂浮垃圾")
+        expect(page.locator(".nav-count")).to_be_visible()
+        journey_shot(page, "department", "1-todo")
+
+        page.click(".case-row th a")
+        expect(page.locator("h1")).to_have_text("河道漂浮垃圾")
+        journey_shot(page, "department", "2-case")
+
+        page.click(f"a[href='{reverse('members:notifications')}']")
+        expect(page.locator(".ws-notifications")).to_contain_text(incident.code)
+        journey_shot(page, "department", "3-inbox")
+
+        page.goto(f"{live_server.url}{reverse('incidents:detail', args=[incident.pk])}")
+        page.click("#action-start button[type=submit]")
+        page.fill("#action-handle textarea", "已组织人员打捞，河面已清理")
+        page.click("#action-handle button[type=submit]")
+        expect(page.locator(".messages")).to_be_visible()
+        journey_shot(page, "department", "4-handled")
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.HANDLED
+    assert incident.events.last().note == "已组织人员打捞，河面已清理"
     assert page.problems == []

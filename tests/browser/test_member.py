@@ -4,6 +4,7 @@ of report made without a connection and sent once when it returns, and a case of
 grid refused. No internet, no tiles; the location comes from Chromium's emulation."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -63,8 +64,11 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     page.click("#patrol-start-form button[type=submit]")
     expect(page.locator("#patrol-running")).to_be_visible()
     expect(page.locator("#patrol-running")).to_have_attribute("data-points", "1")
+    expect(page.locator("#patrolmap")).to_have_attribute("data-grids", "1")  # beside the route
+    expect(page.locator("#patrolmap .grid-outline")).to_have_count(1)
     page.context.set_geolocation(FURTHER_IN_A1)
     expect(page.locator("#patrol-running")).to_have_attribute("data-points", "2")
+    journey_shot(page, "member", "0-patrol-map")
     page.fill("#id_findings", "村口垃圾堆放，无人清理")
 
     # The finding becomes a case: the description is prefilled, the place and grid too.
@@ -75,6 +79,7 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     page.click("#quick-report-form button[type=submit]")
 
     # The confirmation: the case page with its number; the finding stays on the patrol.
+    expect(page).to_have_url(re.compile(r"/cases/\d+/$"))
     incident = Incident.objects.get()
     expect(page).to_have_url(f"{live_server.url}{reverse('incidents:detail', args=[incident.pk])}")
     expect(page.locator(".messages")).to_contain_text(incident.code)
@@ -86,8 +91,8 @@ def test_a_member_patrols_and_reports_a_finding_with_a_photo(phone, live_server,
     assert (incident.grid, incident.reporter) == (ladder.a1, cast.member)
     assert Attachment.objects.get().incident == incident
 
-    # Stop the patrol: its route holds both places.
-    page.click("nav.ws-actions a[href$='/patrol/']")
+    # Back to the running patrol and stop it: its route holds both places.
+    page.goto(f"{live_server.url}{reverse('members:patrol')}")
     page.fill("#id_notes", "巡查正常")
     page.click("#patrol-stop")
     # The summary: time, distance, the findings and the case reported from the patrol.

@@ -138,7 +138,7 @@ def test_the_queue_lists_the_towns_cases_and_filters_them(
     log_in(page, live_server, cast.town_official.username, queue_path)
     expect(page.locator(".case-row")).to_have_count(2)
     page.select_option("#id_village", str(ladder.v2.pk))
-    query = [(name, "") for name in ("status", "category", "category_group")]
+    query = [(name, "") for name in ("q", "status", "category", "category_group")]
     query += [("village", ladder.v2.pk)] + [(name, "") for name in ("grid", "level", "source")]
     query += [("supervised", ""), ("created_from", ""), ("created_to", ""), ("sort", "due")]
     page.evaluate("window.stayedOnPage = true")

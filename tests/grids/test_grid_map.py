@@ -226,6 +226,7 @@ GRID_MEMBER_LINKS = [
                 "grids:map",
                 "incidents:queue",
                 "dashboard:home",
+                "incidents:supervision_register",
                 "surveys:list",
                 "members:resident_list",
                 "members:access_log",
@@ -238,6 +239,7 @@ GRID_MEMBER_LINKS = [
                 "grids:map",
                 "incidents:queue",
                 "dashboard:home",
+                "incidents:supervision_register",
                 "surveys:list",
                 "members:resident_list",
                 "members:access_log",
@@ -281,3 +283,25 @@ def test_the_menu_offers_residents_their_requests_and_visitors_the_public_pages(
 
     assert resident_links == [reverse("public:new"), reverse("public:mine")]
     assert visitor_links == [reverse("public:new"), reverse("public:track")]
+
+
+def test_without_a_tile_server_the_map_outlines_the_users_villages(client, cast, ladder, settings):
+    settings.MAP_BASE = "none"
+    client.force_login(cast.village_staff)
+
+    response = client.get(reverse("grids:map"))
+
+    villages = response.context["villages_geojson"]["features"]
+    assert [feature["properties"]["name"] for feature in villages] == [ladder.v1.name]
+    assert villages[0]["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+    assert 'id="map-villages"' in response.content.decode()
+
+
+def test_with_a_tile_server_the_map_leaves_the_villages_to_the_tiles(client, cast, settings):
+    settings.MAP_BASE = "xyz"
+    client.force_login(cast.town_official)
+
+    response = client.get(reverse("grids:map"))
+
+    assert response.context["villages_geojson"] is None
+    assert 'id="map-villages"' not in response.content.decode()

@@ -49,6 +49,17 @@ def test_the_page_preselects_the_members_only_grid(client, cast, ladder):
     assert response.context["patrol"] is None
 
 
+def test_the_patrol_map_shows_only_the_members_grids(client, cast, ladder):
+    client.force_login(cast.member)
+
+    response = client.get(PATROL)
+
+    features = response.context["grids_geojson"]["features"]
+    assert [feature["properties"]["name"] for feature in features] == [ladder.a1.name]
+    assert features[0]["geometry"]["type"] == "MultiPolygon"
+    assert 'id="patrol-grids"' in response.content.decode()
+
+
 def test_starts_a_patrol_from_the_page(client, cast, ladder):
     client.force_login(cast.member)
 
