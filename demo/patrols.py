@@ -4,6 +4,7 @@ found), which the dashboard flags. A second run replaces the demo patrols of the
 
 import datetime
 import random
+import uuid
 
 from django.contrib.gis.geos import LineString
 from django.utils import timezone
@@ -48,6 +49,7 @@ def _patrol(rng, member_id: int, grid: Grid, started, *, hollow: bool) -> Patrol
         return PatrolLog(
             member_id=member_id,
             grid=grid,
+            client_key=uuid.UUID(int=rng.getrandbits(128), version=4),
             started_at=started,
             ended_at=started + datetime.timedelta(minutes=rng.randint(2, 8)),
         )
@@ -59,6 +61,7 @@ def _patrol(rng, member_id: int, grid: Grid, started, *, hollow: bool) -> Patrol
     return PatrolLog(
         member_id=member_id,
         grid=grid,
+        client_key=uuid.UUID(int=rng.getrandbits(128), version=4),
         started_at=started,
         ended_at=started + datetime.timedelta(minutes=rng.randint(35, 110)),
         route=LineString(steps, srid=4326),

@@ -115,7 +115,7 @@ def test_the_register_lists_overdue_first_and_only_what_one_sees(
     Supervision.objects.filter(incident=cases[2]).update(deadline=NOW - HOUR)  # overdue
 
     client.force_login(cast.town_official)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("incidents:supervision_register"))
     client.force_login(cast.other_official)
     other = client.get(reverse("incidents:supervision_register"))
