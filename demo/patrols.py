@@ -49,7 +49,7 @@ def _patrol(rng, member_id: int, grid: Grid, started, *, hollow: bool) -> Patrol
         return PatrolLog(
             member_id=member_id,
             grid=grid,
-            client_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+            client_key=uuid.uuid4(),
             started_at=started,
             ended_at=started + datetime.timedelta(minutes=rng.randint(2, 8)),
         )
@@ -61,7 +61,7 @@ def _patrol(rng, member_id: int, grid: Grid, started, *, hollow: bool) -> Patrol
     return PatrolLog(
         member_id=member_id,
         grid=grid,
-        client_key=uuid.UUID(int=rng.getrandbits(128), version=4),
+        client_key=uuid.uuid4(),
         started_at=started,
         ended_at=started + datetime.timedelta(minutes=rng.randint(35, 110)),
         route=LineString(steps, srid=4326),

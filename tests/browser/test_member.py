@@ -204,4 +204,10 @@ def test_a_shared_phone_sends_only_the_signed_in_users_items_and_logout_forgets_
     )
     page.click("form[data-logout] button[type=submit]")
     page.wait_for_url(lambda url: "workspace" not in url)
+    # A put the service worker had in flight may land just after the deletion: the pages
+    # must be gone within moments of logging out, and stay gone.
+    page.wait_for_function(
+        "async () => !(await caches.keys()).some((n) => n.startsWith('grid-pages-'))",
+        timeout=5000,
+    )
     assert page.evaluate(WORKSPACE_CACHES) == []
