@@ -13,8 +13,10 @@ from members.aliyun_sms import AliyunSmsSender, sign
 from members.models import Notification
 from members.notifications import notifications_deliver, notifications_text_phone
 from members.sms import SmsError, SmsMessage, SmsRejected
+from tests.conftest import NOW
 
-pytestmark = pytest.mark.django_db
+# Every request carries the time it was signed: the clock is the suite's, whatever the day.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW)]
 
 SECRET = "test-secret"
 OK = {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "F6551"}
@@ -105,6 +107,7 @@ def test_sends_the_kinds_template_with_its_values(provider):
         "石塘镇",
     )
     assert sent["TemplateCode"] == "SMS_100002"
+    assert sent["Timestamp"].startswith(NOW.strftime("%Y-%m-%dT%H:%M"))
     assert json.loads(sent["TemplateParam"]) == closed_message().params
 
 
