@@ -35,17 +35,17 @@ run: system-packages-run venv-run ## install what is missing, migrate, seed the 
 TEST_CLOCK_AT ?= 2027-10-04T09:00:00+08:00
 CLOCK_ENV := PYTHONPATH=tests/clock TEST_CLOCK_AT=$(TEST_CLOCK_AT)
 
+# The first pass includes the races and crashes of tests/reliability, RELIABILITY_ROUNDS
+# rounds each; the second leaves them out with the browser tests.
+RELIABILITY_ROUNDS ?= 20
 test: system-packages-test venv-test services lint check-migrations messages ## the whole suite on PostGIS + Redis, then again with the clock moved
 	rm -rf var/test-results
-	$(TEST_ENV) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS) -m "not reliability"
+	$(TEST_ENV) RELIABILITY_ROUNDS=$(RELIABILITY_ROUNDS) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS)
 	@echo "test: second pass with the clock at $(TEST_CLOCK_AT) (browser and reliability tests left out)"
 	$(TEST_ENV) $(CLOCK_ENV) $(VENV)/bin/pytest $(XDIST) $(PYTEST_ARGS) -m "not browser and not reliability"
 
-# The races and crashes of tests/reliability with RELIABILITY_ROUNDS rounds each. They run
-# alone, in one process: inside the full suite their forked children were seen to share a
-# parent's database socket ("no results to fetch"), so make test leaves them out for now.
-RELIABILITY_ROUNDS ?= 20
-reliability: venv-test services messages ## the reliability tests (real processes, kill -9, broker outage), 20 rounds each
+# Only the races and crashes of tests/reliability (make test runs them too).
+reliability: venv-test services messages ## only the reliability tests (real processes, kill -9, broker outage), 20 rounds each
 	$(TEST_ENV) RELIABILITY_ROUNDS=$(RELIABILITY_ROUNDS) $(VENV)/bin/pytest $(PYTEST_ARGS) tests/reliability
 
 test-clock: venv-test services messages ## only the second pass: the suite with the clock at TEST_CLOCK_AT

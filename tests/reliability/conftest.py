@@ -6,8 +6,8 @@ SIGKILL. A child that holds a transaction open waits at a gate until its rivals 
 blocked on a lock in PostgreSQL (``lock_waiters``) or done, so that the interleaving each
 test is about happens in every round instead of now and then.
 
-``RELIABILITY_ROUNDS`` sets the rounds of the racing tests: a few in ``make test``,
-twenty in ``make reliability``.
+``RELIABILITY_ROUNDS`` sets the rounds of the racing tests: twenty in ``make test`` and
+``make reliability``, three when a file is run by hand.
 """
 
 import datetime
@@ -31,6 +31,25 @@ ROUNDS = int(os.environ.get("RELIABILITY_ROUNDS", "3"))
 GATE_SECONDS = 15
 
 
+def close_connections() -> None:
+    """Close every database connection of this thread before a fork, wherever it is kept.
+
+    Django keeps a thread's connections in asgiref's ``Local``: a plain thread-local while
+    no event loop runs in the thread, a context variable while one does. Once a browser
+    test has run in this process, Playwright's sync API leaves its loop marked as running
+    in the main thread, so ``connections.close_all()`` closes only the context variable's
+    connections. A forked child sees no running loop (the mark belongs to the parent's
+    pid) and reads the plain thread-local, where the connection the test database was set
+    up with still sits, open: parent and child then speak on one socket ("no results to
+    fetch", "server closed the connection unexpectedly").
+    """
+    connections.close_all()
+    plain = connections._connections._storage  # the thread-local under asgiref's Local
+    for name, held in list(vars(plain).items()):
+        if name != "cvar":
+            held.close()
+
+
 def _child(index: int, call: Callable, args: tuple, results: Any) -> None:
     try:
         outcome = call(*args)
@@ -44,7 +63,7 @@ def _child(index: int, call: Callable, args: tuple, results: Any) -> None:
 def start(call: Callable, *args: Any) -> multiprocessing.Process:
     """Fork one child running ``call(*args)``, to be killed (its outcome is not kept)."""
     warm_up()
-    connections.close_all()  # the child must not share the parent's socket
+    close_connections()  # the child must not share the parent's socket
     process = FORK.Process(target=call, args=args, daemon=True)
     process.start()
     return process
@@ -68,7 +87,7 @@ def run_together(*calls: tuple, timeout: float = 60) -> list[Any]:
     """Run each (function, *args) in a process of its own; their outcomes, in order."""
     warm_up()
     results = FORK.Queue()
-    connections.close_all()
+    close_connections()
     processes = [
         FORK.Process(target=_child, args=(i, call[0], call[1:], results), daemon=True)
         for i, call in enumerate(calls)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from incidents.models import Incident, Level
+from incidents.models import Incident, Level, ReasonCode
 from incidents.services.escalation import incidents_escalate_overdue
 from members.models import User
 from tests.reliability import conftest as rc
@@ -20,6 +20,8 @@ from tests.reliability.conftest import FORK, ROUNDS, gate, lock_waiters
 
 pytestmark = [pytest.mark.slow, pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 WAITERS = 3
+# A supervision starts with a reason (the page's form asks for one).
+REASON = "overdue"
 
 
 def _sweep(swept) -> str:
@@ -35,17 +37,20 @@ def _api_step(swept, user_id: int, case_id: int) -> tuple[int, str]:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
     client.force_authenticate(User.objects.get(pk=user_id))
     swept.wait(timeout=30)
-    response = client.post(f"/api/cases/{case_id}/supervise/", {"on": True}, format="json")
+    response = client.post(
+        f"/api/cases/{case_id}/supervise/", {"on": True, "reason_code": REASON}, format="json"
+    )
     return response.status_code, response.content.decode()[:300]
 
 
 def _page_step(swept, user_id: int, case_id: int) -> tuple[int, str]:
     client = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
     client.force_login(User.objects.get(pk=user_id))
+    reason = ReasonCode.objects.get(kind=ReasonCode.Kind.SUPERVISION, code=REASON)
     swept.wait(timeout=30)
     response = client.post(
         reverse("incidents:action", args=[case_id, "supervise"]),
-        {"supervise-on": "1"},
+        {"supervise-on": "1", "supervise-reason_code": reason.pk},
         follow=True,
     )
     first = response.redirect_chain[0][1] if response.redirect_chain else response.status_code
