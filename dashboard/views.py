@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.replica import lagging_reads
 from core.roles import is_official
 from core.spreadsheets import csv_response, xlsx_response
 from dashboard.forms import PeriodForm
@@ -21,6 +22,7 @@ def _period_form(request) -> PeriodForm:
 @require_GET
 @never_cache
 @login_required
+@lagging_reads
 def home(request):
     form = _period_form(request)
     if form.is_bound and not form.is_valid():
@@ -38,6 +40,7 @@ def home(request):
 
 @require_GET
 @never_cache
+@lagging_reads
 def map_data(request):
     """The map's layers, fetched by the page: a fetch() cannot follow a login redirect."""
     if not request.user.is_authenticated:
@@ -55,6 +58,7 @@ def map_data(request):
 @require_GET
 @never_cache
 @login_required
+@lagging_reads
 def export(request):
     """The page's figures as one long table: section, item, measure, value (CSV or XLSX)."""
     form = _period_form(request)

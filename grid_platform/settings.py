@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "members.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.replica.PrimaryAfterWriteMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -127,6 +128,19 @@ elif DATABASES["default"]["ENGINE"] == "django.contrib.gis.db.backends.postgis":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_REPLICA_URL: a streaming replica (a PostgreSQL hot standby of the primary) for
+# reads that may lag: dashboards, exports, public Open311 reads, survey results
+# (core/replica.py). In tests it mirrors the default database.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL") | {
+        key: DATABASES["default"][key]
+        for key in ("OPTIONS", "ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")
+        if key in DATABASES["default"]
+    }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# A browser that wrote reads lagging pages from the primary for this long.
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
 # GDAL 3.6 (Debian 12) cannot block file and network access from spatial references
 # (gis.W001). The platform never builds a spatial reference from user input: geometries
 # arrive as GeoJSON whose "crs" members are refused before GDAL sees them

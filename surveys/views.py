@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.replica import lagging_reads
 from grids.models import Grid
 from grids.permissions import regions_visible_to
 from surveys import exports, selectors, services
@@ -248,6 +249,7 @@ def _scope_or_404(request, survey: Survey) -> ResultsScope:
 @require_GET
 @never_cache
 @login_required
+@lagging_reads
 def survey_results(request, pk):
     survey = survey_get_for_user(request.user, pk)
     scope = _scope_or_404(request, survey)
@@ -293,6 +295,7 @@ def _chart_data(results: dict) -> list[dict]:
 @require_GET
 @never_cache
 @login_required
+@lagging_reads
 def survey_export(request, pk, file_format):
     if file_format not in ("csv", "xlsx"):
         raise Http404

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.replica import lagging_reads
 from incidents.models import Category, CategoryAttribute, Incident, Open311Client
 from incidents.open311 import serializers
 from incidents.open311.forms import RequestForm, form_errors, parsed_request
@@ -91,12 +92,14 @@ def discovery(request, fmt):
 
 
 @require_GET
+@lagging_reads
 def services(request, fmt):
     data = [serializers.service(c, c.has_attributes) for c in _categories()]
     return respond(data, fmt, "services")
 
 
 @require_GET
+@lagging_reads
 def service_definition(request, service_code, fmt):
     category = _categories().filter(code=service_code).first()
     if category is None:
@@ -115,6 +118,7 @@ def requests(request, fmt):
     return _list_requests(request, fmt)
 
 
+@lagging_reads
 def _list_requests(request, fmt):
     params = request.GET
     incidents = _requests()
