@@ -411,7 +411,9 @@ class HotlineOrderSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     description = serializers.CharField(max_length=5000)
-    caller_name = serializers.CharField(max_length=50, required=False, default="", allow_blank=True)
+    caller_name = serializers.CharField(
+        max_length=50, required=False, default="", allow_blank=True
+    )
     caller_phone = serializers.CharField(max_length=20)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ORDINARY)
     location = PointField(

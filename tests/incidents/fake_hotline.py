@@ -13,8 +13,6 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 from core.webhooks import KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 
 SECRET = "hotline-shared-secret"
@@ -67,18 +65,20 @@ class FakeHotline(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def fake_hotline(settings):
+def serve(settings):
+    """Start the fake on a free port and point the platform's settings at it."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeHotline)
     server.daemon_threads = True
     server.received, server.taken, server.script = [], {}, []
     server.lock, server.release = threading.Lock(), threading.Event()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.HOTLINE_CALLBACK_URL = f"http://127.0.0.1:{server.server_port}/callback"
     settings.HOTLINE_SECRET = SECRET
     settings.HOTLINE_TIMEOUT = 0.5
-    yield server
+    return server
+
+
+def stop(server) -> None:
     server.release.set()
     server.shutdown()
     server.server_close()

@@ -18,11 +18,6 @@ POINT_A1 = {"type": "Point", "coordinates": [121.005, 28.005]}
 
 
 @pytest.fixture
-def operator(ladder):
-    return make_user("hotline_12345", Role.HOTLINE_OPERATOR, ladder.county)
-
-
-@pytest.fixture
 def hotline(operator):
     """The hotline's system, with the token of its operator account."""
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")

@@ -8,22 +8,16 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from core.roles import Role
 from core.webhooks import signature
 from incidents.models import HotlineUpdate, Incident
 from incidents.services import handling, transitions
 from incidents.services.hotline import hotline_order_file
 from incidents.services.hotline_sync import hotline_update_retry, hotline_updates_deliver
-from tests.conftest import NOW, make_user, starter_reason
-from tests.incidents.fake_hotline import SECRET, fake_hotline, statuses_taken  # noqa: F401
+from tests.conftest import NOW, starter_reason
+from tests.incidents.fake_hotline import SECRET, statuses_taken
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(NOW, tick=False)]
 S = Incident.Status
-
-
-@pytest.fixture
-def operator(ladder):
-    return make_user("hotline_12345", Role.HOTLINE_OPERATOR, ladder.county)
 
 
 @pytest.fixture
