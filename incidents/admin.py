@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.admin import PlatformCatalogueAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
@@ -448,7 +448,7 @@ class HotlineUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return is_platform_admin(request.user)
 
-    @admin.action(description=_lazy("Send the given-up updates again"))
+    @admin.action(description=gettext_lazy("Send the given-up updates again"))
     def send_again(self, request, queryset):
         count = hotline_update_retry(ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(count)d updates will be sent again.") % {"count": count})
