@@ -2,6 +2,7 @@
 a case through the same service as every other door (incident_report)."""
 
 import uuid
+from functools import partial
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -72,25 +73,26 @@ def hotline_order_file(
     if not description.strip():
         raise ValidationError({"description": _("Describe what the caller reports.")})
     phone = _checked_phone(caller_phone)
-    values = {
-        "actor": actor,
-        "category": category,
-        "title": _title_of(title, description),
-        "description": description,
-        "source": Incident.Source.HOTLINE,
-        "urgency": urgency,
-        "location": location,
-        "address": address.strip(),
-        "grid": grid,
-        "reporter_name": caller_name.strip(),
-        "reporter_phone": phone,
-        "client_key": client_key,
-    }
+    report = partial(
+        incident_report,
+        actor=actor,
+        category=category,
+        title=_title_of(title, description),
+        description=description,
+        source=Incident.Source.HOTLINE,
+        urgency=urgency,
+        location=location,
+        address=address.strip(),
+        grid=grid,
+        reporter_name=caller_name.strip(),
+        reporter_phone=phone,
+        client_key=client_key,
+    )
     if not order_id:
-        return incident_report(**values), True
+        return report(), True
     try:
         with transaction.atomic():
-            incident = incident_report(**values)
+            incident = report()
             HotlineOrder.objects.create(order_id=order_id, incident=incident, received_by=actor)
     except IntegrityError:
         # Race: the same work order committed by another request since our check.
