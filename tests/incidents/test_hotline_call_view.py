@@ -179,3 +179,21 @@ def test_the_last_calls_cost_the_same_queries_however_many(
     with django_assert_max_num_queries(QUERIES):
         page = client.get(URL).content.decode()
     assert page.count('data-code="') == 9
+
+
+@pytest.mark.parametrize(
+    "path", ["/cases/", "/grids/map/", "/members/notifications/", "/accounts/password/"]
+)
+def test_every_page_in_the_operators_menu_opens(operator, path):
+    assert signed_in(operator).get(path).status_code == 200
+
+
+def test_the_operator_opens_the_case_it_filed_with_the_number_masked(operator, category):
+    client = signed_in(operator)
+    client.post(URL, call(category))
+    incident = Incident.objects.get()
+
+    page = client.get(f"/cases/{incident.pk}/").content.decode()
+
+    assert incident.code in page
+    assert "13912345678" not in page
