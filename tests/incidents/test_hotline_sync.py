@@ -263,3 +263,33 @@ def test_the_review_date_sweep_posts_the_resumed_status(
         "suspend",
         "resume",
     ]
+
+
+def test_a_platform_administrator_sends_given_up_updates_again_from_the_admin(
+    client, cast, work_order, settings
+):
+    settings.HOTLINE_CALLBACK_URL = ""
+    transitions.incident_accept(actor=cast.town_official, incident=work_order())
+    HotlineUpdate.objects.update(status="failed", attempts=20)
+    cast.admin.is_staff = True
+    cast.admin.save(update_fields=["is_staff"])
+    client.force_login(cast.admin)
+    update = HotlineUpdate.objects.get()
+
+    listing = client.get("/admin/incidents/hotlineupdate/")
+    client.post(
+        "/admin/incidents/hotlineupdate/",
+        {"action": "send_again", "_selected_action": [update.pk]},
+    )
+
+    assert listing.status_code == 200
+    update.refresh_from_db()
+    assert (update.status, update.attempts) == ("pending", 0)
+
+
+def test_officials_do_not_see_the_back_sync_outbox_in_the_admin(client, cast):
+    cast.county_official.is_staff = True
+    cast.county_official.save(update_fields=["is_staff"])
+    client.force_login(cast.county_official)
+
+    assert client.get("/admin/incidents/hotlineupdate/").status_code == 403
