@@ -432,7 +432,15 @@ class HotlineUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The back-sync's outbox: what the hotline took, what waits, what was given up (and
     may be sent again)."""
 
-    list_display = ["order", "event", "status", "attempts", "next_attempt_at", "last_error"]
+    list_display = [
+        "order",
+        "event_id",
+        "case_status",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
     list_filter = ["status"]
     list_select_related = ["order"]
     search_fields = ["order__order_id", "order__incident__code"]
@@ -447,6 +455,10 @@ class HotlineUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return is_platform_admin(request.user)
+
+    @admin.display(description=gettext_lazy("case status"))
+    def case_status(self, update):
+        return update.payload.get("status_label", "")
 
     @admin.action(description=gettext_lazy("Send the given-up updates again"))
     def send_again(self, request, queryset):

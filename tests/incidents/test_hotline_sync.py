@@ -283,6 +283,7 @@ def test_a_platform_administrator_sends_given_up_updates_again_from_the_admin(
     )
 
     assert listing.status_code == 200
+    assert "已受理" in listing.text  # the case status the hotline was sent
     update.refresh_from_db()
     assert (update.status, update.attempts) == ("pending", 0)
 
