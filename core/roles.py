@@ -25,6 +25,7 @@ class Role(models.TextChoices):
     COUNTY_OFFICIAL = "county_official", _("County-level city official")
     CITY_OFFICIAL = "city_official", _("Prefecture city official")
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+    HOTLINE_OPERATOR = "hotline_operator", _("Hotline operator (12345)")
 
 
 # Roles that see everything under their jurisdiction (a Region subtree).

@@ -364,6 +364,7 @@ def accounts_seed(*, geography: DemoGeography, password_hash: str, seed: int) ->
         ("demo_town", Role.TOWN_OFFICIAL, town, True),
         ("demo_county", Role.COUNTY_OFFICIAL, geography.county, True),
         ("demo_city", Role.CITY_OFFICIAL, geography.prefecture, True),
+        ("demo_hotline", Role.HOTLINE_OPERATOR, geography.county, False),
         ("demo_admin", Role.PLATFORM_ADMIN, None, True),
     ]
     people = PeopleFactory()

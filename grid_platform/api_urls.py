@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from grids.api.views import GridViewSet, RegionViewSet
+from incidents.api.hotline import HotlineOrderView
 from incidents.api.views import (
     CaseAttachmentViewSet,
     CaseViewSet,
@@ -60,6 +61,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("hotline/orders/", HotlineOrderView.as_view(), name="hotline-orders"),
     path("", include(router.urls)),
     # Anything else under /api/ (an id that is not a number...) answers in JSON too.
     re_path(r"", not_found),

@@ -328,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.notifications_deliver_pending_task",
         "schedule": 120.0,
     },
+    # The 12345 bridge's back-sync: status updates the hotline has not taken yet.
+    "hotline-updates-deliver-pending": {
+        "task": "incidents.tasks.hotline_updates_deliver_pending_task",
+        "schedule": 60.0,
+    },
 }
 # A publish that cannot reach the broker fails at once instead of blocking a request;
 # what it carried is retried from the database by the sweeps above.
@@ -479,6 +484,14 @@ CALLBACK_WORKING_DAYS = env.int("CALLBACK_WORKING_DAYS", default=2)
 # without it the messages carry the path alone.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 NOTIFICATION_BATCH = 200
+# The 12345 hotline bridge (README, "The 12345 bridge"): where every status change of a
+# hotline work order's case is posted, the HMAC-SHA256 secret it is signed with, the seconds
+# an attempt may take, and the attempts before an update is given up (2, 4, 8 ... minutes
+# apart, at most an hour: 20 attempts span about 16 hours).
+HOTLINE_CALLBACK_URL = env("HOTLINE_CALLBACK_URL", default="")
+HOTLINE_SECRET = env("HOTLINE_SECRET", default="")
+HOTLINE_TIMEOUT = env.float("HOTLINE_TIMEOUT", default=5.0)
+HOTLINE_MAX_ATTEMPTS = env.int("HOTLINE_MAX_ATTEMPTS", default=20)
 
 # --- Logging: personal data is masked in every log line -----------------------------------
 LOGGING = {

@@ -53,6 +53,7 @@ def scope_of(user: AnyUser) -> Scope:
             return Scope(ScopeKind.SUBTREE, region.path)
     if roles & GRID_ROLES:
         return Scope(ScopeKind.GRIDS)
-    if Role.RESIDENT in roles:
+    # Hotline operators, like residents, see what they filed themselves.
+    if Role.RESIDENT in roles or Role.HOTLINE_OPERATOR in roles:
         return Scope(ScopeKind.OWN)
     return Scope(ScopeKind.NONE)

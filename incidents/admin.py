@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin import PlatformCatalogueAdminMixin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.roles import is_platform_admin
@@ -23,6 +24,8 @@ from incidents.models import (
     Department,
     DispatchRule,
     EscalationLimit,
+    HotlineOrder,
+    HotlineUpdate,
     Incident,
     IncidentEvent,
     IncidentFollower,
@@ -39,6 +42,7 @@ from incidents.permissions import (
     town_catalogue_visible_to,
 )
 from incidents.services.catalogue import department_save, dispatch_rule_save
+from incidents.services.hotline_sync import hotline_update_retry
 from incidents.services.recalculation import incidents_recalculate_deadlines_after_commit
 from incidents.working_time import missing_calendar_years
 
@@ -412,3 +416,51 @@ class Open311ClientAdmin(PlatformCatalogueAdminMixin, admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name"]
     readonly_fields = ["key", "created_at"]
+
+
+@admin.register(HotlineOrder)
+class HotlineOrderAdmin(CaseRecordAdmin):
+    """The hotline's work orders and the cases they became (written by the intake)."""
+
+    list_display = ["order_id", "incident", "received_by", "received_at"]
+    list_select_related = ["incident", "received_by"]
+    search_fields = ["order_id", "incident__code"]
+
+
+@admin.register(HotlineUpdate)
+class HotlineUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The back-sync's outbox: what the hotline took, what waits, what was given up (and
+    may be sent again)."""
+
+    list_display = [
+        "order",
+        "event_id",
+        "case_status",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["order"]
+    search_fields = ["order__order_id", "order__incident__code"]
+    actions = ["send_again"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(order__incident__in=incidents_visible_to(request.user))
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_admin(request.user)
+
+    @admin.display(description=gettext_lazy("case status"))
+    def case_status(self, update):
+        return update.payload.get("status_label", "")
+
+    @admin.action(description=gettext_lazy("Send the given-up updates again"))
+    def send_again(self, request, queryset):
+        count = hotline_update_retry(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d updates will be sent again.") % {"count": count})

@@ -114,7 +114,17 @@ def can_report_in(user: Actor, grid: Grid) -> bool:
         return False
     if is_platform_admin(user) or user.has_perm("grids.patrol_grid", grid):
         return True
-    return _holds_over(user, MANAGER_ROLES, grid.village.path)
+    return _holds_over(user, MANAGER_ROLES | {Role.HOTLINE_OPERATOR}, grid.village.path)
+
+
+def can_take_hotline_calls(user: Actor) -> bool:
+    """Hotline operators file the calls they take (and the hotline's system, through an
+    account of that role, its work orders) within their jurisdiction."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_platform_admin(user):
+        return True
+    return Role.HOTLINE_OPERATOR in user_roles(user) and jurisdiction_of(user) is not None
 
 
 def can_escalate(user: Actor, incident: Incident) -> bool:

@@ -9,7 +9,7 @@ from django.utils.functional import Promise
 
 from core.roles import is_official, is_platform_admin
 from grids.jurisdiction import jurisdiction_of
-from grids.models import covering_paths
+from grids.models import Grid, covering_paths
 from grids.permissions import assigned_grids
 from incidents import permissions
 from incidents.models import (
@@ -419,4 +419,34 @@ def incidents_of_patrol(user: Actor, patrol_id: int) -> QuerySet[Incident]:
         .select_related("category", "grid")
         .defer(*LIST_DEFERRED)
         .order_by("-created_at", "-pk")
+    )
+
+
+def hotline_grids(user: Actor) -> QuerySet[Grid]:
+    """The active grids a hotline operator may file a call in: its jurisdiction's."""
+    grids = Grid.objects.active().select_related("village")
+    if is_platform_admin(user):
+        return grids
+    jurisdiction = jurisdiction_of(user)
+    if jurisdiction is None:
+        return grids.none()
+    return grids.under(jurisdiction.path)
+
+
+def hotline_calls_recent(user: Actor, limit: int = 10) -> list[Incident]:
+    """The calls this operator filed last, newest first (one query)."""
+    return list(
+        permissions.incidents_visible_to(user)
+        .filter(source=Incident.Source.HOTLINE, reporter_id=user.pk)
+        .select_related("category", "grid", "hotline_order")
+        .only(
+            "code",
+            "status",
+            "created_at",
+            "reporter_phone_masked",
+            "category__name",
+            "grid__name",
+            "hotline_order__order_id",
+        )
+        .order_by("-created_at", "-pk")[:limit]
     )

@@ -2,6 +2,7 @@ from celery import shared_task
 
 from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.handling import incidents_resume_due
+from incidents.services.hotline_sync import hotline_updates_deliver
 from incidents.services.recalculation import incidents_recalculate_deadlines
 from incidents.services.supervision import supervisions_escalate_overdue
 from incidents.services.warnings import incidents_warn_due
@@ -36,3 +37,15 @@ def incidents_recalculate_deadlines_task(note: str = "") -> int:
 def supervisions_escalate_overdue_task() -> int:
     """Beat runs this every five minutes: an overdue supervision rises one level."""
     return supervisions_escalate_overdue()
+
+
+@shared_task
+def hotline_updates_deliver_task(ids: list[int]) -> int:
+    """Queued after the commit of a hotline case's status change."""
+    return hotline_updates_deliver(ids=ids)
+
+
+@shared_task
+def hotline_updates_deliver_pending_task() -> int:
+    """Beat runs this every minute: what the hotline has not taken yet, retried."""
+    return hotline_updates_deliver(older_than_seconds=30)

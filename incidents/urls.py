@@ -1,11 +1,12 @@
 from django.urls import path
 
-from incidents.views import handling, member, staff
+from incidents.views import handling, hotline, member, staff
 
 app_name = "incidents"
 urlpatterns = [
     path("", staff.queue, name="queue"),
     path("report/", member.quick_report, name="quick_report"),
+    path("hotline/", hotline.hotline_call, name="hotline_call"),
     path("export.csv", staff.queue_export, {"file_format": "csv"}, name="export_csv"),
     path("export.xlsx", staff.queue_export, {"file_format": "xlsx"}, name="export_xlsx"),
     path("supervision/", staff.supervision_register, name="supervision_register"),

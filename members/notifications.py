@@ -76,7 +76,12 @@ def notifications_text_phone(
 
 
 def _enqueue_delivery(ids: list[int]) -> None:
-    """Queue delivery after the commit, never making the request wait on the broker.
+    task_queue_quietly(DELIVER_TASK, ids)
+
+
+def task_queue_quietly(task: str, ids: list[int]) -> None:
+    """Queue a delivery task of an outbox after the commit, never making the request wait
+    on the broker (the hotline's back-sync uses it too).
 
     The message goes out on the publishing pool's connections, whose connect and socket
     timeouts are BROKER_PUBLISH_TIMEOUT (a broker that is down refuses at once; one that
@@ -88,11 +93,9 @@ def _enqueue_delivery(ids: list[int]) -> None:
         with _publishing_pool(app).acquire(
             block=True, timeout=settings.BROKER_PUBLISH_TIMEOUT
         ) as connection:
-            app.send_task(DELIVER_TASK, args=[ids], retry=False, connection=connection)
+            app.send_task(task, args=[ids], retry=False, connection=connection)
     except (BrokerError, LimitExceeded, RedisError, OSError) as error:
-        logger.warning(
-            "Broker unavailable, %d notifications wait for the sweep: %s", len(ids), error
-        )
+        logger.warning("Broker unavailable, %d messages wait for the sweep: %s", len(ids), error)
 
 
 @cache
@@ -206,9 +209,7 @@ def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
             errors.append(f"SMS: {error}")
     notification.attempts += 1
     notification.last_error = "; ".join(errors)[:200]
-    # Exponential backoff: 2, 4, 8 ... minutes, at most an hour, between attempts.
-    backoff = min(2**notification.attempts, 60)
-    notification.next_attempt_at = now + datetime.timedelta(minutes=backoff) if errors else None
+    notification.next_attempt_at = now + retry_delay(notification.attempts) if errors else None
     if given_up:
         logger.warning("SMS notification %s given up: %s", notification.pk, errors[-1])
     if errors and notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
@@ -220,6 +221,11 @@ def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
         update_fields=["email_status", "sms_status", "attempts", "last_error", "next_attempt_at"]
     )
     return 0 if errors else 1
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Exponential backoff: 2, 4, 8 ... minutes, at most an hour, between attempts."""
+    return datetime.timedelta(minutes=min(2**attempts, 60))
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

@@ -67,7 +67,8 @@ def grid_member_required(view):
 def home(request):
     """Each role starts on its own work: grid members in their workspace, department
     handlers on their open cases, officials and administrators on the case queue,
-    residents on their requests; anyone else on a page of their links."""
+    residents on their requests, hotline operators on the call form; anyone else on a
+    page of their links."""
     user = request.user
     roles = user_roles(user)
     if is_grid_member(user):
@@ -78,6 +79,8 @@ def home(request):
         return redirect("incidents:queue")
     if Role.RESIDENT in roles:
         return redirect("public:mine")
+    if Role.HOTLINE_OPERATOR in roles:
+        return redirect("incidents:hotline_call")
     if user.has_perm(VIEW_GRIDS):
         return redirect("grids:map")
     return render(request, "home.html")

@@ -47,6 +47,7 @@ DATA_MIGRATIONS = [
     ("incidents.migrations.0014_supervision_records", "load"),
     ("incidents.migrations.0019_category_publication", "mark"),
     ("incidents.migrations.0020_catalogue_for_platform_admins", "revoke"),
+    ("incidents.migrations.0023_hotline_operator_role", "create"),
     ("surveys.migrations.0002_templates", "load"),
 ]
 

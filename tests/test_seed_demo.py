@@ -291,6 +291,7 @@ def test_some_residents_carry_key_group_tags(town):
         ("demo_town", Role.TOWN_OFFICIAL, "331081112", True),
         ("demo_county", Role.COUNTY_OFFICIAL, "331081", True),
         ("demo_city", Role.CITY_OFFICIAL, "331000", True),
+        ("demo_hotline", Role.HOTLINE_OPERATOR, "331081", False),
         ("demo_admin", Role.PLATFORM_ADMIN, None, True),
     ],
 )
@@ -341,6 +342,7 @@ def test_prints_every_demo_account_with_its_password(seeded, db):
         "demo_town",
         "demo_county",
         "demo_city",
+        "demo_hotline",
         "demo_admin",
     ]
     assert all(PASSWORD in line for line in lines)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from grids.models import Grid
 from incidents.models import (
     Attachment,
     Category,
@@ -393,3 +394,48 @@ class MergeSerializer(serializers.Serializer):
 class EvaluateSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Incident.Satisfaction.choices)
     comment = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class HotlineOrderSerializer(serializers.Serializer):
+    """A 12345 work order (工单): the arguments of incidents.services.hotline."""
+
+    order_id = serializers.RegexField(
+        r"^[A-Za-z0-9_.:-]+$",
+        max_length=64,
+        help_text="The hotline's own number of the work order (工单号); a repeat files nothing.",
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.filter(is_active=True),
+        help_text="The category's code (GET /api/categories/).",
+    )
+    title = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
+    description = serializers.CharField(max_length=5000)
+    caller_name = serializers.CharField(
+        max_length=50, required=False, default="", allow_blank=True
+    )
+    caller_phone = serializers.CharField(max_length=20)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ORDINARY)
+    location = PointField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="GeoJSON Point (longitude, latitude in WGS84).",
+    )
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    grid = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Grid.objects.select_related("village__parent"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The grid's code, when the place is not known as a point.",
+    )
+
+
+class HotlineOrderAnswerSerializer(serializers.Serializer):
+    order_id = serializers.CharField()
+    case_id = serializers.IntegerField()
+    case_code = serializers.CharField()
+    status = serializers.CharField()
+    created = serializers.BooleanField(help_text="False: this work order was filed before.")

@@ -33,6 +33,7 @@ from incidents.models.handling import (
     ReturnArbitration,
     Supervision,
 )
+from incidents.models.hotline import HotlineOrder, HotlineUpdate
 from incidents.models.open311 import CategoryAttribute, Open311Client, _new_client_key
 from incidents.models.privacy import ReporterPhoneAccess
 
@@ -54,6 +55,8 @@ __all__ = [
     "Incident",
     "IncidentEvent",
     "IncidentFollower",
+    "HotlineOrder",
+    "HotlineUpdate",
     "IncidentGroupObjectPermission",
     "IncidentSequence",
     "IncidentUserObjectPermission",

@@ -35,6 +35,7 @@ from incidents.services.deadlines import (
 )
 from incidents.services.errors import IncidentActionRefused, illegal_step
 from incidents.services.events import record_event
+from incidents.services.hotline_sync import hotline_updates_queue
 from incidents.services.transitions import (
     _lock,
     _lock_as,
@@ -361,6 +362,7 @@ def _resume_batch(now: datetime.datetime, batch_size: int) -> int:
             setattr(row, name, value)
         row.suspended_from, row.review_on, row.updated_at = "", None, now
     IncidentEvent.objects.bulk_create(events)
+    hotline_updates_queue(zip(rows, events, strict=True))
     incidents_update_each(
         [(row.pk, *(getattr(row, name) for name in RESUMED_FIELDS)) for row in rows],
         RESUMED_FIELDS,
@@ -372,6 +374,7 @@ def _resume_batch(now: datetime.datetime, batch_size: int) -> int:
 RESUME_FIELDS = [
     "pk",
     "code",
+    "source",
     "category_id",
     "urgency",
     "status",

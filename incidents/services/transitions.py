@@ -31,6 +31,7 @@ from incidents.services.deadlines import (
 )
 from incidents.services.errors import IncidentActionRefused, case_changed, illegal_step
 from incidents.services.events import record_event
+from incidents.services.hotline_sync import hotline_updates_queue
 from incidents.services.supervision import notify_supervision, supervision_end, supervision_start
 from incidents.working_time import WorkingCalendar
 from members.models import User
@@ -131,7 +132,7 @@ def _move(
     if to_status in (Status.CLOSED, Status.REJECTED, Status.MERGED):
         incident.closed_at = now
     incident.save()
-    return IncidentEvent.objects.create(
+    event = IncidentEvent.objects.create(
         incident=incident,
         actor=actor,
         action=action,
@@ -142,6 +143,9 @@ def _move(
         note=note,
         **(event_fields or {}),
     )
+    # A hotline work order's case tells the hotline, in this step's transaction.
+    hotline_updates_queue([(incident, event)])
+    return event
 
 
 def _step(

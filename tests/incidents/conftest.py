@@ -1,9 +1,11 @@
 import pytest
 
+from core.roles import Role
 from incidents.models import Category, Incident, IncidentEvent
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from tests.conftest import make_user
+from tests.incidents import fake_hotline as fake
 
 
 @pytest.fixture
@@ -48,3 +50,17 @@ def events_of(incident: Incident) -> list[str]:
         .order_by("id")
         .values_list("action", flat=True)
     )
+
+
+@pytest.fixture
+def fake_hotline(settings):
+    """The hotline's callback endpoint, served in the test process (fake_hotline.py)."""
+    server = fake.serve(settings)
+    yield server
+    fake.stop(server)
+
+
+@pytest.fixture
+def operator(ladder):
+    """A hotline operator account of the county (the hotline's system uses one too)."""
+    return make_user("hotline_12345", Role.HOTLINE_OPERATOR, ladder.county)

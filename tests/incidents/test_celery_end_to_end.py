@@ -1,4 +1,5 @@
-"""Escalation and notification delivery through a real Celery worker and a real Redis.
+"""Escalation, notification delivery and the hotline back-sync through a real Celery
+worker and a real Redis.
 
 Each test runs its own redis-server on a free port, so that it can take the broker away
 and bring it back, and so that no other worker on this machine takes its messages.
@@ -15,8 +16,11 @@ from django.utils import timezone
 
 import incidents.tasks  # noqa: F401 - registers the shared tasks
 import members.tasks  # noqa: F401
-from incidents.models import Incident, IncidentEvent, Level
+from incidents.models import HotlineUpdate, Incident, IncidentEvent, Level
+from incidents.services import transitions
+from incidents.services.hotline import hotline_order_file
 from members.models import Notification
+from tests.incidents.fake_hotline import statuses_taken
 from tests.processes import RedisServer, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -105,3 +109,35 @@ def test_a_case_filed_while_the_broker_is_down_is_saved_and_heard_of_later(
     pending.refresh_from_db()
     assert pending.email_status == Notification.Delivery.SENT
     assert mail.outbox[0].to == ["leader@example.org"]
+
+
+def test_the_worker_posts_a_status_change_and_the_sweep_retries_a_failed_one(
+    broker_app, fake_hotline, operator, cast, category, point_in_a1
+):
+    incident, _created = hotline_order_file(
+        actor=operator,
+        order_id="GD-0001",
+        category=category,
+        description="村口垃圾堆放",
+        caller_phone="13912345678",
+        location=point_in_a1,
+    )
+    fake_hotline.script = ["ok", "fail"]
+
+    with start_worker(broker_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        incident = transitions.incident_accept(actor=cast.town_official, incident=incident)
+        assert wait_for(lambda: statuses_taken(fake_hotline) == ["accepted"])
+        transitions.incident_dispatch(
+            actor=cast.town_official, incident=incident, user=cast.member
+        )
+        waiting = HotlineUpdate.objects.filter(status="pending")
+        assert wait_for(lambda: waiting.filter(attempts=1).exists())
+        past = timezone.now() - datetime.timedelta(minutes=5)
+        waiting.update(next_attempt_at=past, created_at=past)
+        broker_app.send_task("incidents.tasks.hotline_updates_deliver_pending_task")
+        assert wait_for(lambda: statuses_taken(fake_hotline) == ["accepted", "dispatched"])
+
+    assert list(HotlineUpdate.objects.order_by("pk").values_list("status", "attempts")) == [
+        ("sent", 1),
+        ("sent", 2),
+    ]
