@@ -42,9 +42,7 @@ class SchemeForm(forms.Form):
         return [
             {
                 "label": indicator.label,
-                "weight": self[f"{indicator}_weight"],
-                "floor": self[f"{indicator}_floor"],
-                "target": self[f"{indicator}_target"],
+                "fields": [self[f"{indicator}_{part}"] for part in ("weight", "floor", "target")],
             }
             for indicator in Indicator
         ]
