@@ -44,7 +44,9 @@ def bulletin_rows(bulletin: Bulletin, lines: dict[str, list[BulletinEntry]]) -> 
                     part["denominator"],
                     part["numerator"],
                     float(part["rate"]) if part["rate"] is not None else None,
-                    float(part["points"]) if part["points"] is not None and part["scored"] else None,
+                    float(part["points"])
+                    if part["points"] is not None and part["scored"]
+                    else None,
                 ]
             rows.append(row)
     return rows

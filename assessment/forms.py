@@ -1,6 +1,7 @@
 """The scheme editor and the month to close."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from django import forms
@@ -68,6 +69,14 @@ class CloseMonthForm(forms.Form):
 
     def clean_month(self) -> datetime.date:
         try:
-            return datetime.datetime.strptime(self.cleaned_data["month"], "%Y-%m").date()
+            return parse_month(self.cleaned_data["month"])
         except ValueError as bad:
             raise forms.ValidationError(_("Give the month as year-month, e.g. 2026-10.")) from bad
+
+
+def parse_month(text: str) -> datetime.date:
+    """ "2026-10" → 1 October 2026; ValueError for anything else."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if match is None:
+        raise ValueError(text)
+    return datetime.date(int(match[1]), int(match[2]), 1)

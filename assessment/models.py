@@ -89,9 +89,7 @@ class SchemeIndicator(models.Model):
         related_name="indicators",
     )
     indicator = models.CharField(_("indicator"), max_length=16, choices=Indicator.choices)
-    weight = models.PositiveSmallIntegerField(
-        _("weight"), validators=[MaxValueValidator(100)]
-    )
+    weight = models.PositiveSmallIntegerField(_("weight"), validators=[MaxValueValidator(100)])
     floor = models.DecimalField(
         _("rate scoring 0"), max_digits=5, decimal_places=4, default=Decimal("0")
     )
@@ -147,9 +145,7 @@ class Bulletin(models.Model):
         constraints = [
             # Two closings at once (two workers, two officials): one wins, the other fails.
             models.UniqueConstraint(fields=["county", "month"], name="one_bulletin_per_month"),
-            models.CheckConstraint(
-                condition=Q(month__day=1), name="bulletin_month_first_day"
-            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="bulletin_month_first_day"),
         ]
 
     def __str__(self) -> str:
@@ -185,9 +181,7 @@ class BulletinEntry(models.Model):
     )
     # The name as it was published: a later renaming does not change the bulletin.
     name = models.CharField(_("name"), max_length=100)
-    score = models.DecimalField(
-        _("score"), max_digits=5, decimal_places=2, null=True, blank=True
-    )
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
     rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
     is_bottom = models.BooleanField(_("named at the bottom"), default=False)
     # Per indicator: weight, numerator, denominator, rate, points, scored (README.md).

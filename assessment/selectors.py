@@ -115,7 +115,7 @@ def month_counts(*, county: Region, month: datetime.date) -> dict[str, dict]:
     towns: dict[int, Counts] = defaultdict(dict)
     departments: dict[int, Counts] = defaultdict(dict)
     for row in rows:
-        parts = {
+        parts: Counts = {
             Indicator.RESPONSE: (row["responded"], row["due"]),
             Indicator.RESOLUTION: (row["resolved"], row["accepted"]),
             Indicator.SATISFACTION: (row["satisfied"], row["rated"]),

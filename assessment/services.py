@@ -60,7 +60,9 @@ def assessment_scheme_current(*, county: Region) -> AssessmentScheme:
     scheme = AssessmentScheme.objects.filter(county=county).order_by("-version").first()
     if scheme is not None:
         return scheme
-    defaults = {indicator: (w, Decimal("0"), Decimal("1")) for indicator, w in DEFAULT_WEIGHTS.items()}
+    defaults: dict[str, tuple[int, Decimal, Decimal]] = {
+        indicator: (w, Decimal("0"), Decimal("1")) for indicator, w in DEFAULT_WEIGHTS.items()
+    }
     try:
         return _scheme_create(
             county=county,
@@ -112,7 +114,12 @@ def assessment_scheme_revise(
         ) from clash
 
 
-def _lines(rows: list[tuple[int, str]], counts: dict, scheme_weights: list[Weight], scheme) -> list[Line]:
+def _lines(
+    rows: list[tuple[int, str]],
+    counts: dict,
+    scheme_weights: list[Weight],
+    scheme: AssessmentScheme,
+) -> list[Line]:
     lines = [
         score_line(key, name, counts.get(key, {}), scheme_weights, scheme.min_sample)
         for key, name in rows
@@ -166,7 +173,9 @@ def assessment_month_close(
 
 
 def _entry(bulletin: Bulletin, kind: str, line: Line) -> BulletinEntry:
-    unit = {"town_id": line.key} if kind == BulletinEntry.Kind.TOWN else {"department_id": line.key}
+    unit = (
+        {"town_id": line.key} if kind == BulletinEntry.Kind.TOWN else {"department_id": line.key}
+    )
     return BulletinEntry(
         bulletin=bulletin,
         kind=kind,

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessment.forms import CloseMonthForm, SchemeForm
 from assessment.exports import bulletin_header, bulletin_rows
+from assessment.forms import CloseMonthForm, SchemeForm
 from assessment.models import Bulletin, Indicator
 from assessment.permissions import bulletins_visible_to, can_read_assessment, managed_county
 from assessment.selectors import bulletin_lines, previous_month, scheme_history
@@ -108,9 +108,11 @@ def close_month(request):
 
 
 def _bulletin_for(request, pk: int) -> Bulletin:
-    rows = bulletins_visible_to(request.user).select_related(
-        "county", "scheme", "closed_by"
-    ).prefetch_related("scheme__indicators")
+    rows = (
+        bulletins_visible_to(request.user)
+        .select_related("county", "scheme", "closed_by")
+        .prefetch_related("scheme__indicators")
+    )
     return get_object_or_404(rows, pk=pk)
 
 

@@ -103,9 +103,11 @@ def october(ladder):
     event(c2, A.AUTO_ESCALATE, at(12), breached_deadline=at(12))
     event(c2, A.VERIFY, at(20))
     event(c2, A.EVALUATE, at(21))
-    c3 = make_case(a1, reported=at(30), response_deadline=datetime.datetime(
-        2026, 11, 1, 2, 0, tzinfo=SHANGHAI
-    ))
+    c3 = make_case(
+        a1,
+        reported=at(30),
+        response_deadline=datetime.datetime(2026, 11, 1, 2, 0, tzinfo=SHANGHAI),
+    )
     event(c3, A.ACCEPT, at(31))
     event(c3, A.VERIFY, at(2, month=11))
     c4 = make_case(a1, reported=at(28, month=9), response_deadline=at(28, 14, month=9))

@@ -161,9 +161,9 @@ def test_raw_sql_recomputes_the_stored_bulletin(cast, ladder, seed):
             entry.score,
             entry.rank,
         )
-        for entry in Bulletin.objects.get(pk=bulletin.pk).entries.filter(kind="town").order_by(
-            "name"
-        )
+        for entry in Bulletin.objects.get(pk=bulletin.pk)
+        .entries.filter(kind="town")
+        .order_by("name")
     ]
     # Both towns are scored on every indicator: nothing here is vacuously equal.
     assert all(score is not None for _name, _parts, score, _rank in stored)

@@ -75,7 +75,11 @@ def test_closes_a_month_into_a_ranked_bulletin(cast, ladder, october, scheme):
     assert [p["points"] for p in towns["石塘镇"].parts] == ["75.00", "50.00", "50.00", "75.00"]
     department = BulletinEntry.objects.get(bulletin=bulletin, kind="department")
     # (35 × 100 + 35 × 50 + 20 × 50) / 90 = 69.444...
-    assert (department.name, department.score, department.rank) == ("城管中队", Decimal("69.44"), 1)
+    assert (department.name, department.score, department.rank) == (
+        "城管中队",
+        Decimal("69.44"),
+        1,
+    )
     assert "response" not in _parts(department)
 
 

@@ -13,9 +13,11 @@ from openpyxl import load_workbook
 
 from assessment.models import AssessmentScheme, Bulletin, BulletinEntry
 from assessment.services import assessment_month_close
+from grids.models import Region
+from grids.services import region_save
 from incidents.services.catalogue import department_save
 from tests.assessment.conftest import OCTOBER
-from tests.conftest import NOW
+from tests.conftest import NOW, make_user
 
 pytestmark = pytest.mark.time_machine(NOW, tick=False)
 INDEX = reverse("assessment:index")
@@ -82,10 +84,6 @@ def test_who_reads_a_bulletin_and_its_xlsx(client, cast, bulletin, who, status):
 
 
 def test_an_official_of_another_county_does_not_see_the_bulletin(client, ladder, bulletin):
-    from grids.models import Region
-    from grids.services import region_save
-    from tests.conftest import make_user
-
     county = region_save(
         code="331082", name="临海市", level=Region.Level.COUNTY, parent=ladder.city
     )
@@ -216,7 +214,9 @@ def test_the_bulletin_page_shows_ranks_parts_and_the_bottom(client, cast, bullet
     bottom = response.context["bottom_towns"]
     assert [entry.name for entry in bottom] == ["石塘镇"]
     assert [e.name for e in response.context["lines"]["town"]] == ["箬横镇", "石塘镇"]
-    assert "57.50" in text and "3/4" in text and "75.00%" in text
+    assert "57.50" in text
+    assert "3/4" in text
+    assert "75.00%" in text
     assert "城管中队" in text
 
 
@@ -225,7 +225,9 @@ def test_the_xlsx_holds_the_bulletins_lines(client, cast, bulletin):
 
     response = client.get(reverse("assessment:bulletin_xlsx", args=[bulletin.pk]))
 
-    assert response["Content-Disposition"] == 'attachment; filename="assessment-331081-2026-10.xlsx"'
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="assessment-331081-2026-10.xlsx"'
+    )
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0][:5] == ("Kind", "Rank", "Name", "Score", "Named at the bottom")
     assert [row[:5] for row in rows[1:]] == [

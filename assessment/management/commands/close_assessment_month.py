@@ -10,6 +10,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from assessment.forms import parse_month
 from assessment.selectors import previous_month
 from assessment.services import assessment_month_close
 from core.errors import ActionRefused
@@ -47,6 +48,6 @@ class Command(BaseCommand):
         if not text:
             return previous_month(timezone.localdate())
         try:
-            return datetime.datetime.strptime(text, "%Y-%m").date()
+            return parse_month(text)
         except ValueError as bad:
             raise CommandError("--month must be year-month, e.g. 2026-10.") from bad
