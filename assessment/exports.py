@@ -8,7 +8,7 @@ LABELS = dict(Indicator.choices)
 
 
 def bulletin_header(bulletin: Bulletin) -> list[str]:
-    header = [_("Kind"), _("Rank"), _("Name"), _("Score"), _("Named at the bottom")]
+    header = [_("Kind"), _("Rank"), _("Unit"), _("Score"), _("Named at the bottom")]
     for row in bulletin.scheme.indicators.all():
         label = str(LABELS[row.indicator])
         header += [

@@ -349,7 +349,9 @@ def _history(case: Incident, rng) -> list[IncidentEvent]:
         events.append(_event(case, IncidentEvent.Action.ACCEPT, S.ACCEPTED, accepted))
     if case.status in PAST_DISPATCH and LAST_ACTION[case.status] != IncidentEvent.Action.DISPATCH:
         dispatched = accepted + datetime.timedelta(hours=1)
-        events.append(_event(case, IncidentEvent.Action.DISPATCH, S.DISPATCHED, dispatched))
+        dispatch = _event(case, IncidentEvent.Action.DISPATCH, S.DISPATCHED, dispatched)
+        dispatch.department = case.assignee_department
+        events.append(dispatch)
     if case.status not in (S.CLOSED, S.EVALUATED, S.HANDLED, S.IN_PROGRESS):
         return events
     step = accepted + datetime.timedelta(hours=rng.randint(2, 20))

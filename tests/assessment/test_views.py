@@ -229,7 +229,7 @@ def test_the_xlsx_holds_the_bulletins_lines(client, cast, bulletin):
         response["Content-Disposition"] == 'attachment; filename="assessment-331081-2026-10.xlsx"'
     )
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[0][:5] == ("Kind", "Rank", "Name", "Score", "Named at the bottom")
+    assert rows[0][:5] == ("Kind", "Rank", "Unit", "Score", "Named at the bottom")
     assert [row[:5] for row in rows[1:]] == [
         ("Town", 1, "箬横镇", 100, None),
         ("Town", 2, "石塘镇", 57.5, "yes"),
