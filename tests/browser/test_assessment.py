@@ -14,9 +14,8 @@ from tests.conftest import NOW, PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_county_official_reads_last_months_bulletin(
-    watched_page, live_server, cast, ladder, october, scheme
-):
+@pytest.mark.usefixtures("october", "scheme")
+def test_a_county_official_reads_last_months_bulletin(watched_page, live_server, cast, ladder):
     with translation.override("zh-hans"):
         bulletin = assessment_month_close(county=ladder.county, month=OCTOBER, now=NOW)
     page = watched_page
