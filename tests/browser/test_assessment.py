@@ -49,4 +49,15 @@ def test_a_county_official_reads_last_months_bulletin(watched_page, live_server,
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator(".assess-actions")).to_be_hidden()
     journey_shot(page, "county", "3-bulletin-print")
+
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}{index}")
+    page.click(f"a[href='{reverse('assessment:scheme')}']")
+    page.fill("#id_response_weight", "20")
+    page.fill("#id_note", "提高响应率权重")
+    page.click("main form button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text("已保存为第 3 版")
+    expect(page.locator("h1")).to_contain_text("考核方案")
+    assert_fits_the_screen(page)
+    journey_shot(page, "county", "4-scheme")
     assert page.problems == []
