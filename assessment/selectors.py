@@ -149,15 +149,6 @@ def county_units(county: Region, department_ids: set[int]) -> dict[str, list]:
     return {"towns": towns, "departments": departments}
 
 
-def scheme_latest(county: Region) -> AssessmentScheme | None:
-    return (
-        AssessmentScheme.objects.filter(county=county)
-        .prefetch_related("indicators")
-        .order_by("-version")
-        .first()
-    )
-
-
 def scheme_history(county: Region) -> QuerySet[AssessmentScheme]:
     return (
         AssessmentScheme.objects.filter(county=county)
