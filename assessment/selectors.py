@@ -1,24 +1,17 @@
 """Reads of the assessment: a month's counts from the event log, schemes and bulletins.
 
-``month_counts`` is the formula of README.md ("Monthly assessment"), one query whatever the
-number of cases. It reads the log as of the month's end: only events before the first
-moment of the next month count, so closing a month on the 1st or on the 5th gives the same
-numbers (except a rating, read from the case row: see README.md).
+``month_counts`` is the formula of README.md ("Monthly assessment"): one query whatever the
+number of cases, a row per case that counts, summed here. It reads the log as of the
+month's end: only events before the first moment of the next month count, so closing a
+month on the 1st or on the 5th gives the same numbers (except a rating, read from the case
+row: see README.md).
 """
 
 import datetime
 from collections import defaultdict
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from assessment.models import AssessmentScheme, Bulletin, BulletinEntry, Indicator
@@ -50,80 +43,68 @@ def previous_month(today: datetime.date) -> datetime.date:
     return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def _flag(condition: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(condition, output_field=BooleanField())
-
-
-def _per_case(county: Region, start: datetime.datetime, end: datetime.datetime) -> QuerySet:
-    events = IncidentEvent.objects.filter(incident=OuterRef("pk"))
-    before_end = events.filter(created_at__lt=end)
-    in_month = events.filter(created_at__gte=start, created_at__lt=end)
+def _case_facts(county: Region, start: datetime.datetime, end: datetime.datetime) -> QuerySet:
+    """One row per case that counts for some indicator of the month: the facts of its
+    events before the month's end, in one GROUP BY over the events (no query per case)."""
+    in_month = Q(created_at__gte=start, created_at__lt=end)
+    relevant = IncidentEvent.objects.filter(
+        (Q(action__in=(Action.ACCEPT, Action.VERIFY, Action.EVALUATE)) & in_month)
+        | Q(action=Action.REPORT, deadline_after__gte=start, deadline_after__lt=end)
+    ).values("incident_id")
     return (
-        Incident.objects.filter(town__parent=county)
+        IncidentEvent.objects.filter(
+            created_at__lt=end, incident__in=relevant, incident__town__parent=county
+        )
+        .values("incident_id", "incident__town_id", "incident__satisfaction")
         .annotate(
-            response_deadline=Subquery(
-                events.filter(action=Action.REPORT)
-                .order_by("created_at", "pk")
-                .values("deadline_after")[:1]
-            ),
-            last_closing=Subquery(
-                before_end.filter(action=Action.VERIFY)
-                .order_by("-created_at", "-pk")
-                .values("created_at")[:1]
-            ),
-            unit=Subquery(
-                before_end.filter(action__in=DISPATCHES)
-                .order_by("-created_at", "-pk")
-                .values("department_id")[:1]
-            ),
-            is_due=_flag(Q(response_deadline__gte=start, response_deadline__lt=end)),
-            is_responded=Exists(
-                events.filter(action__in=RESPONSES, created_at__lte=OuterRef("response_deadline"))
-            ),
-            is_accepted=Exists(in_month.filter(action=Action.ACCEPT)),
-            is_closed=Exists(in_month.filter(action=Action.VERIFY)),
-            is_rated=_flag(Exists(in_month.filter(action=Action.EVALUATE)) & ~Q(satisfaction="")),
-            is_breached=Exists(before_end.filter(action__in=BREACHES)),
-            is_reopened=Exists(
-                before_end.filter(action=Action.REOPEN, created_at__gt=OuterRef("last_closing"))
+            response_deadline=Min("deadline_after", filter=Q(action=Action.REPORT)),
+            first_response=Min("created_at", filter=Q(action__in=RESPONSES)),
+            accepted=Count("pk", filter=Q(action=Action.ACCEPT) & in_month),
+            closed=Count("pk", filter=Q(action=Action.VERIFY) & in_month),
+            rated=Count("pk", filter=Q(action=Action.EVALUATE) & in_month),
+            breaches=Count("pk", filter=Q(action__in=BREACHES)),
+            last_closing=Max("created_at", filter=Q(action=Action.VERIFY)),
+            last_reopening=Max("created_at", filter=Q(action=Action.REOPEN)),
+            units=ArrayAgg(
+                "department_id",
+                filter=Q(action__in=DISPATCHES),
+                order_by=("-created_at", "-id"),
             ),
         )
-        .filter(Q(is_due=True) | Q(is_accepted=True) | Q(is_closed=True) | Q(is_rated=True))
+        .order_by()
     )
+
+
+def _parts(row: dict, start: datetime.datetime, end: datetime.datetime) -> Counts:
+    """The case's (meets, counts) per indicator, 0 or 1 each (README.md's table)."""
+    deadline, first_response = row["response_deadline"], row["first_response"]
+    due = deadline is not None and start <= deadline < end
+    responded = due and first_response is not None and first_response <= deadline
+    accepted = row["accepted"] > 0
+    closing, reopening = row["last_closing"], row["last_reopening"]
+    resolved = accepted and closing is not None and (reopening is None or reopening <= closing)
+    rating = row["incident__satisfaction"]
+    rated = row["rated"] > 0 and rating != ""
+    closed = row["closed"] > 0
+    return {
+        Indicator.RESPONSE: (int(responded), int(due)),
+        Indicator.RESOLUTION: (int(resolved), int(accepted)),
+        Indicator.SATISFACTION: (int(rated and rating in SATISFIED), int(rated)),
+        Indicator.ON_TIME: (int(closed and row["breaches"] == 0), int(closed)),
+    }
 
 
 def month_counts(*, county: Region, month: datetime.date) -> dict[str, dict]:
     """Numerator and denominator of every indicator, per town and per department."""
     start, end = month_bounds(month)
-    rows = (
-        _per_case(county, start, end)
-        .values("town_id", "unit")
-        .annotate(
-            due=Count("pk", filter=Q(is_due=True)),
-            responded=Count("pk", filter=Q(is_due=True, is_responded=True)),
-            accepted=Count("pk", filter=Q(is_accepted=True)),
-            resolved=Count(
-                "pk", filter=Q(is_accepted=True, last_closing__isnull=False, is_reopened=False)
-            ),
-            rated=Count("pk", filter=Q(is_rated=True)),
-            satisfied=Count("pk", filter=Q(is_rated=True, satisfaction__in=SATISFIED)),
-            closed=Count("pk", filter=Q(is_closed=True)),
-            on_time=Count("pk", filter=Q(is_closed=True, is_breached=False)),
-        )
-        .order_by()
-    )
     towns: dict[int, Counts] = defaultdict(dict)
     departments: dict[int, Counts] = defaultdict(dict)
-    for row in rows:
-        parts: Counts = {
-            Indicator.RESPONSE: (row["responded"], row["due"]),
-            Indicator.RESOLUTION: (row["resolved"], row["accepted"]),
-            Indicator.SATISFACTION: (row["satisfied"], row["rated"]),
-            Indicator.ON_TIME: (row["on_time"], row["closed"]),
-        }
-        _add(towns[row["town_id"]], parts)
-        if row["unit"] is not None:
-            _add(departments[row["unit"]], {k: v for k, v in parts.items() if k != "response"})
+    for row in _case_facts(county, start, end).iterator(chunk_size=2000):
+        parts = _parts(row, start, end)
+        _add(towns[row["incident__town_id"]], parts)
+        unit = row["units"][0] if row["units"] else None
+        if unit is not None:
+            _add(departments[unit], {k: v for k, v in parts.items() if k != "response"})
     return {"towns": dict(towns), "departments": dict(departments)}
 
 
