@@ -122,11 +122,13 @@ def county_units(county: Region, department_ids: set[int]) -> dict[str, list]:
         .order_by("code")
         .values_list("pk", "name")
     )
-    departments = list(
-        Department.objects.filter(pk__in=department_ids)
+    # Each town has its own departments of the same names: the town names them apart.
+    departments = [
+        (pk, f"{region}{name}")
+        for pk, region, name in Department.objects.filter(pk__in=department_ids)
         .order_by("region__path", "code")
-        .values_list("pk", "name")
-    )
+        .values_list("pk", "region__name", "name")
+    ]
     return {"towns": towns, "departments": departments}
 
 

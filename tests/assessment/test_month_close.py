@@ -76,7 +76,7 @@ def test_closes_a_month_into_a_ranked_bulletin(cast, ladder, october, scheme):
     department = BulletinEntry.objects.get(bulletin=bulletin, kind="department")
     # (35 × 100 + 35 × 50 + 20 × 50) / 90 = 69.444...
     assert (department.name, department.score, department.rank) == (
-        "城管中队",
+        "石塘镇城管中队",
         Decimal("69.44"),
         1,
     )

@@ -217,7 +217,7 @@ def test_the_bulletin_page_shows_ranks_parts_and_the_bottom(client, cast, bullet
     assert "57.50" in text
     assert "3/4" in text
     assert "75.00%" in text
-    assert "城管中队" in text
+    assert "石塘镇城管中队" in text
 
 
 def test_the_xlsx_holds_the_bulletins_lines(client, cast, bulletin):
@@ -233,7 +233,7 @@ def test_the_xlsx_holds_the_bulletins_lines(client, cast, bulletin):
     assert [row[:5] for row in rows[1:]] == [
         ("Town", 1, "箬横镇", 100, None),
         ("Town", 2, "石塘镇", 57.5, "yes"),
-        ("Department", 1, "城管中队", 69.44, None),
+        ("Department", 1, "石塘镇城管中队", 69.44, None),
     ]
     # 石塘镇's response rate: weight, cases counted, meeting it, rate, points.
     assert rows[2][5:10] == (10, 4, 3, 0.75, 75)
