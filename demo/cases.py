@@ -278,6 +278,8 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
                 to_status="reported",
                 to_level=Level.GRID,
                 created_at=case.created_at,
+                # The acceptance limit (the assessment's response rate reads it).
+                deadline_after=case.created_at + RESPONSE_LIMIT,
             )
         )
         events.extend(_history(case, rng))
@@ -295,7 +297,13 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
                     else None,
                 )
             )
+    # ``created_at`` is auto_now_add: the insert stamps every event with the time of the
+    # seed; the history's own times are put back after it.
+    times = [event.created_at for event in events]
     IncidentEvent.objects.bulk_create(events, batch_size=2000)
+    for event, when in zip(events, times, strict=True):
+        event.created_at = when
+    IncidentEvent.objects.bulk_update(events, ["created_at"], batch_size=2000)
     handle = Permission.objects.get(
         content_type__app_label="incidents", codename="handle_incident"
     )
@@ -313,6 +321,8 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
     )
 
 
+# The demo's acceptance limit: acceptance comes 1 to 8 hours after the report (_history).
+RESPONSE_LIMIT = datetime.timedelta(hours=6)
 PAST_DISPATCH = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.HANDLED, S.CLOSED, S.EVALUATED})
 PAST_ACCEPTANCE = PAST_DISPATCH | {S.ACCEPTED, S.SUSPENDED}
 
@@ -339,7 +349,9 @@ def _history(case: Incident, rng) -> list[IncidentEvent]:
         events.append(_event(case, IncidentEvent.Action.ACCEPT, S.ACCEPTED, accepted))
     if case.status in PAST_DISPATCH and LAST_ACTION[case.status] != IncidentEvent.Action.DISPATCH:
         dispatched = accepted + datetime.timedelta(hours=1)
-        events.append(_event(case, IncidentEvent.Action.DISPATCH, S.DISPATCHED, dispatched))
+        dispatch = _event(case, IncidentEvent.Action.DISPATCH, S.DISPATCHED, dispatched)
+        dispatch.department = case.assignee_department
+        events.append(dispatch)
     if case.status not in (S.CLOSED, S.EVALUATED, S.HANDLED, S.IN_PROGRESS):
         return events
     step = accepted + datetime.timedelta(hours=rng.randint(2, 20))

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "incidents",
     "surveys",
     "dashboard",
+    "assessment",
     "demo",
 ]
 
@@ -332,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
     "hotline-updates-deliver-pending": {
         "task": "incidents.tasks.hotline_updates_deliver_pending_task",
         "schedule": 60.0,
+    },
+    # Last month's assessment bulletins, on the first three days of a month (a month
+    # already closed is left alone, so the later runs only catch a county that was missed).
+    "assessment-close-last-month": {
+        "task": "assessment.tasks.assessment_months_close_due_task",
+        "schedule": crontab(minute=30, hour=2, day_of_month="1-3"),
     },
 }
 # A publish that cannot reach the broker fails at once instead of blocking a request;

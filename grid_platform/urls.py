@@ -31,6 +31,7 @@ urlpatterns = [
     path("cases/", include("incidents.urls")),
     path("request/", include("incidents.public_urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("assessment/", include("assessment.urls")),
     path("surveys/", include("surveys.urls")),
     path("s/", include("surveys.public_urls")),
     path("api/", include("grid_platform.api_urls")),

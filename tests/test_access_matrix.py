@@ -7,14 +7,20 @@ until OBJECTS says which object of the other town it reaches (or why it is catal
 or public), so that it is covered without anyone remembering to.
 """
 
+import datetime
 import uuid
 from types import SimpleNamespace
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from assessment.models import Bulletin
+from assessment.services import assessment_scheme_current
 from core.roles import Role
+from grids.models import Region
+from grids.services import region_save
 from incidents.models import Attachment, Category, Incident, IncidentFollower
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
@@ -80,8 +86,22 @@ def other_town(cast, ladder):
         ),
         notification=notification,
         department=department_save(code="um", name="他镇执法队", region=ladder.other_town),
+        bulletin=_other_county_bulletin(ladder),
         village=ladder.w1,
         grid=ladder.b1,
+    )
+
+
+def _other_county_bulletin(ladder) -> Bulletin:
+    """A bulletin is the county's: every town official of the county reads it, so the one
+    out of reach is another county's."""
+    county = region_save(
+        code="331082", name="临海市", level=Region.Level.COUNTY, parent=ladder.city
+    )
+    region_save(code="331082100", name="古城街道", level=Region.Level.TOWN, parent=county)
+    scheme = assessment_scheme_current(county=county)
+    return Bulletin.objects.create(
+        county=county, month=datetime.date(2026, 10, 1), scheme=scheme, closed_at=timezone.now()
     )
 
 
@@ -128,6 +148,8 @@ def _objects(o, own_token: str) -> dict[str, dict]:
         "surveys:results": survey,
         "surveys:export": {**survey, "file_format": "csv"},
         "surveys:qr": survey,
+        "assessment:bulletin": {"pk": o.bulletin.pk},
+        "assessment:bulletin_xlsx": {"pk": o.bulletin.pk},
         **{f"api:{basename}": kwargs for basename, kwargs in api.items()},
     }
 

@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from assessment.models import Bulletin, BulletinEntry
 from core.roles import Role
 from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures
@@ -113,6 +114,11 @@ def _content() -> dict:
             User.objects.values_list("username", "password", "jurisdiction__code").order_by(
                 "username"
             )
+        ),
+        "bulletins": list(
+            BulletinEntry.objects.values_list(
+                "bulletin__county__code", "bulletin__month", "name", "score", "rank", "parts"
+            ).order_by("bulletin__month", "kind", "name")
         ),
         "surveys": list(
             Survey.objects.filter(is_template=False)
@@ -397,6 +403,23 @@ def test_a_second_run_leaves_the_same_state(town):
     assert len(after["surveys"]) == 2
     assert 250 < len(after["responses"]) < 400
     assert len(after["answers"]) > 8 * len(after["responses"])
+
+
+def test_the_demo_county_has_last_months_bulletin(town, client):
+    bulletin = Bulletin.objects.get()
+
+    assert (bulletin.county.code, bulletin.month) == ("331081", datetime.date(2026, 10, 1))
+    assert bulletin.scheme.version == 1
+    # One line per town of the demo county, however many towns the seed made.
+    lines = {line.name: line for line in bulletin.entries.filter(kind="town")}
+    towns = Region.objects.filter(parent=bulletin.county, level=Region.Level.TOWN)
+    assert set(lines) == set(towns.values_list("name", flat=True))
+    assert lines["石塘镇"].rank is not None
+    assert all(part["scored"] for part in lines["石塘镇"].parts)
+    assert bulletin.entries.filter(kind="department", rank__isnull=False).exists()
+    client.force_login(User.objects.get(username="demo_county"))
+    page = client.get(reverse("assessment:bulletin", args=[bulletin.pk]))
+    assert page.status_code == 200
 
 
 def _demo_survey(town, audience: str) -> Survey:

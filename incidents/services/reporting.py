@@ -173,6 +173,9 @@ def incident_report(
         action=IncidentEvent.Action.REPORT,
         to_status=incident.status,
         to_level=incident.level,
+        # The acceptance deadline the report started with: the assessment's response rate
+        # (first response within the limit) reads it here, whatever the case did later.
+        deadline_after=incident.deadline,
     )
     if incident.patrol is not None:
         _keep_finding(incident.patrol, incident.description)
