@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -314,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.notifications_deliver_pending_task",
         "schedule": 120.0,
     },
+    # Nightly, after the day has ended: patrol authenticity flags (members.authenticity).
+    "patrols-assess-recent": {
+        "task": "members.tasks.patrols_assess_recent_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 # A publish that cannot reach the broker fails at once instead of blocking a request;
 # what it carried is retried from the database by the sweeps above.
@@ -461,6 +467,9 @@ ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = 8
 # A dissatisfied rating opens a call-back (回访) for the town, due in these working days.
 CALLBACK_WORKING_DAYS = env.int("CALLBACK_WORKING_DAYS", default=2)
+# Minutes of patrol a grid member should log each day, unless the town sets its own
+# (Region.patrol_norm_minutes); below it the day's patrols are flagged.
+PATROL_DAILY_NORM_MINUTES = env.int("PATROL_DAILY_NORM_MINUTES", default=30)
 # The site's address as residents reach it, for links in text messages (a tracking link);
 # without it the messages carry the path alone.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
