@@ -126,23 +126,34 @@ def labelled_patrols_seed(
     now = now or timezone.now()
     rng = random.Random(f"labelled-patrols/{seed}")  # noqa: S311 - test data
     first_day = timezone.localtime(now).date() - datetime.timedelta(days=DAYS)
-    grids = _town(rng, grids=max(4, n // 30))
+    grids = _town(rng, grids=max(8, n // 30))
     labels: dict[int, Label] = {}
     rows: list[tuple[PatrolLog, str, str]] = []
+    # At least two rounds of kinds, each hollow kind beside an honest member; the rate of
+    # patrols follows from n so that every kind has members even for a small n.
+    members = max(2 * len(KINDS), n // 25)
+    rate = n / (members * (DAYS - 3))
     number = 0
     kinds: list[str] = []
     while len(rows) < n:
         number += 1
         grid = grids[(number - 1) % len(grids)]
         if not kinds:
-            # Every kind in each round of members, half of them honest, in a random order.
-            kinds = [HONEST] * len(KINDS) + list(KINDS)
-            rng.shuffle(kinds)
+            hollow = list(KINDS)
+            rng.shuffle(hollow)
+            kinds = [
+                kind for pair in zip(hollow, [HONEST] * len(KINDS), strict=True) for kind in pair
+            ][::-1]
         kind = kinds.pop()
         if kind == "skipped" and not grid.households:
-            kind = HONEST
+            marked = [g for g in grids if g.households]
+            grid = marked[number % len(marked)] if marked else grid
+            kind = kind if marked else HONEST
         member = _member(f"lp{seed}_{number:03d}", grid.grid)
-        for patrol, label in _member_patrols(rng, member, grid, grids, kind, first_day):
+        member_rate = min(rate * rng.uniform(0.7, 1.3), 0.9)
+        for patrol, label in _member_patrols(
+            rng, member, grid, grids, kind, first_day, member_rate
+        ):
             rows.append((patrol, member.user.username, label))
         if progress:
             progress(len(rows))
@@ -217,8 +228,7 @@ def _member(username: str, grid: Grid) -> GridMember:
     return member
 
 
-def _member_patrols(rng, member, grid, grids, kind, first_day):
-    rate = rng.uniform(0.25, 0.5)
+def _member_patrols(rng, member, grid, grids, kind, first_day, rate):
     share = rng.uniform(0.35, 0.7)  # of a hollow member's patrols, the hollow ones
     notes: list[str] = []
     start_after = first_day + datetime.timedelta(days=rng.randint(0, 3))
