@@ -49,6 +49,11 @@ RUSH_RATIO = 3.0
 RUSH_BASELINE_DAYS = 45
 RUSH_MIN_HISTORY_DAYS = 28
 
+# A member is ranked and flagged only with MEMBER_MIN_PATROLS judged patrols in the
+# period, and flagged when MEMBER_FLAGGED_SHARE of them (or more) carry a flag.
+MEMBER_MIN_PATROLS = 5
+MEMBER_FLAGGED_SHARE = 0.3
+
 EARTH_METRES_PER_DEGREE = 111_320.0
 MERCATOR = 3857
 Figures = dict
@@ -252,6 +257,13 @@ def daily_norm_rule(minutes: float, norm: int) -> Figures | None:
     if minutes >= norm:
         return None
     return {"minutes": math.floor(minutes), "norm": norm}
+
+
+def member_verdict(*, judged: int, flagged: int) -> str:
+    """``too_few`` below the minimum sample, else ``flagged`` or ``clear``."""
+    if judged < MEMBER_MIN_PATROLS:
+        return "too_few"
+    return "flagged" if flagged / judged >= MEMBER_FLAGGED_SHARE else "clear"
 
 
 def _percent(share: float) -> int:
