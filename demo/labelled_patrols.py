@@ -112,8 +112,21 @@ class Label:
         return self.kind != HONEST
 
 
+class Area(tuple):
+    """A grid's extent (x0, y0, x1, y1) that may know its outline: random places are then
+    drawn inside the outline, not only inside the extent."""
+
+    prepared = None
+
+    @classmethod
+    def of(cls, geometry) -> "Area":
+        area = cls(geometry.extent)
+        area.prepared = geometry.prepared
+        return area
+
+
 @dataclass
-class _Grid:
+class GridArea:
     grid: Grid
     bounds: tuple[float, float, float, float]
     households: list[tuple[float, float]]
@@ -151,8 +164,8 @@ def labelled_patrols_seed(
             kind = kind if marked else HONEST
         member = _member(f"lp{seed}_{number:03d}", grid.grid)
         member_rate = min(rate * rng.uniform(0.7, 1.3), 0.9)
-        for patrol, label in _member_patrols(
-            rng, member, grid, grids, kind, first_day, member_rate
+        for patrol, label in member_patrols(
+            rng, member.pk, grid, grids, kind, first_day, member_rate
         ):
             rows.append((patrol, member.user.username, label))
         if progress:
@@ -164,7 +177,7 @@ def labelled_patrols_seed(
     return labels
 
 
-def _town(rng: random.Random, *, grids: int) -> list[_Grid]:
+def _town(rng: random.Random, *, grids: int) -> list[GridArea]:
     county = Region.objects.filter(code=TOWN_CODE[:6]).first() or region_save(
         code=TOWN_CODE[:6], name="样本市", level=Region.Level.COUNTY, parent=None
     )
@@ -199,7 +212,7 @@ def _town(rng: random.Random, *, grids: int) -> list[_Grid]:
         households = []
         # Most towns mark their key households on the map; some grids have none marked.
         for number in range(rng.choice([0, 3, 4, 5, 6]) if rng.random() < 0.8 else 0):
-            where = _inside(rng, bounds, margin=0.12)
+            where = place_inside(rng, bounds, margin=0.12)
             household = Household.objects.create(
                 code=f"{grid.code}{number:04d}",
                 grid=grid,
@@ -208,7 +221,7 @@ def _town(rng: random.Random, *, grids: int) -> list[_Grid]:
             )
             resident_save(household=household, name=rng.choice(NAMES), gender="female", tags=[tag])
             households.append(where)
-        built.append(_Grid(grid, bounds, households))
+        built.append(GridArea(grid, bounds, households))
     return built
 
 
@@ -228,11 +241,12 @@ def _member(username: str, grid: Grid) -> GridMember:
     return member
 
 
-def _member_patrols(rng, member, grid, grids, kind, first_day, rate):
+def member_patrols(rng, member_id, grid, grids, kind, first_day, rate, *, days=DAYS):
+    """A member's patrols from ``first_day`` for ``days`` days, each with its label."""
     share = rng.uniform(0.35, 0.7)  # of a hollow member's patrols, the hollow ones
     notes: list[str] = []
     start_after = first_day + datetime.timedelta(days=rng.randint(0, 3))
-    for offset in range(DAYS):
+    for offset in range(days):
         day = first_day + datetime.timedelta(days=offset)
         if day < start_after:
             continue
@@ -252,7 +266,7 @@ def _member_patrols(rng, member, grid, grids, kind, first_day, rate):
             count = 1
         for _ in range(count):
             patrol_kind = label if label != "copied" or notes else HONEST
-            yield _patrol(rng, member, grid, grids, day, patrol_kind, notes), patrol_kind
+            yield _patrol(rng, member_id, grid, grids, day, patrol_kind, notes), patrol_kind
 
 
 def _month_length(day: datetime.date) -> int:
@@ -260,7 +274,7 @@ def _month_length(day: datetime.date) -> int:
     return (following - datetime.timedelta(days=1)).day
 
 
-def _patrol(rng, member, grid: _Grid, grids: list[_Grid], day, kind, notes: list[str]):
+def _patrol(rng, member_id, grid: GridArea, grids: list[GridArea], day, kind, notes: list[str]):
     minutes = min(max(rng.lognormvariate(math.log(70), 0.3), 18), 200)
     if kind == "short":
         minutes = rng.uniform(5, 24)
@@ -292,7 +306,7 @@ def _patrol(rng, member, grid: _Grid, grids: list[_Grid], day, kind, notes: list
     timed = rng.random() < 0.75
     route = LineString([(x, y) for x, y, _t in points], srid=4326) if len(points) >= 2 else None
     return PatrolLog(
-        member=member,
+        member_id=member_id,
         grid=grid.grid,
         client_key=uuid.uuid4(),
         started_at=start,
@@ -304,10 +318,15 @@ def _patrol(rng, member, grid: _Grid, grids: list[_Grid], day, kind, notes: list
     )
 
 
-def _inside(rng, bounds, *, margin: float = 0.05) -> tuple[float, float]:
+def place_inside(rng, bounds, *, margin: float = 0.05) -> tuple[float, float]:
     x0, y0, x1, y1 = bounds
     dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    return rng.uniform(x0 + dx, x1 - dx), rng.uniform(y0 + dy, y1 - dy)
+    prepared = getattr(bounds, "prepared", None)
+    for _attempt in range(50):
+        where = rng.uniform(x0 + dx, x1 - dx), rng.uniform(y0 + dy, y1 - dy)
+        if prepared is None or prepared.contains(Point(*where, srid=4326)):
+            break
+    return where
 
 
 def _shifted(bounds):
@@ -323,9 +342,9 @@ def _near(a, b, metres: float) -> bool:
 def _walk(rng, bounds, households, seconds_total, *, visits: bool, avoid) -> list[tuple]:
     """Walk between random places (and key households, staying a few minutes at each) at a
     walking pace with short stops, until the patrol's time is spent."""
-    position = _inside(rng, bounds)
+    position = place_inside(rng, bounds)
     while any(_near(position, h, 60) for h in avoid):
-        position = _inside(rng, bounds)
+        position = place_inside(rng, bounds)
     t = 0.0
     points = [(*position, t)]
     speed = rng.gauss(1.15, 0.2)
@@ -335,7 +354,7 @@ def _walk(rng, bounds, households, seconds_total, *, visits: bool, avoid) -> lis
         if to_visit and (rng.random() < 0.4 or t > seconds_total * 0.5):
             target, stay = to_visit.pop(), rng.uniform(180, 720)
         else:
-            target, stay = _inside(rng, bounds), rng.choice([0, 0, 0, rng.uniform(30, 200)])
+            target, stay = place_inside(rng, bounds), rng.choice([0, 0, 0, rng.uniform(30, 200)])
             if any(_near(target, h, 60) for h in avoid):
                 continue
         stay = min(stay, stay_budget)
@@ -377,13 +396,13 @@ def _stay(rng, points, stay, t, end):
     return points, t
 
 
-def _idle(rng, grid: _Grid, seconds_total: int) -> list[tuple]:
+def _idle(rng, grid: GridArea, seconds_total: int) -> list[tuple]:
     """A phone left lying (drifting a little), or a grid driven through in minutes."""
     if rng.random() < 0.3:
-        points, t = [(*_inside(rng, grid.bounds), 0.0)], 0.0
+        points, t = [(*place_inside(rng, grid.bounds), 0.0)], 0.0
         drive_end = rng.uniform(180, 480)
         while t < drive_end:
-            points, t = _go(rng, points, _inside(rng, grid.bounds), 9.0, t, drive_end, [])
+            points, t = _go(rng, points, place_inside(rng, grid.bounds), 9.0, t, drive_end, [])
         return _stay(rng, points, seconds_total - t, t, seconds_total)[0]
     points = _walk(rng, grid.bounds, [], rng.uniform(60, 200), visits=False, avoid=[])
     x, y, t = points[-1]
@@ -431,7 +450,7 @@ def _phone(rng, points) -> list[tuple]:
     return kept
 
 
-def _notes(rng, grid: _Grid) -> str:
+def _notes(rng, grid: GridArea) -> str:
     parts = [f"{rng.choice(PLACES)}{rng.choice(SEEN)}，{rng.choice(DONE)}"]
     if rng.random() < 0.6:
         parts.append(f"{rng.choice(PLACES)}{rng.choice(SEEN)}")
