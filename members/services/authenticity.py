@@ -13,8 +13,9 @@ since: a day's total is held against the norm only once the day is over.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -152,11 +153,12 @@ def _key_households(grid_ids: set[int]) -> dict[int, list[tuple[float, float]]]:
     )
     by_grid: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for _pk, grid_id, location in rows:
-        by_grid[grid_id].append((location.x, location.y))
+        if location is not None:
+            by_grid[grid_id].append((location.x, location.y))
     return by_grid
 
 
-def _histories(member_ids: set[int], patrols: list[dict]) -> dict[int, _History]:
+def _histories(member_ids: set[int], patrols: Sequence[Mapping[str, Any]]) -> dict[int, _History]:
     """The members' patrols from the earliest baseline any rule needs to a week after."""
     starts = [row["started_at"] for row in patrols]
     lookback = max(rules.NOTES_LOOKBACK_DAYS, rules.RUSH_BASELINE_DAYS + rules.MONTH_END_DAYS)
@@ -183,7 +185,7 @@ def _histories(member_ids: set[int], patrols: list[dict]) -> dict[int, _History]
     return histories
 
 
-def _grids_of(row: dict, assignments: dict, unions: dict) -> GEOSGeometry | None:
+def _grids_of(row: Mapping[str, Any], assignments: dict, unions: dict) -> GEOSGeometry | None:
     """The union of the grids the member was assigned to on the patrol's day, its own
     grid included."""
     day = _local_day(row["started_at"])
@@ -207,7 +209,14 @@ def _grids_of(row: dict, assignments: dict, unions: dict) -> GEOSGeometry | None
     return unions[key]
 
 
-def _judge(row, assignments, key_households, histories, today, unions):
+def _judge(
+    row: Mapping[str, Any],
+    assignments: dict,
+    key_households: dict[int, list[tuple[float, float]]],
+    histories: dict[int, _History],
+    today: datetime.date,
+    unions: dict[frozenset[int], GEOSGeometry | None],
+) -> Iterator[tuple[str, dict]]:
     coords = list(row["route"].coords) if row["route"] is not None else []
     seconds = row["route_seconds"]
     minutes = (row["ended_at"] - row["started_at"]).total_seconds() / 60
