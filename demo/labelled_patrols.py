@@ -314,7 +314,8 @@ def _patrol(rng, member_id, grid: GridArea, grids: list[GridArea], day, kind, no
         route=route,
         route_seconds=[int(t) for _x, _y, t in points] if timed and route else None,
         notes=text,
-        findings="",
+        # A third of the walks find something worth a case; hollow ones rarely do.
+        findings=_finding(rng) if kind == HONEST and rng.random() < 0.35 else "",
     )
 
 
@@ -458,6 +459,10 @@ def _notes(rng, grid: GridArea) -> str:
         parts.append(rng.choice(VISITS).format(name=rng.choice(NAMES)))
     rng.shuffle(parts)
     return "；".join(parts) + "。"
+
+
+def _finding(rng) -> str:
+    return f"{rng.choice(PLACES)}{rng.choice(SEEN[1:])}"
 
 
 def _copy(rng, notes: list[str]) -> str:
