@@ -246,12 +246,15 @@ def member_patrols(rng, member_id, grid, grids, kind, first_day, rate, *, days=D
     share = rng.uniform(0.35, 0.7)  # of a hollow member's patrols, the hollow ones
     notes: list[str] = []
     start_after = first_day + datetime.timedelta(days=rng.randint(0, 3))
+    first_patrol = None
     for offset in range(days):
         day = first_day + datetime.timedelta(days=offset)
         if day < start_after:
             continue
         in_window = day.day > _month_length(day) - 5
-        late_enough = (day - start_after).days >= 35
+        # A rush is against the member's own rhythm: a member who began patrolling only
+        # weeks ago has none yet.
+        late_enough = first_patrol is not None and (day - first_patrol).days >= 35
         if kind == "rush":
             if in_window and late_enough:
                 count = rng.choice([1, 1, 2])
@@ -264,6 +267,7 @@ def member_patrols(rng, member_id, grid, grids, kind, first_day, rate, *, days=D
             label = kind if kind != HONEST and rng.random() < share else HONEST
         if label == "short":
             count = 1
+        first_patrol = first_patrol or (day if count else None)
         for _ in range(count):
             patrol_kind = label if label != "copied" or notes else HONEST
             yield _patrol(rng, member_id, grid, grids, day, patrol_kind, notes), patrol_kind

@@ -25,7 +25,7 @@ from members.services.authenticity import patrols_assess
 
 DAYS = 28
 # Members who rush at the month's end are judged against their rhythm of the weeks before.
-HISTORY_DAYS = 70
+HISTORY_DAYS = 84
 HOLLOW_MEMBERS = 0.15
 KEY_HOUSEHOLDS_PER_GRID = 4
 
