@@ -25,9 +25,10 @@ Definitions (``period`` is local dates [start, end), Asia/Shanghai; see dashboar
   automatic dispatch rates, reasons, returns per unit): dashboard.kpis; rankings of
   villages, grids and departments: ``unit_rankings`` (a minimum sample of closed cases).
 - member workload: members with an open assignment to a grid the user sees: open cases
-  assigned to them, patrols started in the period and their hours. Hollow patrols: patrols
-  in the period without a route, or shorter than ``SHORT_PATROL``; a member is flagged when
-  no patrol of theirs has recorded a finding for ``QUIET_DAYS`` days, or a patrol is hollow.
+  assigned to them, patrols started in the period and their hours, and the patrol
+  authenticity flags stored by members.services.authenticity: of the period's judged
+  patrols, how many carry a flag. A member is ranked only with ``MEMBER_MIN_PATROLS``
+  judged patrols, and flagged when ``MEMBER_FLAGGED_SHARE`` of them carry a flag.
 
 Each function issues a fixed number of queries, whatever the number of cases; the page's
 total is asserted by tests/dashboard/test_dashboard_view.py and measured by
@@ -76,12 +77,13 @@ from incidents.models import (
 )
 from incidents.permissions import incidents_visible_to
 from members.actors import Actor
-from members.models import GridAssignment, GridMember
+from members.authenticity import member_verdict
+from members.models import GridAssignment, GridMember, PatrolFlag
 from members.permissions import patrol_logs_visible_to
 from surveys.selectors import dashboard_survey_satisfaction
 
 BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
-SHORT_PATROL = datetime.timedelta(minutes=10)
+# The last finding is shown beside the flags; it no longer flags a member by itself.
 QUIET_DAYS = 28
 TOP_GRIDS = 20
 OVERDUE_LIST_SIZE = 20
@@ -508,8 +510,9 @@ def member_workload(
     for member in members:
         figures = patrols.get(member["pk"], {})
         last_finding = figures.get("last_finding")
-        quiet = last_finding is None or last_finding < quiet_since
         hours = figures.get("walked")
+        judged, flagged = figures.get("judged", 0), figures.get("flagged", 0)
+        verdict = member_verdict(judged=judged, flagged=flagged)
         rows.append(
             {
                 "id": member["pk"],
@@ -521,21 +524,35 @@ def member_workload(
                 "open_assigned": member["open_assigned"],
                 "patrols": figures.get("patrols", 0),
                 "patrol_hours": hours.total_seconds() / 3600 if hours else 0.0,
-                "without_route": figures.get("without_route", 0),
-                "short": figures.get("short", 0),
+                "judged": judged,
+                "flagged": flagged,
+                "flagged_share": flagged / judged if judged else None,
                 "last_finding": last_finding,
-                "quiet": quiet,
+                "quiet": last_finding is None or last_finding < quiet_since,
+                "ranked": verdict != "too_few",
+                "hollow": verdict == "flagged",
             }
         )
-    for row in rows:
-        row["hollow"] = row["quiet"] or row["without_route"] > 0 or row["short"] > 0
-    rows.sort(key=lambda row: (not row["hollow"], -row["open_assigned"], row["username"]))
+    # Flagged members first, most doubtful first; then the ranked; too few patrols last.
+    rows.sort(
+        key=lambda row: (
+            not row["hollow"],
+            not row["ranked"],
+            -(row["flagged_share"] or 0),
+            -row["open_assigned"],
+            row["username"],
+        )
+    )
     return rows
 
 
 def _patrol_figures(user: Actor, period: Period, *, since: datetime.datetime) -> dict[int, Row]:
+    """Per member: patrols and hours in the period, those judged by the authenticity rules
+    (members.authenticity) and those of them with a stored flag, and the last finding."""
     in_period = Q(started_at__gte=period.start_at, started_at__lt=period.end_at)
     ended = Q(ended_at__isnull=False)
+    judged = in_period & Q(assessed_at__isnull=False)
+    has_flag = Exists(PatrolFlag.objects.filter(patrol=OuterRef("pk")))
     rows = (
         patrol_logs_visible_to(user)
         .filter(started_at__gte=since)
@@ -546,10 +563,8 @@ def _patrol_figures(user: Actor, period: Period, *, since: datetime.datetime) ->
                 ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()),
                 filter=in_period & ended,
             ),
-            without_route=Count("pk", filter=in_period & Q(route__isnull=True)),
-            short=Count(
-                "pk", filter=in_period & ended & Q(ended_at__lt=F("started_at") + SHORT_PATROL)
-            ),
+            judged=Count("pk", filter=judged),
+            flagged=Count("pk", filter=judged & Q(has_flag)),
             last_finding=Max("started_at", filter=~Q(findings="")),
         )
         .order_by()

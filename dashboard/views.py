@@ -10,7 +10,8 @@ from core.replica import lagging_reads
 from core.roles import is_official
 from core.spreadsheets import csv_response, xlsx_response
 from dashboard.forms import PeriodForm
-from dashboard.selectors import QUIET_DAYS, SHORT_PATROL, dashboard_figures, dashboard_map
+from dashboard.selectors import dashboard_figures, dashboard_map
+from members.authenticity import MEMBER_FLAGGED_SHARE, MEMBER_MIN_PATROLS
 
 
 def _period_form(request) -> PeriodForm:
@@ -32,8 +33,8 @@ def home(request):
         "form": form,
         "figures": dashboard_figures(request.user, period),
         "query": request.GET.urlencode(),
-        "quiet_days": QUIET_DAYS,
-        "short_minutes": int(SHORT_PATROL.total_seconds() // 60),
+        "min_patrols": MEMBER_MIN_PATROLS,
+        "flagged_share": round(100 * MEMBER_FLAGGED_SHARE),
     }
     return render(request, "dashboard/home.html", context)
 
@@ -125,9 +126,14 @@ def export_rows(figures: dict) -> list[list]:
             (_("Open cases assigned"), member["open_assigned"]),
             (_("Patrols"), member["patrols"]),
             (_("Patrol hours"), round(member["patrol_hours"], 2)),
-            (_("Patrols without a route"), member["without_route"]),
-            (_("Patrols that were too short"), member["short"]),
-            (_("Flagged as hollow"), _("yes") if member["hollow"] else _("no")),
+            (_("Patrols judged"), member["judged"]),
+            (_("Patrols flagged"), member["flagged"]),
+            (
+                _("Flagged as hollow"),
+                (_("yes") if member["hollow"] else _("no"))
+                if member["ranked"]
+                else _("too few patrols"),
+            ),
         ):
             rows.append([_("Grid member"), member["name"], measure, value])
     return rows

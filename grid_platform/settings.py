@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessment.tasks.assessment_months_close_due_task",
         "schedule": crontab(minute=30, hour=2, day_of_month="1-3"),
     },
+    # Nightly, after the day has ended: patrol authenticity flags (members.authenticity).
+    "patrols-assess-recent": {
+        "task": "members.tasks.patrols_assess_recent_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 # A publish that cannot reach the broker fails at once instead of blocking a request;
 # what it carried is retried from the database by the sweeps above.
@@ -488,6 +493,9 @@ ALIYUN_SMS_TIMEOUT = env.float("ALIYUN_SMS_TIMEOUT", default=5.0)
 NOTIFICATION_MAX_ATTEMPTS = 8
 # A dissatisfied rating opens a call-back (回访) for the town, due in these working days.
 CALLBACK_WORKING_DAYS = env.int("CALLBACK_WORKING_DAYS", default=2)
+# Minutes of patrol a grid member should log each day, unless the town sets its own
+# (Region.patrol_norm_minutes); below it the day's patrols are flagged.
+PATROL_DAILY_NORM_MINUTES = env.int("PATROL_DAILY_NORM_MINUTES", default=30)
 # The site's address as residents reach it, for links in text messages (a tracking link);
 # without it the messages carry the path alone.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")

@@ -26,7 +26,7 @@ class RegionAdmin(CspNonceWidgetMixin, SavedByServiceFormAdminMixin, LeafletGeoA
     list_select_related = ["parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
-    fields = ["code", "name", "level", "parent", "path", "boundary"]
+    fields = ["code", "name", "level", "parent", "path", "boundary", "patrol_norm_minutes"]
 
     def get_queryset(self, request):
         return ordered(self, request, regions_visible_to(request.user))

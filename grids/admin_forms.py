@@ -6,7 +6,7 @@ from django.db.models import Model
 
 from core.forms import add_service_errors
 from grids.models import Grid, Region
-from grids.services import grid_save, region_save
+from grids.services import grid_save, region_save, region_set_patrol_norm
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -49,17 +49,18 @@ class SavedByServiceFormAdminMixin:
 class RegionAdminForm(ServiceModelForm):
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "parent", "boundary"]
+        fields = ["code", "name", "level", "parent", "boundary", "patrol_norm_minutes"]
 
     def call_service(self) -> Region:
         data = self.cleaned_data
-        return region_save(
+        region = region_save(
             code=data.get("code", self.instance.code),
             name=data["name"],
             level=data["level"],
             parent=data["parent"],
             boundary=data["boundary"],
         )
+        return region_set_patrol_norm(region=region, minutes=data.get("patrol_norm_minutes"))
 
 
 class GridAdminForm(ServiceModelForm):

@@ -49,6 +49,16 @@ class Region(models.Model):
     # prefix match on an indexed column. Written only by grids.services.region_save.
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     boundary = models.MultiPolygonField(_("boundary"), srid=4326, null=True, blank=True)
+    # A town's own daily patrol norm; empty: the platform's PATROL_DAILY_NORM_MINUTES.
+    patrol_norm_minutes = models.PositiveSmallIntegerField(
+        _("daily patrol norm (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Minutes of patrol a grid member should log each day in this town; empty: the "
+            "platform's default."
+        ),
+    )
 
     objects = RegionQuerySet.as_manager()
 

@@ -55,6 +55,27 @@ def region_save(
     return region
 
 
+MAX_PATROL_NORM_MINUTES = 600
+
+
+def region_set_patrol_norm(*, region: Region, minutes: int | None) -> Region:
+    """Set (or clear, with None) a town's or village's daily patrol norm in minutes."""
+    if minutes is not None and not 1 <= minutes <= MAX_PATROL_NORM_MINUTES:
+        raise ValidationError(
+            {
+                "patrol_norm_minutes": _("Give between 1 and %(most)d minutes.")
+                % {"most": MAX_PATROL_NORM_MINUTES}
+            }
+        )
+    if minutes is not None and region.level not in (Region.Level.TOWN, Region.Level.VILLAGE):
+        raise ValidationError(
+            {"patrol_norm_minutes": _("Only a town or a village sets a daily patrol norm.")}
+        )
+    region.patrol_norm_minutes = minutes
+    region.save(update_fields=["patrol_norm_minutes"])
+    return region
+
+
 @transaction.atomic
 def grid_save(
     *,

@@ -20,6 +20,7 @@ from members.models import (
     GridMember,
     Household,
     Notification,
+    PatrolFlag,
     PatrolLog,
     PersonalDataAccess,
     Resident,
@@ -160,7 +161,7 @@ class ResidentTagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(CspNonceWidgetMixin, LeafletGeoAdmin):
     list_display = ["code", "address", "grid"]
     list_select_related = ["grid"]
     search_fields = ["code", "address"]
@@ -308,9 +309,35 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return ordered(self, request, accesses)
 
 
+class PatrolFlagInline(admin.TabularInline):
+    """The authenticity flags: written by the rules only (members.services.authenticity)."""
+
+    model = PatrolFlag
+    fields = ["kind", "reason", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the patrol sees its flags (no role holds a grant of their own).
+        return request.user.has_perm("members.view_patrollog")
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason(self, flag):
+        return flag.reason
+
+
 @admin.register(PatrolLog)
 class PatrolLogAdmin(CspNonceWidgetMixin, LeafletGeoAdmin):
-    list_display = ["member", "grid", "started_at", "ended_at"]
+    list_display = ["member", "grid", "started_at", "ended_at", "assessed_at"]
+    inlines = [PatrolFlagInline]
+    readonly_fields = ["assessed_at"]
     list_select_related = ["member__user", "grid"]
     list_filter = ["started_at"]
     search_fields = ["grid__code", "grid__name", "member__user__username"]

@@ -88,14 +88,23 @@ def task_queue_quietly(task: str, ids: list[int]) -> None:
     hangs would otherwise hold the request for seconds). Whatever is not handed over stays
     pending in the outbox (the notification rows) for the beat sweep to deliver.
     """
+    if not task_publish(task, [ids]):
+        logger.warning("Broker unavailable, %d messages wait for the sweep", len(ids))
+
+
+def task_publish(name: str, args: list) -> bool:
+    """Send a task by name on the publishing pool; False when the broker did not take it
+    (what it carried must then be picked up by a periodic sweep)."""
     app = current_app
     try:
         with _publishing_pool(app).acquire(
             block=True, timeout=settings.BROKER_PUBLISH_TIMEOUT
         ) as connection:
-            app.send_task(task, args=[ids], retry=False, connection=connection)
+            app.send_task(name, args=args, retry=False, connection=connection)
     except (BrokerError, LimitExceeded, RedisError, OSError) as error:
-        logger.warning("Broker unavailable, %d messages wait for the sweep: %s", len(ids), error)
+        logger.warning("Broker unavailable for %s: %s", name, error)
+        return False
+    return True
 
 
 @cache

@@ -10,11 +10,18 @@ from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from core.roles import GRID_ROLES, user_roles
+from core.roles import GRID_ROLES, is_official, user_roles
 from grids.jurisdiction import Scope, ScopeKind, scope_of
 from grids.permissions import assigned_grids
 from members.actors import Actor
-from members.models import GridMember, Household, PatrolLog, PersonalDataAccess, Resident
+from members.models import (
+    GridAssignment,
+    GridMember,
+    Household,
+    PatrolLog,
+    PersonalDataAccess,
+    Resident,
+)
 
 Row = TypeVar("Row", bound=Model)
 
@@ -47,6 +54,23 @@ def grid_members_visible_to(user: Actor) -> QuerySet[GridMember]:
         path="user__jurisdiction__path",
         grids=lambda: Q(user=user),
     )
+
+
+def grid_members_overseen_by(user: Actor) -> QuerySet[GridMember]:
+    """The members whose patrols an official reviews: those with an open assignment to a
+    grid under the official's jurisdiction (village staff and above; not department
+    handlers, grid leaders or members). Platform administrators review every member."""
+    if not is_official(user):
+        return GridMember.objects.none()
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return GridMember.objects.all()
+    if scope.kind is not ScopeKind.SUBTREE:
+        return GridMember.objects.none()
+    assigned = GridAssignment.objects.filter(
+        ends_on__isnull=True, grid__village__path__startswith=scope.path
+    )
+    return GridMember.objects.filter(pk__in=assigned.values("member"))
 
 
 def _may_see_register(user: Actor, scope: Scope) -> bool:

@@ -4,6 +4,7 @@ Each starts from the access funnel (members.permissions, grids.permissions) and 
 the columns its page shows: never a boundary, never a ciphertext.
 """
 
+import datetime
 import uuid
 from typing import cast
 
@@ -14,8 +15,21 @@ from guardian.shortcuts import get_users_with_perms
 from grids.models import Grid
 from grids.permissions import assigned_grids
 from members.actors import Actor
-from members.models import Household, Notification, PatrolLog, Resident, User
-from members.permissions import households_visible_to, patrol_logs_visible_to
+from members.models import (
+    GridAssignment,
+    GridMember,
+    Household,
+    Notification,
+    PatrolFlag,
+    PatrolLog,
+    Resident,
+    User,
+)
+from members.permissions import (
+    grid_members_overseen_by,
+    households_visible_to,
+    patrol_logs_visible_to,
+)
 
 RECENT_PATROLS = 10
 # Masked columns only: the lookup never decrypts anything.
@@ -127,4 +141,32 @@ def patrol_summary(user: User, client_key: uuid.UUID) -> PatrolLog:
         .defer("grid__boundary")
         .annotate(distance=Length("route"))
         .get(client_key=client_key)
+    )
+
+
+def member_get_for_review(user: Actor, pk: int | str) -> GridMember:
+    """A member whose patrols the official may review; DoesNotExist otherwise."""
+    try:
+        return grid_members_overseen_by(user).select_related("user").get(pk=int(pk))
+    except ValueError as error:
+        raise GridMember.DoesNotExist from error
+
+
+def member_review_grids(member: GridMember) -> QuerySet[Grid]:
+    """The grids the member is assigned to now (for the map's GeoJSON)."""
+    return Grid.objects.filter(
+        pk__in=GridAssignment.objects.filter(member=member, ends_on__isnull=True).values("grid")
+    ).order_by("code")
+
+
+def member_review_patrols(
+    member: GridMember, *, since: datetime.datetime, limit: int
+) -> list[PatrolLog]:
+    """The member's patrols since a moment, newest first, with their flags; two queries."""
+    return list(
+        PatrolLog.objects.filter(member=member, started_at__gte=since)
+        .select_related("grid")
+        .defer("grid__boundary")
+        .prefetch_related(Prefetch("flags", queryset=PatrolFlag.objects.order_by("kind")))
+        .order_by("-started_at")[:limit]
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import account_views, patrol_views, views, workspace_views
+from members import account_views, patrol_views, review_views, views, workspace_views
 
 app_name = "members"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("residents/export.csv", views.resident_export, name="resident_export"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("access-log/", views.access_log, name="access_log"),
+    path("grid-members/<int:pk>/", review_views.member_review, name="member_review"),
     path("accounts/unlock/", account_views.account_unlock, name="account_unlock"),
     path("workspace/", workspace_views.workspace, name="workspace"),
     path("notifications/", workspace_views.notification_list, name="notifications"),

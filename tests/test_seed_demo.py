@@ -31,6 +31,7 @@ from members.models import (
     GridAssignment,
     GridMember,
     Household,
+    PatrolFlag,
     PatrolLog,
     Resident,
     ResidentTag,
@@ -555,3 +556,26 @@ def test_the_demo_looks_like_a_working_town(town):
     assert figures["kpis"]["closure_rate"] > 0.3
     assert CallBack.objects.filter(closed_at__isnull=False).exists()
     assert Landmark.objects.filter(town=town).count() >= 5
+
+
+def test_the_demo_flags_a_minority_of_members_with_every_kind_of_doubt(town, client):
+    """The demo's patrols are judged by the authenticity rules: each rule is at work, a
+    minority of members is flagged, and each flagged member's review page agrees."""
+    assert set(PatrolFlag.objects.values_list("kind", flat=True)) >= {
+        "outside_grids",
+        "little_movement",
+        "key_households_skipped",
+        "repeated_notes",
+        "month_end_rush",
+        "below_daily_norm",
+    }
+    assert not PatrolLog.objects.filter(ended_at__isnull=False, assessed_at__isnull=True)
+    official = User.objects.get(username="demo_town")
+    workload = dashboard_figures(official, Period.last_days(30))["workload"]
+    flagged = [row for row in workload if row["hollow"]]
+    assert 0 < len(flagged) <= len(workload) / 5
+    client.force_login(official)
+    for row in flagged:
+        page = client.get(reverse("members:member_review", args=[row["id"]]))
+        assert page.context["verdict"] == "flagged"
+        assert page.context["flagged"] >= row["flagged"] - 1

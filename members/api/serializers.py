@@ -137,9 +137,12 @@ class PatrolStartSerializer(serializers.Serializer):
 
 class PatrolPointsSerializer(serializers.Serializer):
     points = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
+        child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=3),
         max_length=MAX_POINTS_PER_BATCH,
-        help_text="[[longitude, latitude], ...] in WGS84.",
+        help_text=(
+            "[[longitude, latitude], ...] in WGS84, each optionally with the fix's time in "
+            "Unix seconds as a third value (the authenticity rules tell walking from standing)."
+        ),
     )
     first_index = serializers.IntegerField(
         min_value=0,

@@ -10,6 +10,7 @@ import datetime
 import math
 import uuid
 from collections.abc import Sequence
+from functools import partial
 
 from django.contrib.gis.geos import LineString
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,9 @@ from django.utils.translation import gettext as _
 
 from grids.models import Grid
 from members.models import GridMember, PatrolLog, User
+from members.notifications import task_publish
+
+ASSESS_TASK = "members.tasks.patrols_assess_task"
 
 # A batch is what a phone gathers in a few minutes; a patrol is a few hours at most.
 MAX_POINTS_PER_BATCH = 500
@@ -114,8 +118,9 @@ def patrol_start(
     return patrol
 
 
-def _clean_points(points: Sequence) -> list[tuple[float, float]]:
-    """[[longitude, latitude], ...] in WGS84; anything else is refused whole."""
+def _clean_points(points: Sequence) -> list[tuple[float, float, float | None]]:
+    """[[longitude, latitude], ...] in WGS84, each optionally with the fix's time in Unix
+    seconds as a third value; anything else is refused whole."""
     if not isinstance(points, list | tuple) or len(points) > MAX_POINTS_PER_BATCH:
         raise ValidationError(
             {"points": _("Send at most %(n)d points at a time.") % {"n": MAX_POINTS_PER_BATCH}}
@@ -123,16 +128,36 @@ def _clean_points(points: Sequence) -> list[tuple[float, float]]:
     cleaned = []
     for point in points:
         try:
-            longitude, latitude = (float(value) for value in point)
+            values = [float(value) for value in point]
+            longitude, latitude, *rest = values
         except (TypeError, ValueError):
             raise ValidationError(
                 {"points": _("Each point is a longitude and a latitude.")}
             ) from None
-        finite = math.isfinite(longitude) and math.isfinite(latitude)
-        if not finite or not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+        if len(rest) > 1 or not all(math.isfinite(value) for value in values):
+            raise ValidationError({"points": _("Each point is a longitude and a latitude.")})
+        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
             raise ValidationError({"points": _("A point lies outside the Earth's coordinates.")})
-        cleaned.append((longitude, latitude))
+        cleaned.append((longitude, latitude, rest[0] if rest else None))
     return cleaned
+
+
+def _route_seconds(
+    patrol: PatrolLog, stored: int, fresh: list[tuple[float, float, float | None]]
+) -> list[int] | None:
+    """Seconds from the start to each point, while every point so far came with its time."""
+    known = patrol.route_seconds if stored == 0 else patrol.route_seconds or None
+    if (stored and (known is None or len(known) != stored)) or any(
+        point[2] is None for point in fresh
+    ):
+        return None
+    seconds = list(known or [])
+    start = patrol.started_at.timestamp()
+    for _longitude, _latitude, time in fresh:
+        # A fix's time before the start, or before the previous fix, is a clock's hiccup.
+        offset = round((time or 0) - start)
+        seconds.append(max(offset, seconds[-1] if seconds else 0, 0))
+    return seconds
 
 
 @transaction.atomic
@@ -155,13 +180,14 @@ def patrol_add_points(
     fresh = cleaned[len(stored) - first_index :]
     if not fresh:
         return patrol
-    route = stored + fresh
+    route = stored + [(longitude, latitude) for longitude, latitude, _time in fresh]
     if len(route) < 2:
         raise ValidationError({"points": _("A route starts with at least two points.")})
     if len(route) > MAX_POINTS_PER_ROUTE:
         raise ValidationError({"points": _("This route is too long.")})
+    patrol.route_seconds = _route_seconds(patrol, len(stored), fresh)
     patrol.route = LineString(route, srid=4326)
-    patrol.save(update_fields=["route"])
+    patrol.save(update_fields=["route", "route_seconds"])
     return patrol
 
 
@@ -205,4 +231,11 @@ def patrol_stop(
     if findings is not None:
         patrol.findings = findings
     patrol.save(update_fields=["ended_at", "notes", "findings"])
+    transaction.on_commit(partial(_queue_assessment, patrol.pk))
     return patrol
+
+
+def _queue_assessment(patrol_id: int) -> None:
+    """Judge the patrol (members.services.authenticity) in the worker; a broker that does
+    not answer leaves it to the nightly run."""
+    task_publish(ASSESS_TASK, [[patrol_id]])

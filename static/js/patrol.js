@@ -72,9 +72,12 @@
     if (position.coords.accuracy > MAX_ACCURACY_M) {
       return;
     }
+    // The third value, the fix's time in Unix seconds, lets the server tell walking from
+    // standing (members.authenticity).
     var point = [
       Number(position.coords.longitude.toFixed(6)),
-      Number(position.coords.latitude.toFixed(6))
+      Number(position.coords.latitude.toFixed(6)),
+      Math.round((position.timestamp || Date.now()) / 1000)
     ];
     if (state.last && metres(state.last, point) < MIN_STEP_M) {
       return;

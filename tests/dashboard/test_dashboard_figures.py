@@ -10,7 +10,7 @@ from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures, dashboard_map
 from incidents.models import Category, Incident, IncidentEvent
 from incidents.services.catalogue import department_save
-from members.models import PatrolLog
+from members.models import PatrolFlag, PatrolLog
 from tests.conftest import SHANGHAI
 
 PERIOD = Period(start=datetime.date(2026, 11, 1), end=datetime.date(2026, 11, 8))
@@ -195,32 +195,65 @@ def test_lists_overdue_cases_longest_overdue_first(cast, town_cases):
     assert [case.code for case in overdue] == ["C7", "C4"]
 
 
-def test_shows_member_workload_and_hollow_patrols(cast, ladder, town_cases):
-    member = cast.member.grid_member
-    PatrolLog.objects.create(
-        member=member,
-        grid=ladder.a1,
-        started_at=at(3, 9),
-        ended_at=at(3, 10),
-        route=LineString((121.001, 28.001), (121.009, 28.009), srid=4326),
-        findings="路灯损坏",
-    )
-    PatrolLog.objects.create(
-        member=member, grid=ladder.a1, started_at=at(4, 9), ended_at=at(4, 9, 5)
-    )
+def _patrols(member, grid, days, *, flagged: int, judged: bool = True) -> None:
+    """A patrol a day on ``days``, the first ``flagged`` of them with a stored flag."""
+    for index, day in enumerate(days):
+        log = PatrolLog.objects.create(
+            member=member,
+            grid=grid,
+            started_at=at(day, 9),
+            ended_at=at(day, 10),
+            route=LineString((121.001, 28.001), (121.009, 28.009), srid=4326),
+            findings="路灯损坏" if day == days[0] else "",
+            assessed_at=at(day, 11) if judged else None,
+        )
+        if index < flagged:
+            PatrolFlag.objects.create(patrol=log, kind="outside_grids", figures={"inside": 0.1})
+
+
+def test_shows_member_workload_and_the_stored_patrol_flags(cast, ladder, town_cases):
+    _patrols(cast.member.grid_member, ladder.a1, [1, 2, 3, 4, 5, 6], flagged=2)
+    _patrols(cast.other_member.grid_member, ladder.a2, [1, 2, 3, 4, 5], flagged=1)
+    _patrols(cast.leader.grid_member, ladder.a1, [1, 2, 3, 4], flagged=4)
 
     workload = dashboard_figures(cast.town_official, PERIOD, now=NOW)["workload"]
 
     rows = {row["username"]: row for row in workload}
-    assert set(rows) == {"member_a1", "member_a2", "leader_a1"}
     walker = rows["member_a1"]
-    assert (walker["open_assigned"], walker["patrols"]) == (1, 2)
-    assert walker["patrol_hours"] == pytest.approx(65 / 60)
-    assert (walker["without_route"], walker["short"]) == (1, 1)
-    assert (walker["last_finding"], walker["quiet"], walker["hollow"]) == (at(3, 9), False, True)
-    idle = rows["member_a2"]
-    assert (idle["patrols"], idle["quiet"], idle["hollow"]) == (0, True, True)
-    assert idle["grids"] == ["东山二网格"]
+    assert (walker["open_assigned"], walker["patrols"], walker["patrol_hours"]) == (1, 6, 6.0)
+    assert (walker["judged"], walker["flagged"], walker["ranked"], walker["hollow"]) == (
+        6,
+        2,
+        True,
+        True,
+    )
+    assert walker["last_finding"] == at(1, 9)
+    other = rows["member_a2"]
+    assert (other["judged"], other["flagged"], other["ranked"], other["hollow"]) == (
+        5,
+        1,
+        True,
+        False,
+    )
+    assert other["grids"] == ["东山二网格"]
+    # Every patrol flagged, but four are too few to judge the member by.
+    leader = rows["leader_a1"]
+    assert (leader["judged"], leader["flagged"], leader["ranked"], leader["hollow"]) == (
+        4,
+        4,
+        False,
+        False,
+    )
+    assert [row["username"] for row in workload] == ["member_a1", "member_a2", "leader_a1"]
+
+
+def test_patrols_not_judged_yet_do_not_count_towards_the_sample(cast, ladder, town_cases):
+    _patrols(cast.member.grid_member, ladder.a1, [1, 2, 3, 4, 5, 6], flagged=0, judged=False)
+
+    workload = dashboard_figures(cast.town_official, PERIOD, now=NOW)["workload"]
+
+    walker = next(row for row in workload if row["username"] == "member_a1")
+    assert (walker["patrols"], walker["judged"], walker["ranked"]) == (6, 0, False)
 
 
 def test_other_towns_official_sees_none_of_these_cases(cast, town_cases):

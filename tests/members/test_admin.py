@@ -495,3 +495,30 @@ def test_household_search_for_the_resident_form_stays_in_the_officials_town(
     assert [row["text"] for row in response.json()["results"]] == [
         str(cast.resident_record.household)
     ]
+
+
+def test_the_patrol_admin_shows_its_flags_with_their_reasons(client, cast, ladder):
+    import datetime
+    import uuid
+
+    from members.models import PatrolLog
+    from members.services.authenticity import patrols_assess
+
+    started = datetime.datetime(2026, 11, 20, 1, 0, tzinfo=datetime.UTC)
+    patrol = PatrolLog.objects.create(
+        member=cast.member.grid_member,
+        grid=ladder.a1,
+        client_key=uuid.uuid4(),
+        started_at=started,
+        ended_at=started + datetime.timedelta(minutes=40),
+    )
+    patrols_assess(ids=[patrol.pk])
+    cast.admin.is_staff = True
+    cast.admin.save(update_fields=["is_staff"])
+    client.force_login(cast.admin)
+
+    page = client.get(
+        f"/admin/members/patrollog/{patrol.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+
+    assert "No route was recorded (0 m, at least 50 m expected)." in page

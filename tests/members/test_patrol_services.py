@@ -116,6 +116,37 @@ def test_appends_points_to_the_route(cast, running):
     assert route.srid == 4326
 
 
+def test_keeps_the_fixes_times_as_seconds_from_the_start(cast, running):
+    start = NOW.timestamp()
+    patrol_add_points(
+        actor=cast.member,
+        patrol=running,
+        points=[[121.001, 28.001, start + 5], [121.002, 28.002, start + 20]],
+        first_index=0,
+    )
+    # A fix stamped before the one before it (a clock's hiccup) keeps the order.
+    patrol_add_points(
+        actor=cast.member, patrol=running, points=[[121.003, 28.003, start + 15]], first_index=2
+    )
+
+    stored = PatrolLog.objects.get()
+    assert stored.route_seconds == [5, 20, 20]
+    assert stored.route.coords[2] == (121.003, 28.003)
+
+
+def test_a_batch_without_times_leaves_the_route_without_times(cast, running):
+    start = NOW.timestamp()
+    patrol_add_points(
+        actor=cast.member,
+        patrol=running,
+        points=[[121.001, 28.001, start + 5], [121.002, 28.002, start + 20]],
+        first_index=0,
+    )
+    patrol_add_points(actor=cast.member, patrol=running, points=[[121.003, 28.003]], first_index=2)
+
+    assert PatrolLog.objects.get().route_seconds is None
+
+
 def test_a_resent_batch_is_not_appended_twice(cast, running):
     batch = [[121.001, 28.001], [121.002, 28.002]]
     patrol_add_points(actor=cast.member, patrol=running, points=batch, first_index=0)
@@ -145,12 +176,13 @@ def test_refuses_a_gap_in_the_route(cast, running):
         [[121.0, 28.0], [121.0, -91.0]],
         [[121.0, 28.0], ["east", 28.0]],
         [[121.0, 28.0], [121.0]],
+        [[121.0, 28.0], [121.0, 28.0, 1.0, 2.0]],
         [[121.0, 28.0], [float("nan"), 28.0]],
         [[121.0, 28.0]],
         "121,28",
         [[121.0, 28.0]] * (MAX_POINTS_PER_BATCH + 1),
     ],
-    ids=["lng", "lat", "text", "short", "nan", "one-point", "not-a-list", "too-many"],
+    ids=["lng", "lat", "text", "short", "four", "nan", "one-point", "not-a-list", "too-many"],
 )
 def test_refuses_bad_points_whole(cast, running, points):
     with pytest.raises(ValidationError) as error:
