@@ -42,7 +42,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--towns", type=int, default=DEFAULT_TOWNS, help="Towns under T City (the demo county)."
+            "--towns", type=int, default=DEFAULT_TOWNS, help="Towns of the demo county."
         )
         parser.add_argument(
             "--grids-per-town", type=int, default=40, help="Grids in each town (8 villages)."

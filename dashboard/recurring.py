@@ -1,0 +1,104 @@
+"""Recurring problems (每月一题): what keeps coming back, shown on the cockpit.
+
+The rule (README.md, "The cockpit"): a (category, grid) pair is a recurring problem of a
+month when its cases reported in that month number at least
+``max(MIN_CASES, mean + SD_FACTOR × sd)``, where mean and sd (population standard
+deviation) are over its counts of the ``HISTORY_MONTHS`` months before, months without a
+case counting 0. A pair seen for the first time needs ``MIN_CASES`` cases; a pair that
+always has many needs markedly more than usual. A running month counts up to today.
+"""
+
+import datetime
+import statistics
+from urllib.parse import urlencode
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from dashboard.periods import Period
+
+HISTORY_MONTHS = 6
+MIN_CASES = 3
+SD_FACTOR = 2
+SHOWN = 20
+
+
+def _months_before(first: datetime.date, months: int) -> datetime.date:
+    for _ in range(months):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return first
+
+
+def recurring_problems(cases: QuerySet, current: Period) -> list[dict]:
+    """The pairs that stand out in the month of ``current`` (which starts on a month's
+    first day), most above their threshold first; one query."""
+    first = current.start
+    history_start = _months_before(first, HISTORY_MONTHS)
+    rows = (
+        cases.filter(
+            created_at__gte=Period(start=history_start, end=first).start_at,
+            created_at__lt=current.end_at,
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
+        .values(
+            "month",
+            "category_id",
+            "category__name",
+            "grid_id",
+            "grid__name",
+            "grid__village__name",
+            "town__name",
+        )
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    months = [_months_before(first, n) for n in range(HISTORY_MONTHS, 0, -1)]
+    pairs: dict[tuple[int, int], dict] = {}
+    for row in rows:
+        pair = pairs.setdefault(
+            (row["category_id"], row["grid_id"]),
+            {
+                "category_id": row["category_id"],
+                "category": row["category__name"],
+                "grid_id": row["grid_id"],
+                "grid": row["grid__name"],
+                "village": row["grid__village__name"],
+                "town": row["town__name"],
+                "by_month": {},
+            },
+        )
+        month = (
+            timezone.localtime(row["month"]).date()
+            if isinstance(row["month"], datetime.datetime)
+            else row["month"]
+        )
+        pair["by_month"][month] = pair["by_month"].get(month, 0) + row["count"]
+    problems = []
+    for pair in pairs.values():
+        count = pair["by_month"].get(first, 0)
+        if count < MIN_CASES:
+            continue
+        history = [pair["by_month"].get(month, 0) for month in months]
+        mean = statistics.fmean(history)
+        threshold = max(float(MIN_CASES), mean + SD_FACTOR * statistics.pstdev(history))
+        if count >= threshold:
+            problems.append(
+                {
+                    **pair,
+                    "count": count,
+                    "history": history,
+                    "mean": mean,
+                    "threshold": threshold,
+                    "query": urlencode(
+                        {
+                            "category": pair["category_id"],
+                            "grid": pair["grid_id"],
+                            "created_from": first.isoformat(),
+                            "created_to": current.last_day.isoformat(),
+                        }
+                    ),
+                }
+            )
+    problems.sort(key=lambda p: (-(p["count"] - p["threshold"]), -p["count"], p["grid"]))
+    return problems[:SHOWN]
