@@ -163,7 +163,9 @@ def cockpit_cases(user: Actor, region: Region) -> QuerySet[Incident]:
     return incidents_visible_to(user).filter(grid__village__path__startswith=region.path)
 
 
-def _case_cells(cases: QuerySet, unit: str, periods: dict[str, Period], now) -> list[Row]:
+def _case_cells(
+    cases: QuerySet, unit: str, periods: dict[str, Period], now: datetime.datetime
+) -> list[Row]:
     counts: dict[str, Any] = {}
     for tag, period in periods.items():
         opened, closed = _in(period), _closed_in(period)
@@ -281,7 +283,7 @@ def _row(
 
     cells = []
     for indicator in INDICATORS:
-        figures = {}
+        figures: dict[str, dict | None] = {}
         for tag in PERIODS:
             if indicator.now_only and tag != "now":
                 figures[tag] = None
