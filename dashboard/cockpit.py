@@ -337,11 +337,15 @@ def cockpit_figures(
     cells = _cells(_case_cells(cases, unit, periods, now), _event_cells(cases, unit, periods))
     units = list(Region.objects.filter(parent=region).order_by("code").values("pk", "name"))
     groups = list(CategoryGroup.objects.order_by("order", "name").values("pk", "name"))
-    departments = dict(
-        Department.objects.filter(
+    # A county's towns each have their own 综合行政执法队: a department is named with its town.
+    departments = {
+        pk: f"{name} · {region_name}"
+        for pk, name, region_name in Department.objects.filter(
             pk__in=[cell["department"] for cell in cells if cell["department"] is not None] or [0]
-        ).values_list("pk", "name")
-    )
+        )
+        .order_by("region__path", "name")
+        .values_list("pk", "name", "region__name")
+    }
     whole = {"region": str(region.pk)}
 
     def table(rows: Iterable[tuple[str, dict, dict[str, str]]]) -> list[dict]:
@@ -373,12 +377,9 @@ def cockpit_figures(
             for row in groups
             if row["pk"] in by_group
         ),
-        "departments": sorted(
-            table(
-                (name, by_department[pk], {**whole, "department": str(pk)})
-                for pk, name in departments.items()
-            ),
-            key=lambda row: row["name"],
+        "departments": table(
+            (name, by_department[pk], {**whole, "department": str(pk)})
+            for pk, name in departments.items()
         ),
     }
 

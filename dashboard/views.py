@@ -56,7 +56,7 @@ def cockpit(request):
     """The county's (or the city's) cockpit: one row per town (or county), this month
     beside the same span of the month before, breakdowns, recurring problems, heat map."""
     region = _cockpit_region(request)
-    form = MonthForm(request.GET or None)
+    form = MonthForm(request.GET or None, initial={"month": f"{timezone.localdate():%Y-%m}"})
     if form.is_bound and not form.is_valid():
         return render(request, "dashboard/cockpit.html", {"form": form}, status=400)
     current, previous = month_periods(form.chosen_month(), timezone.localdate())

@@ -8,16 +8,33 @@
 (function () {
   "use strict";
 
-  // Five classes of a sequential palette, light to dark; grids without a case stay pale.
+  // At most five classes of a sequential palette, light to dark, each a range of counts
+  // (1–2, 3–4 ...); grids without a case stay pale.
   var SHADES = ["#fde0c5", "#facba6", "#f59e72", "#e8684a", "#b3261e"];
   var EMPTY = "#f4f6f9";
 
-  function shade(count, max) {
-    if (!count || !max) {
+  function classes(max) {
+    var count = Math.min(SHADES.length, max);
+    var bounds = [];
+    for (var i = 1; i <= count; i += 1) {
+      bounds.push(Math.ceil((max * i) / count));
+    }
+    return bounds;  // the upper bound of each class
+  }
+
+  function colour(count, bounds) {
+    if (!count) {
       return EMPTY;
     }
-    var index = Math.min(SHADES.length - 1, Math.floor((count / max) * SHADES.length));
-    return SHADES[count === max ? SHADES.length - 1 : index];
+    var index = 0;
+    while (count > bounds[index]) {
+      index += 1;
+    }
+    // Spread the classes over the palette, the last always the darkest.
+    if (bounds.length < 2) {
+      return SHADES[SHADES.length - 1];
+    }
+    return SHADES[Math.round((index * (SHADES.length - 1)) / (bounds.length - 1))];
   }
 
   function popup(feature, labels, period) {
@@ -41,20 +58,23 @@
     return root;
   }
 
-  function legend(max) {
+  function legend(bounds) {
     var node = document.getElementById("ck-legend");
     if (!node) {
       return;
     }
     node.textContent = "";
-    [0].concat(SHADES.map(function (_colour, i) {
-      return Math.max(1, Math.ceil((max * (i + 1)) / SHADES.length));
-    })).forEach(function (value, i) {
+    var entries = [[EMPTY, "0"]];
+    bounds.forEach(function (upper, i) {
+      var lower = i ? bounds[i - 1] + 1 : 1;
+      entries.push([colour(upper, bounds), lower === upper ? String(upper) : lower + "–" + upper]);
+    });
+    entries.forEach(function (entry) {
       var item = document.createElement("span");
       var swatch = document.createElement("i");
-      swatch.style.background = i === 0 ? EMPTY : SHADES[i - 1];
+      swatch.style.background = entry[0];
       item.appendChild(swatch);
-      item.appendChild(document.createTextNode(i === 0 ? "0" : "≤ " + value));
+      item.appendChild(document.createTextNode(entry[1]));
       node.appendChild(item);
     });
   }
@@ -71,11 +91,12 @@
         return response.json();
       })
       .then(function (layer) {
+        var bounds = classes(layer.max);
         var grids = L.geoJSON(layer, {
           style: function (feature) {
             return {
               color: "#5b6b80", weight: 0.8, fillOpacity: 0.85,
-              fillColor: shade(feature.properties.cases, layer.max)
+              fillColor: colour(feature.properties.cases, bounds)
             };
           },
           onEachFeature: function (feature, shape) {
@@ -87,7 +108,7 @@
         if (layer.features.length) {
           map.fitBounds(grids.getBounds(), { padding: [8, 8], animate: false });
         }
-        legend(layer.max);
+        legend(bounds);
         status.textContent = labels.textCount.replace("{count}", layer.total)
           .replace("{grids}", layer.features.length);
         container.dataset.loaded = String(layer.features.length);
