@@ -17,6 +17,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from dashboard.periods import Period
+from grids.models import Grid
+from incidents.models import Category
 
 HISTORY_MONTHS = 6
 MIN_CASES = 3
@@ -32,7 +34,8 @@ def _months_before(first: datetime.date, months: int) -> datetime.date:
 
 def recurring_problems(cases: QuerySet, current: Period) -> list[dict]:
     """The pairs that stand out in the month of ``current`` (which starts on a month's
-    first day), most above their threshold first; one query."""
+    first day), most above their threshold first. Three queries: the counts by month,
+    category and grid; the names of the categories and of the grids listed."""
     first = current.start
     history_start = _months_before(first, HISTORY_MONTHS)
     rows = (
@@ -41,64 +44,63 @@ def recurring_problems(cases: QuerySet, current: Period) -> list[dict]:
             created_at__lt=current.end_at,
         )
         .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
-        .values(
-            "month",
-            "category_id",
-            "category__name",
-            "grid_id",
-            "grid__name",
-            "grid__village__name",
-            "town__name",
-        )
+        .values("month", "category_id", "grid_id")
         .annotate(count=Count("pk"))
         .order_by()
     )
-    months = [_months_before(first, n) for n in range(HISTORY_MONTHS, 0, -1)]
-    pairs: dict[tuple[int, int], dict] = {}
+    by_pair: dict[tuple[int, int], dict[datetime.date, int]] = {}
     for row in rows:
-        pair = pairs.setdefault(
-            (row["category_id"], row["grid_id"]),
-            {
-                "category_id": row["category_id"],
-                "category": row["category__name"],
-                "grid_id": row["grid_id"],
-                "grid": row["grid__name"],
-                "village": row["grid__village__name"],
-                "town": row["town__name"],
-                "by_month": {},
-            },
-        )
-        month = (
-            timezone.localtime(row["month"]).date()
-            if isinstance(row["month"], datetime.datetime)
-            else row["month"]
-        )
-        pair["by_month"][month] = pair["by_month"].get(month, 0) + row["count"]
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = timezone.localtime(month).date()
+        counts = by_pair.setdefault((row["category_id"], row["grid_id"]), {})
+        counts[month] = counts.get(month, 0) + row["count"]
+    months = [_months_before(first, n) for n in range(HISTORY_MONTHS, 0, -1)]
     problems = []
-    for pair in pairs.values():
-        count = pair["by_month"].get(first, 0)
+    for (category_id, grid_id), by_month in by_pair.items():
+        count = by_month.get(first, 0)
         if count < MIN_CASES:
             continue
-        history = [pair["by_month"].get(month, 0) for month in months]
+        history = [by_month.get(month, 0) for month in months]
         mean = statistics.fmean(history)
         threshold = max(float(MIN_CASES), mean + SD_FACTOR * statistics.pstdev(history))
         if count >= threshold:
             problems.append(
                 {
-                    **pair,
+                    "category_id": category_id,
+                    "grid_id": grid_id,
                     "count": count,
                     "history": history,
                     "mean": mean,
                     "threshold": threshold,
                     "query": urlencode(
                         {
-                            "category": pair["category_id"],
-                            "grid": pair["grid_id"],
+                            "category": category_id,
+                            "grid": grid_id,
                             "created_from": first.isoformat(),
                             "created_to": current.last_day.isoformat(),
                         }
                     ),
                 }
             )
-    problems.sort(key=lambda p: (-(p["count"] - p["threshold"]), -p["count"], p["grid"]))
-    return problems[:SHOWN]
+    problems.sort(key=lambda p: (-(p["count"] - p["threshold"]), -p["count"], p["grid_id"]))
+    return _named(problems[:SHOWN])
+
+
+def _named(problems: list[dict]) -> list[dict]:
+    categories = dict(Category.objects.values_list("pk", "name"))
+    grids = {
+        row["pk"]: row
+        for row in Grid.objects.filter(
+            pk__in=[problem["grid_id"] for problem in problems] or [0]
+        ).values("pk", "name", "village__name", "village__parent__name")
+    }
+    for problem in problems:
+        grid = grids[problem["grid_id"]]
+        problem.update(
+            category=categories[problem["category_id"]],
+            grid=grid["name"],
+            village=grid["village__name"],
+            town=grid["village__parent__name"],
+        )
+    return problems
