@@ -419,3 +419,46 @@ def test_runs_as_many_queries_for_more_towns_and_cases(client, cast, ladder):
     assert _queries(client, COCKPIT) == small_page
     assert _queries(client, COCKPIT_MAP) == small_map
     assert small_page <= 20
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+COCKPIT_API = reverse("api:cockpit")
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("town_official", 403), ("resident", 403), ("admin", 403), ("county_official", 200)],
+)
+def test_the_api_answers_county_officials_only(client, cast, who, status):
+    client.force_login(getattr(cast, who))
+
+    assert client.get(COCKPIT_API).status_code == status
+
+
+def test_the_api_refuses_anonymous_callers_and_bad_months(client, cast):
+    assert client.get(COCKPIT_API).status_code in (401, 403)
+
+    client.force_login(cast.county_official)
+    response = client.get(COCKPIT_API, {"month": "2026-13"})
+
+    assert response.status_code == 400
+    assert "month" in response.json()
+
+
+def test_the_api_gives_the_page_figures_with_their_cases(client, cast, ladder):
+    fill(ladder)
+    client.force_login(cast.county_official)
+
+    body = client.get(COCKPIT_API).json()
+
+    assert [unit["name"] for unit in body["units"]] == ["石塘镇", "箬横镇"]
+    received = body["total"]["indicators"]["received"]
+    assert (received["now"]["value"], received["before"]["value"], received["change"]) == (8, 4, 4)
+    assert body["period"] == {"first": "2026-11-01", "last": "2026-11-23"}
+    rate = body["units"][0]["indicators"]["on_time_rate"]["now"]
+    assert set(rate) == {"rate", "count", "of"}
+    url = received["now"]["cases_url"]
+    queue = client.get(url.removeprefix("http://testserver"))
+    assert queue.context["page"].paginator.count == 8
+    assert body["units"][0]["indicators"]["return_rate"]["now"]["count"]["cases_url"] is None
