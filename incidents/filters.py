@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
@@ -53,6 +55,11 @@ def _departments(request):
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """A town or county by id (the schema cannot guess it: the filter is a method)."""
 
 
 class DateInput(forms.DateInput):
@@ -105,7 +112,7 @@ class IncidentQueueFilter(django_filters.FilterSet):
     grid = django_filters.ModelChoiceFilter(
         label=_("Grid"), queryset=_grids, empty_label=_("All grids")
     )
-    region = django_filters.ModelChoiceFilter(
+    region = RegionFilter(
         label=_("Town or county"),
         queryset=_regions,
         method="filter_region",
