@@ -324,6 +324,13 @@ def test_the_heat_map_counts_the_cases_of_each_grid_in_the_month(client, cast, l
     assert layer["total"] == 8
     assert layer["period"] == {"first": "2026-11-01", "last": "2026-11-23"}
     assert {f["geometry"]["type"] for f in layer["features"]} == {"MultiPolygon"}
+    # The popup's link (static/js/cockpit.js): the grid and the month's days.
+    for feature in layer["features"]:
+        queue = client.get(
+            QUEUE,
+            {"grid": feature["id"], "created_from": "2026-11-01", "created_to": "2026-11-23"},
+        )
+        assert queue.context["page"].paginator.count == feature["properties"]["cases"]
 
 
 # --- recurring problems -------------------------------------------------------------------
