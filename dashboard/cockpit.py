@@ -378,7 +378,7 @@ def cockpit_figures(
             if row["pk"] in by_group
         ),
         "departments": table(
-            (name, by_department[pk], {**whole, "department": str(pk)})
+            (name, by_department[pk], {**whole, "assigned_department": str(pk)})
             for pk, name in departments.items()
         ),
     }

@@ -118,7 +118,8 @@ class IncidentQueueFilter(django_filters.FilterSet):
         method="filter_region",
         empty_label=_("All towns"),
     )
-    department = django_filters.ModelChoiceFilter(
+    # Not "department": the bulk form of the queue page has a field of that name.
+    assigned_department = django_filters.ModelChoiceFilter(
         label=_("Assigned department"),
         field_name="assignee_department",
         queryset=_departments,

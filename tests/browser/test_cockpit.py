@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from grids.models import Grid
 from incidents.models import Incident
-from tests.browser.pages import journey_shot
+from tests.browser.pages import assert_fits_the_screen, journey_shot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,3 +69,20 @@ def test_the_demo_county_official_opens_the_cockpit(watched_page, live_server, d
 
 def _month_start():
     return timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def test_the_cockpit_fits_a_phone(watched_page, live_server, demo_county):
+    page = watched_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    cockpit = reverse("dashboard:cockpit")
+    page.goto(f"{live_server.url}{reverse('login')}?next={cockpit}")
+    page.fill("#id_username", "demo_county")
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+
+    expect(page).to_have_url(f"{live_server.url}{cockpit}")
+    expect(page.locator("#ckmap")).to_have_attribute("data-loaded", re.compile(r"^\d+$"))
+    assert_fits_the_screen(page)
+    journey_shot(page, "county", "2-cockpit-phone")
+    assert page.problems == []

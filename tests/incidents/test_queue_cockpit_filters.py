@@ -73,7 +73,7 @@ def test_refuses_a_town_outside_the_jurisdiction_and_shows_no_case(client, cast,
 def test_filters_by_assigned_department(client, cast, cases):
     client.force_login(cast.county_official)
 
-    response = client.get(QUEUE, {"department": cases["department"].pk})
+    response = client.get(QUEUE, {"assigned_department": cases["department"].pk})
 
     assert codes(response) == {cases["s2"]}
 
