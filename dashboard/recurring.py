@@ -10,6 +10,7 @@ always has many needs markedly more than usual. A running month counts up to tod
 
 import datetime
 import statistics
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet
@@ -56,7 +57,7 @@ def recurring_problems(cases: QuerySet, current: Period) -> list[dict]:
         counts = by_pair.setdefault((row["category_id"], row["grid_id"]), {})
         counts[month] = counts.get(month, 0) + row["count"]
     months = [_months_before(first, n) for n in range(HISTORY_MONTHS, 0, -1)]
-    problems = []
+    problems: list[dict[str, Any]] = []
     for (category_id, grid_id), by_month in by_pair.items():
         count = by_month.get(first, 0)
         if count < MIN_CASES:
