@@ -1,6 +1,8 @@
-"""Benchmark: the officials' dashboard with 100,000 cases in one town (issue 5).
+"""Benchmark: the officials' dashboard with 100,000 cases in one town (issue 5), or the
+county's cockpit with them spread over the towns of a county (issue 18, ``--view county``).
 
     .venv/bin/python bench/dashboard.py [--cases 100000] [--renders 20] [--rebuild]
+        [--view town|county] [--towns 3]
         [--database-url postgis://postgres@127.0.0.1:5432/gp_bench_dash]
 
 It seeds the demo town (``seed_demo --cases-per-grid 0``: 40 grids, their members and
@@ -15,6 +17,11 @@ which the page fetches after it has loaded, are timed too, on a line of their ow
 queries of the warm-up are listed, and the last line printed is exactly::
 
     dashboard: cases=N median_ms=M p95_ms=P queries=Q
+
+With ``--view county`` it seeds ``--towns`` towns (database ``gp_bench_dash_county`` by
+default), spreads the cases over all their grids, adds their acceptance and dispatch events,
+and renders the cockpit for the county official (``demo_county``) and its heat map; the last
+line then starts with ``cockpit:``.
 
 Target: median at most 300 ms. The benchmark owns its database and refuses one whose name
 does not contain "bench". ``DATABASE_URL`` is ignored; ``BENCH_DASHBOARD_DATABASE_URL``
@@ -31,7 +38,9 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgis://postgres@127.0.0.1:5432/gp_bench_dash"
+DEFAULT_COUNTY_URL = "postgis://postgres@127.0.0.1:5432/gp_bench_dash_county"
 TOWN_OFFICIAL = "demo_town"
+COUNTY_OFFICIAL = "demo_county"
 DAYS = 180
 CHUNK = 25_000
 TARGET_MS = 300.0
@@ -52,12 +61,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--renders", type=int, default=20, help="the first one warms up")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cases even if kept")
     parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DASHBOARD_DATABASE_URL", DEFAULT_URL),
+        "--view", choices=["town", "county"], default="town", help="the page to render"
     )
+    parser.add_argument("--towns", type=int, default=3, help="towns of the county view")
+    parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    if args.cases < 1 or args.renders < 2:
-        parser.error("--cases must be positive and --renders at least 2")
+    if args.database_url is None:
+        default = DEFAULT_COUNTY_URL if args.view == "county" else DEFAULT_URL
+        args.database_url = os.environ.get("BENCH_DASHBOARD_DATABASE_URL", default)
+    if args.cases < 1 or args.renders < 2 or not 1 <= args.towns <= 100:
+        parser.error("--cases must be positive, --renders at least 2, --towns 1 to 100")
     if "bench" not in urlsplit(args.database_url).path:
         parser.error("the benchmark empties its database: give one whose name contains 'bench'")
     return args
@@ -127,23 +140,33 @@ def scalar(statement: str, params=None):
 # --- the data -----------------------------------------------------------------------------
 
 
-def ensure_town():
-    """The demo town with its grids, members and departments, but no cases."""
+def ensure_town(username: str = TOWN_OFFICIAL, towns: int = 1):
+    """The demo town (or county of ``towns`` towns) with its grids, members and
+    departments, but no cases; the official who reads it."""
     from django.core.management import call_command
 
+    from grids.models import Region
     from members.models import User
 
-    official = User.objects.filter(username=TOWN_OFFICIAL).select_related("jurisdiction").first()
-    if official is None:
-        log("seed_demo --cases-per-grid 0 (first run)")
+    official = User.objects.filter(username=username).select_related("jurisdiction").first()
+    seeded = Region.objects.filter(level=Region.Level.TOWN).count()
+    if official is None or seeded != towns:
+        log(f"seed_demo --towns {towns} --cases-per-grid 0")
         call_command(
-            "seed_demo", "--cases-per-grid", "0", "--households-per-grid", "2", verbosity=0
+            "seed_demo",
+            "--towns",
+            str(towns),
+            "--cases-per-grid",
+            "0",
+            "--households-per-grid",
+            "2",
+            verbosity=0,
         )
-        official = User.objects.select_related("jurisdiction").get(username=TOWN_OFFICIAL)
+        official = User.objects.select_related("jurisdiction").get(username=username)
     return official
 
 
-def build_cases(now, town, cases: int) -> None:
+def build_cases(now, town, cases: int, *, steps: bool = False) -> None:
     """``cases`` rows in set-based INSERT ... SELECT chunks, then their events and patrols.
 
     Foreign keys are consistent by construction, so their per-row triggers are skipped.
@@ -151,14 +174,14 @@ def build_cases(now, town, cases: int) -> None:
     from incidents.models import Category, Department
 
     sql("TRUNCATE incidents_incident RESTART IDENTITY CASCADE")
-    sql("TRUNCATE members_patrollog RESTART IDENTITY")
+    sql("TRUNCATE members_patrollog RESTART IDENTITY CASCADE")  # cases name their patrol
     sql("DROP TABLE IF EXISTS bench_dash_grid")
     # One row per grid of the town: its village, a point inside it, and one of its members.
     sql(
         """
         CREATE UNLOGGED TABLE bench_dash_grid AS
         SELECT (row_number() OVER (ORDER BY g.code) - 1)::int AS idx, g.id AS grid_id,
-               g.village_id, ST_X(ST_PointOnSurface(g.boundary)) AS x,
+               g.village_id, v.parent_id AS town_id, ST_X(ST_PointOnSurface(g.boundary)) AS x,
                ST_Y(ST_PointOnSurface(g.boundary)) AS y,
                (SELECT m.id FROM members_gridassignment a
                   JOIN members_gridmember m ON m.id = a.member_id
@@ -174,7 +197,9 @@ def build_cases(now, town, cases: int) -> None:
     grids = scalar("SELECT count(*) FROM bench_dash_grid")
     categories = list(Category.objects.order_by("pk").values_list("pk", flat=True))
     departments = list(
-        Department.objects.filter(region=town).order_by("pk").values_list("pk", flat=True)
+        Department.objects.filter(region__path__startswith=town.path)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     statement = f"""
         INSERT INTO incidents_incident (
@@ -183,7 +208,8 @@ def build_cases(now, town, cases: int) -> None:
             reporter_phone_masked, level, handling_region_id, assignee_user_id,
             assignee_department_id, status, deadline, is_supervised, is_stalled_at_top,
             escalation_count, satisfaction, evaluation_comment, created_at, updated_at,
-            closed_at, suspended_from
+            closed_at, suspended_from, clock_source, clock_working, is_warning_due,
+            stage_minutes_paused, stage_minutes_used, warning_percent, is_anonymised
         )
         SELECT
             'D' || lpad(g::text, 9, '0'), '基准案件', '-',
@@ -191,7 +217,9 @@ def build_cases(now, town, cases: int) -> None:
             (ARRAY['urgent', 'important', 'ordinary'])[1 + mod(g / 7, 3)],
             ST_SetSRID(ST_MakePoint(bg.x + (mod(g * 17, 101) - 50) * 0.00001,
                                     bg.y + (mod(g * 29, 101) - 50) * 0.00001), 4326),
-            '', %(town)s, bg.grid_id, 'patrol', '', '', '', '', 6, bg.village_id,
+            '', bg.town_id, bg.grid_id,
+            (ARRAY['patrol', 'resident', 'hotline', 'department'])[1 + mod(g / 5, 4)],
+            '', '', '', '', 6, bg.village_id,
             CASE WHEN mod(g, 4) = 0 THEN bg.user_id END,
             CASE WHEN mod(g, 3) = 0
                  THEN (%(departments)s::bigint[])[1 + mod(g / 3, {max(len(departments), 1)})] END,
@@ -206,7 +234,7 @@ def build_cases(now, town, cases: int) -> None:
             CASE WHEN s.status IN ('closed', 'evaluated') THEN
                 LEAST(c.created_at + make_interval(hours => 1 + mod(g * 13, 240)), %(now)s)
             END,
-            ''
+            '', 'stage', true, false, 0, 0, 80, false
         FROM generate_series(%(low)s, %(high)s) AS g
         JOIN bench_dash_grid bg ON bg.idx = mod(g * 7, {grids})
         CROSS JOIN LATERAL (
@@ -241,14 +269,14 @@ def build_cases(now, town, cases: int) -> None:
             )
             rate = high / (time.perf_counter() - started)
             log(f"  built {high:,} / {cases:,} cases ({rate:,.0f} rows/s)")
-        build_events()
+        build_events(steps=steps)
         build_patrols(now)
     finally:
         sql("SET session_replication_role = DEFAULT")
     sql("DROP TABLE bench_dash_grid")
 
 
-def build_events() -> None:
+def build_events(*, steps: bool = False) -> None:
     event = (
         "INSERT INTO incidents_incidentevent (incident_id, actor_id, action, from_status, "
         "to_status, from_level, to_level, note, breached_deadline, created_at) "
@@ -270,6 +298,22 @@ def build_events() -> None:
         "closed_at - interval '1 hour' FROM incidents_incident "
         "WHERE closed_at IS NOT NULL AND mod(id, 8) = 0"
     )
+    if steps:  # the cockpit's 立案, dispatch and return figures read these
+        sql(
+            event + "SELECT id, NULL, 'accept', 'reported', 'accepted', NULL, NULL, '', NULL, "
+            "created_at + interval '1 hour' FROM incidents_incident WHERE status <> 'reported'"
+        )
+        sql(
+            event + "SELECT id, NULL, CASE WHEN mod(id, 2) = 0 THEN 'auto_dispatch' "
+            "ELSE 'dispatch' END, 'accepted', 'dispatched', NULL, NULL, '', NULL, "
+            "created_at + interval '2 hours' FROM incidents_incident "
+            "WHERE assignee_department_id IS NOT NULL"
+        )
+        sql(
+            event + "SELECT id, NULL, 'return', 'dispatched', 'accepted', NULL, NULL, '', NULL, "
+            "created_at + interval '3 hours' FROM incidents_incident "
+            "WHERE assignee_department_id IS NOT NULL AND mod(id, 17) = 0"
+        )
     log(f"  events: {scalar('SELECT count(*) FROM incidents_incidentevent'):,}")
 
 
@@ -320,31 +364,45 @@ def main() -> int:
     from django.urls import reverse
     from django.utils import timezone
 
-    official = ensure_town()
-    town = official.jurisdiction
-    kept = scalar("SELECT count(*) FROM incidents_incident WHERE town_id = %s", [town.pk])
+    county = args.view == "county"
+    official = ensure_town(COUNTY_OFFICIAL, args.towns) if county else ensure_town()
+    region = official.jurisdiction
+    in_region = (
+        "SELECT count(*) FROM incidents_incident i JOIN grids_grid g ON g.id = i.grid_id "
+        "JOIN grids_region v ON v.id = g.village_id WHERE v.path LIKE %s"
+    )
+    kept = scalar(in_region, [region.path + "%"])
     if args.rebuild or kept != args.cases:
-        log(f"building {args.cases:,} cases in {town.name} over {DAYS} days")
-        build_cases(timezone.now().replace(microsecond=0), town, args.cases)
+        log(f"building {args.cases:,} cases in {region.name} over {DAYS} days")
+        build_cases(timezone.now().replace(microsecond=0), region, args.cases, steps=county)
         sql("VACUUM ANALYZE incidents_incident")
         sql("VACUUM ANALYZE incidents_incidentevent")
         sql("VACUUM ANALYZE members_patrollog")
+        sql("ANALYZE")  # the seeded ladder too: without statistics the planner loops over cases
     else:
         log(f"keeping the {kept:,} cases built before (--rebuild to build again)")
-    cases = scalar("SELECT count(*) FROM incidents_incident WHERE town_id = %s", [town.pk])
+    cases = scalar(in_region, [region.path + "%"])
 
     client = Client()
     client.force_login(official)
-    url = reverse("dashboard:home")
+    url = reverse("dashboard:cockpit" if county else "dashboard:home")
     with CaptureQueriesContext(connection) as captured:
         warm_ms, response = render(client, url)
     queries = len(captured.captured_queries)
-    headline = response.context["figures"]["headline"]
-    log(
-        f"warm-up {warm_ms:.0f} ms, {queries} queries, {len(response.content):,} bytes; "
-        f"last 30 days: opened {headline['opened']:,}, closed {headline['closed']:,}, "
-        f"open now {headline['open_now']:,}, overdue now {headline['overdue_now']:,}"
-    )
+    if county:
+        units = response.context["figures"]["units"]
+        log(
+            f"warm-up {warm_ms:.0f} ms, {queries} queries, {len(response.content):,} bytes; "
+            f"{len(units)} towns, this month received: "
+            + ", ".join(f"{row['name']} {row['cells'][0]['now']['value']:,}" for row in units)
+        )
+    else:
+        headline = response.context["figures"]["headline"]
+        log(
+            f"warm-up {warm_ms:.0f} ms, {queries} queries, {len(response.content):,} bytes; "
+            f"last 30 days: opened {headline['opened']:,}, closed {headline['closed']:,}, "
+            f"open now {headline['open_now']:,}, overdue now {headline['overdue_now']:,}"
+        )
     print("    slowest queries of the warm-up (ms, first 100 characters):")
     slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]
     for query in slowest:
@@ -355,7 +413,7 @@ def main() -> int:
         elapsed, _response = render(client, url)
         timings.append(elapsed)
     timings.sort()
-    map_url = reverse("dashboard:map")
+    map_url = reverse("dashboard:cockpit_map" if county else "dashboard:map")
     map_timings = sorted(render(client, map_url)[0] for _ in range(max(args.renders // 2, 2)))
     log(
         f"the map's layers (fetched by the page after it loads, {map_url}): "
@@ -365,7 +423,8 @@ def main() -> int:
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     log(f"{len(timings)} renders: min {timings[0]:.0f} ms, max {timings[-1]:.0f} ms")
     print(f"target: median at most {TARGET_MS:g} ms: {'met' if median <= TARGET_MS else 'MISSED'}")
-    print(f"dashboard: cases={cases} median_ms={median:.1f} p95_ms={p95:.1f} queries={queries}")
+    name = "cockpit" if county else "dashboard"
+    print(f"{name}: cases={cases} median_ms={median:.1f} p95_ms={p95:.1f} queries={queries}")
     return 0
 
 

@@ -69,3 +69,36 @@ class PeriodForm(forms.Form):
         if preset == "month":
             return Period(start=today.replace(day=1), end=today + datetime.timedelta(days=1))
         return Period.last_days(self.PRESET_DAYS[preset], today)
+
+
+class MonthForm(forms.Form):
+    """The cockpit's month (``2026-12``): this month by default, never a month to come."""
+
+    EARLIEST = datetime.date(2000, 1, 1)
+
+    month = forms.CharField(
+        label=_("Month"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
+
+    def clean_month(self) -> datetime.date | None:
+        text = (self.cleaned_data.get("month") or "").strip()
+        if not text:
+            return None
+        year, _dash, number = text.partition("-")
+        try:
+            month = datetime.date(int(year), int(number), 1)
+        except ValueError:
+            raise forms.ValidationError(_("Give a month as YYYY-MM.")) from None
+        if month > timezone.localdate().replace(day=1):
+            raise forms.ValidationError(_("The month cannot be in the future."))
+        if month < self.EARLIEST:
+            raise forms.ValidationError(_("The month cannot be before 2000."))
+        return month
+
+    def chosen_month(self) -> datetime.date:
+        """The chosen month's first day; call only after is_valid() (or on an unbound form)."""
+        chosen = self.cleaned_data.get("month") if self.is_bound else None
+        return chosen or timezone.localdate().replace(day=1)

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_data, name="map"),
     path("export/", views.export, name="export"),
+    path("cockpit/", views.cockpit, name="cockpit"),
+    path("cockpit/map/", views.cockpit_map, name="cockpit_map"),
 ]

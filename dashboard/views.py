@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -9,7 +11,10 @@ from django.views.decorators.http import require_GET
 from core.replica import lagging_reads
 from core.roles import is_official
 from core.spreadsheets import csv_response, xlsx_response
-from dashboard.forms import PeriodForm
+from dashboard.cockpit import cockpit_cases, cockpit_figures, heat_map, month_periods
+from dashboard.forms import MonthForm, PeriodForm
+from dashboard.permissions import cockpit_region_of
+from dashboard.recurring import HISTORY_MONTHS, MIN_CASES, SD_FACTOR, recurring_problems
 from dashboard.selectors import dashboard_figures, dashboard_map
 from members.authenticity import MEMBER_FLAGGED_SHARE, MEMBER_MIN_PATROLS
 
@@ -35,8 +40,63 @@ def home(request):
         "query": request.GET.urlencode(),
         "min_patrols": MEMBER_MIN_PATROLS,
         "flagged_share": round(100 * MEMBER_FLAGGED_SHARE),
+        "cockpit_region": cockpit_region_of(request.user),
     }
     return render(request, "dashboard/home.html", context)
+
+
+def _cockpit_region(request):
+    region = cockpit_region_of(request.user)
+    if region is None:
+        raise PermissionDenied
+    return region
+
+
+@require_GET
+@never_cache
+@login_required
+@lagging_reads
+def cockpit(request):
+    """The county's (or the city's) cockpit: one row per town (or county), this month
+    beside the same span of the month before, breakdowns, recurring problems, heat map."""
+    region = _cockpit_region(request)
+    form = MonthForm(request.GET or None, initial={"month": f"{timezone.localdate():%Y-%m}"})
+    if form.is_bound and not form.is_valid():
+        return render(request, "dashboard/cockpit.html", {"form": form}, status=400)
+    current, previous = month_periods(form.chosen_month(), timezone.localdate())
+    queue = reverse("incidents:queue")
+    figures = cockpit_figures(
+        request.user, region, current, previous, queue_url=queue, now=timezone.now()
+    )
+    problems = recurring_problems(cockpit_cases(request.user, region), current)
+    context = {
+        "form": form,
+        "figures": figures,
+        "problems": problems,
+        "queue_url": queue,
+        "rule": {"months": HISTORY_MONTHS, "minimum": MIN_CASES, "factor": SD_FACTOR},
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "dashboard/cockpit.html", context)
+
+
+@require_GET
+@never_cache
+@lagging_reads
+def cockpit_map(request):
+    """The heat map's grids and counts, fetched by the cockpit page."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"detail": _("Log in to see the dashboard.")}, status=403)
+    region = cockpit_region_of(request.user)
+    if region is None:
+        return JsonResponse({"detail": _("You may not see the cockpit.")}, status=403)
+    form = MonthForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return JsonResponse({"detail": form.errors}, status=400)
+    current, _previous = month_periods(form.chosen_month(), timezone.localdate())
+    layer = heat_map(request.user, region, cockpit_cases(request.user, region), current)
+    layer["period"] = {"first": current.start.isoformat(), "last": current.last_day.isoformat()}
+    return JsonResponse(layer, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

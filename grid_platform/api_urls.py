@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from dashboard.api import cockpit_api
 from grids.api.views import GridViewSet, RegionViewSet
 from incidents.api.hotline import HotlineOrderView
 from incidents.api.views import (
@@ -62,6 +63,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("hotline/orders/", HotlineOrderView.as_view(), name="hotline-orders"),
+    path("cockpit/", cockpit_api, name="cockpit"),
     path("", include(router.urls)),
     # Anything else under /api/ (an id that is not a number...) answers in JSON too.
     re_path(r"", not_found),

@@ -5,13 +5,16 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
-from incidents.models import Category, CategoryGroup, Incident, Level
+from incidents.models import Category, CategoryGroup, Department, Incident, IncidentEvent, Level
+from incidents.permissions import departments_visible_to
 from members.personal_data import lookup_hash, normalise_phone
 
 
@@ -32,8 +35,31 @@ def _grids(request):
     return grids_visible_to(request.user).only("pk", "name", "code").order_by("code")
 
 
+def _regions(request):
+    """The towns, counties and cities in sight: the units of the county's cockpit."""
+    if request is None:
+        return Region.objects.none()
+    return (
+        regions_visible_to(request.user)
+        .filter(level__lt=Region.Level.VILLAGE)
+        .only("pk", "name", "path", "level")
+        .order_by("path")
+    )
+
+
+def _departments(request):
+    if request is None:
+        return Department.objects.none()
+    return departments_visible_to(request.user).order_by("region__path", "name")
+
+
 def _local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """A town or county by id (the schema cannot guess it: the filter is a method)."""
 
 
 class DateInput(forms.DateInput):
@@ -45,6 +71,17 @@ class IncidentQueueFilter(django_filters.FilterSet):
 
     SORT_DUE = "due"
     SORT_NEWEST = "newest"
+    # The outcomes that the dashboard's figures count (dashboard.selectors, dashboard.kpis):
+    # a drill-down from a figure adds one of them to the period it counts over.
+    OUTCOME_CLOSED = "closed"
+    OUTCOME_ON_TIME = "on_time"
+    OUTCOME_REWORKED = "reworked"
+    OUTCOME_EXTENDED = "extended"
+    OUTCOME_ESCALATED = "escalated"
+    OUTCOME_RATED = "rated"
+    OUTCOME_SATISFIED = "satisfied"
+    BREACHES = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
+    SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
 
     q = django_filters.CharFilter(
         label=_("Number, title or phone"), method="filter_search", max_length=100
@@ -75,6 +112,19 @@ class IncidentQueueFilter(django_filters.FilterSet):
     grid = django_filters.ModelChoiceFilter(
         label=_("Grid"), queryset=_grids, empty_label=_("All grids")
     )
+    region = RegionFilter(
+        label=_("Town or county"),
+        queryset=_regions,
+        method="filter_region",
+        empty_label=_("All towns"),
+    )
+    # Not "department": the bulk form of the queue page has a field of that name.
+    assigned_department = django_filters.ModelChoiceFilter(
+        label=_("Assigned department"),
+        field_name="assignee_department",
+        queryset=_departments,
+        empty_label=_("All departments"),
+    )
     level = django_filters.ChoiceFilter(
         label=_("Ladder level"), choices=Level.choices, empty_label=_("All levels")
     )
@@ -96,6 +146,32 @@ class IncidentQueueFilter(django_filters.FilterSet):
     )
     created_to = django_filters.DateFilter(
         label=_("Reported until"), method="filter_created_to", widget=DateInput
+    )
+    closed_from = django_filters.DateFilter(
+        label=_("Closed from"), method="filter_closed_from", widget=DateInput
+    )
+    closed_to = django_filters.DateFilter(
+        label=_("Closed until"), method="filter_closed_to", widget=DateInput
+    )
+    accepted_from = django_filters.DateFilter(
+        label=_("Registered from"), method="filter_accepted_from", widget=DateInput
+    )
+    accepted_to = django_filters.DateFilter(
+        label=_("Registered until"), method="filter_accepted_to", widget=DateInput
+    )
+    outcome = django_filters.ChoiceFilter(
+        label=_("Outcome"),
+        choices=[
+            (OUTCOME_CLOSED, _("Closed")),
+            (OUTCOME_ON_TIME, _("Closed on time")),
+            (OUTCOME_REWORKED, _("Sent back for rework")),
+            (OUTCOME_EXTENDED, _("With an approved extension")),
+            (OUTCOME_ESCALATED, _("Escalated")),
+            (OUTCOME_RATED, _("Rated")),
+            (OUTCOME_SATISFIED, _("Rated satisfied")),
+        ],
+        method="filter_outcome",
+        empty_label=_("Any outcome"),
     )
     sort = django_filters.ChoiceFilter(
         label=_("Order"),
@@ -138,6 +214,62 @@ class IncidentQueueFilter(django_filters.FilterSet):
             return queryset
         next_day = value + datetime.timedelta(days=1)
         return queryset.filter(created_at__lt=_local_midnight(next_day))
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(grid__village__path__startswith=value.path)
+
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(
+            status__in=sorted(Incident.CLOSED_STATUSES), closed_at__gte=_local_midnight(value)
+        )
+
+    def filter_closed_to(self, queryset, name, value):
+        queryset = queryset.filter(status__in=sorted(Incident.CLOSED_STATUSES))
+        if value == datetime.date.max:
+            return queryset
+        return queryset.filter(closed_at__lt=_local_midnight(value + datetime.timedelta(days=1)))
+
+    def _accepted(self, **dates) -> Exists:
+        return Exists(
+            IncidentEvent.objects.filter(
+                incident=OuterRef("pk"), action=IncidentEvent.Action.ACCEPT, **dates
+            )
+        )
+
+    def filter_accepted_from(self, queryset, name, value):
+        """立案 in the period: an acceptance event on or after the day (and, with
+        ``accepted_to``, one event within both bounds: the two are read together)."""
+        to = self.form.cleaned_data.get("accepted_to")
+        dates = {"created_at__gte": _local_midnight(value)}
+        if to is not None and to != datetime.date.max:
+            dates["created_at__lt"] = _local_midnight(to + datetime.timedelta(days=1))
+        return queryset.filter(self._accepted(**dates))
+
+    def filter_accepted_to(self, queryset, name, value):
+        if self.form.cleaned_data.get("accepted_from") is not None:
+            return queryset  # read with accepted_from, as one event within both bounds
+        if value == datetime.date.max:
+            return queryset.filter(self._accepted())
+        next_day = _local_midnight(value + datetime.timedelta(days=1))
+        return queryset.filter(self._accepted(created_at__lt=next_day))
+
+    def filter_outcome(self, queryset, name, value):
+        def has(*actions: str) -> Exists:
+            return Exists(
+                IncidentEvent.objects.filter(incident=OuterRef("pk"), action__in=actions)
+            )
+
+        closed = Q(status__in=sorted(Incident.CLOSED_STATUSES))
+        conditions = {
+            self.OUTCOME_CLOSED: closed,
+            self.OUTCOME_ON_TIME: closed & ~Q(has(*self.BREACHES)),
+            self.OUTCOME_REWORKED: Q(has(IncidentEvent.Action.REWORK)),
+            self.OUTCOME_EXTENDED: Q(has(IncidentEvent.Action.EXTEND_APPROVE)),
+            self.OUTCOME_ESCALATED: Q(escalation_count__gt=0),
+            self.OUTCOME_RATED: ~Q(satisfaction=""),
+            self.OUTCOME_SATISFIED: Q(satisfaction__in=self.SATISFIED),
+        }
+        return queryset.filter(conditions[value])
 
     def sort_by(self, queryset, name, value):
         if value == self.SORT_NEWEST:

@@ -139,14 +139,14 @@ def _content() -> dict:
     }
 
 
-def test_seeds_the_ladder_from_taizhou_down_to_eight_villages(town):
+def test_seeds_the_ladder_from_taizhou_down_to_a_county_of_three_towns(town):
     levels = {level: Region.objects.filter(level=level).count() for level in Region.Level}
 
     assert levels == {
         Region.Level.PREFECTURE: 1,
         Region.Level.COUNTY: 1,
-        Region.Level.TOWN: 1,
-        Region.Level.VILLAGE: 8,
+        Region.Level.TOWN: 3,
+        Region.Level.VILLAGE: 24,
     }
     assert Region.objects.get(level=Region.Level.PREFECTURE).name == "台州市"
     assert Region.objects.get(level=Region.Level.COUNTY).name == "温岭市"
@@ -190,8 +190,8 @@ def test_grids_tile_the_town_without_overlap(town):
         """
         SELECT SUM(ST_Area(g.boundary::geography)), ST_Area(t.boundary::geography),
                ST_Area(ST_Difference(t.boundary, ST_Union(g.boundary))::geography)
-        FROM grids_grid g, grids_region t
-        WHERE t.code = '331081112'
+        FROM grids_grid g JOIN grids_region v ON v.id = g.village_id, grids_region t
+        WHERE t.code = '331081112' AND v.parent_id = t.id
         GROUP BY t.boundary
         """
     )
@@ -229,9 +229,9 @@ def test_every_grid_lies_inside_its_village(town):
 def test_every_grid_has_a_full_time_leader_and_half_a_part_timer(town):
     assignments = GridAssignment.objects.filter(ends_on__isnull=True)
 
-    assert GridMember.objects.count() == 60
-    assert assignments.count() == 60
-    assert assignments.filter(is_leader=True).count() == 40
+    assert GridMember.objects.count() == 180
+    assert assignments.count() == 180
+    assert assignments.filter(is_leader=True).count() == 120
     assert set(assignments.filter(is_leader=True).values_list("grid__code", flat=True)) == set(
         Grid.objects.values_list("code", flat=True)
     )
@@ -239,19 +239,20 @@ def test_every_grid_has_a_full_time_leader_and_half_a_part_timer(town):
         assignments.filter(
             is_leader=True, member__employment=GridMember.Employment.FULL_TIME
         ).count()
-        == 40
+        == 120
     )
-    assert GridMember.objects.filter(employment=GridMember.Employment.PART_TIME).count() == 20
+    assert GridMember.objects.filter(employment=GridMember.Employment.PART_TIME).count() == 60
     assert all(a.starts_on <= datetime.date(2026, 1, 1) for a in assignments)
 
 
-def test_seeds_two_thousand_households_and_five_thousand_residents(town):
+def test_seeds_two_thousand_households_and_five_thousand_residents_a_town(town):
     grids = Grid.objects.all()
 
-    assert Household.objects.count() == 2000
-    assert Resident.objects.count() == 5000
+    assert Household.objects.count() == 3 * 2000
+    assert Resident.objects.count() == 3 * 5000
     assert {g.households for g in grids} == {50}
-    assert sum(g.population for g in grids) == 5000
+    assert sum(g.population for g in grids) == 3 * 5000
+    assert Household.objects.filter(grid__village__parent=town).count() == 2000
     household = Household.objects.order_by("code").first()
     assert re.fullmatch(r"331081112\d{6}\d{4}", household.code)
     assert household.code.startswith(household.grid.code)
@@ -263,7 +264,7 @@ def test_residents_have_valid_wenling_id_numbers_and_mobile_phones(town):
     id_numbers = [personal_data.decrypt(r.id_number_encrypted) for r in residents]
     phones = [personal_data.decrypt(r.phone_encrypted) for r in residents]
 
-    assert len(set(id_numbers)) == 5000
+    assert len(set(id_numbers)) == 3 * 5000
     for resident, number, phone in zip(residents, id_numbers, phones, strict=True):
         assert personal_data.normalise_id_number(number) == number
         assert number.startswith("331081")
@@ -274,7 +275,7 @@ def test_residents_have_valid_wenling_id_numbers_and_mobile_phones(town):
         assert re.fullmatch(r"(1[3-9]\d{9})?", phone)
         assert resident.phone_masked == personal_data.mask_phone(phone)
         assert 2 <= len(resident.name) <= 3
-    assert sum(1 for phone in phones if phone) > 3000
+    assert sum(1 for phone in phones if phone) > 3 * 3000
 
 
 def test_some_residents_carry_key_group_tags(town):
@@ -282,7 +283,7 @@ def test_some_residents_carry_key_group_tags(town):
 
     assert counts["elderly-alone"] > 50
     assert counts["disabled"] > 20
-    assert sum(counts.values()) < 2000
+    assert sum(counts.values()) < 3 * 2000
     for resident in Resident.objects.filter(tags__code="elderly-alone"):
         assert resident.household.residents.count() == 1
 
@@ -398,9 +399,9 @@ def test_a_second_run_leaves_the_same_state(town):
 
     after = _content()
     assert after == before
-    assert len(after["residents"]) == 5000
-    assert GridMember.objects.count() == 60
-    assert len(after["cases"]) == 600
+    assert len(after["residents"]) == 3 * 5000
+    assert GridMember.objects.count() == 3 * 60
+    assert len(after["cases"]) == 3 * 600
     assert len(after["surveys"]) == 2
     assert 250 < len(after["responses"]) < 400
     assert len(after["answers"]) > 8 * len(after["responses"])
@@ -482,7 +483,9 @@ def test_resident_answers_are_varied_and_keep_the_questionnaire_rules(town):
 
 def test_every_grid_member_answers_the_members_survey_once(town):
     survey = _demo_survey(town, Audience.MEMBERS)
-    members = GridMember.objects.select_related("user")
+    members = GridMember.objects.filter(
+        pk__in=GridAssignment.objects.filter(grid__village__parent=town).values("member")
+    ).select_related("user")
     responses = survey.responses.all()
     picks = (
         Answer.objects.filter(response__survey=survey, question__key__in=["tools", "obstacles"])

@@ -54,7 +54,7 @@ def test_another_layout_retires_the_grids_it_moves(db):
 
     _seed(grids_per_town=16, households_per_grid=2)
 
-    assert Grid.objects.filter(is_active=True).count() == 16
+    assert Grid.objects.filter(is_active=True).count() == 3 * 16  # the default county
     assert _overlapping_active_grids() == []
     assert User.objects.filter(username="demo_leader").count() == 1
 

@@ -36,3 +36,19 @@ def hours(value: datetime.timedelta | float | None) -> str:
     if total >= 48:
         return _("%(days).1f days") % {"days": total / 24}
     return _("%(hours).1f h") % {"hours": total}
+
+
+@register.filter
+def change(value: float | None, is_rate: bool = False) -> str:
+    """The change beside a figure: "+12", "−3", "±0"; a rate's in percentage points."""
+    if value is None:
+        return "—"
+    if is_rate:
+        points = value * 100
+        if round(points, 1) == 0:
+            return _("±0 pt")
+        sign = "+" if points > 0 else "−"
+        return _("%(sign)s%(points).1f pt") % {"sign": sign, "points": abs(points)}
+    if value == 0:
+        return "±0"
+    return f"+{value}" if value > 0 else f"−{abs(value)}"

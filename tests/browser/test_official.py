@@ -139,8 +139,11 @@ def test_the_queue_lists_the_towns_cases_and_filters_them(
     expect(page.locator(".case-row")).to_have_count(2)
     page.select_option("#id_village", str(ladder.v2.pk))
     query = [(name, "") for name in ("q", "status", "category", "category_group")]
-    query += [("village", ladder.v2.pk)] + [(name, "") for name in ("grid", "level", "source")]
-    query += [("supervised", ""), ("created_from", ""), ("created_to", ""), ("sort", "due")]
+    query += [("village", ladder.v2.pk)]
+    query += [(name, "") for name in ("grid", "region", "assigned_department", "level", "source")]
+    query += [("supervised", ""), ("created_from", ""), ("created_to", "")]
+    query += [(name, "") for name in ("closed_from", "closed_to", "accepted_from", "accepted_to")]
+    query += [("outcome", ""), ("sort", "due")]
     page.evaluate("window.stayedOnPage = true")
     page.click(".queue-filter button[type=submit]")
 

@@ -1,9 +1,10 @@
-"""``manage.py seed_demo``: the demo town, its people and one account per role.
+"""``manage.py seed_demo``: the demo county, its people and one account per role.
 
-Taizhou → T City (Wenling) → S Town (Shitang) → 8 villages and communities → 40 grids,
-60 grid members, 2,000 households and 5,000 residents by default, and a residents' and a
-grid members' survey round answered in S Town; options scale it up for benchmarks. Every
-phase is one transaction, and a second run leaves the same state.
+Taizhou → T City (Wenling) → 3 towns by default (S Town (Shitang) and two neighbours, so
+that the county's cockpit compares towns) → 8 villages and communities each → 40 grids,
+60 grid members, 2,000 households and 5,000 residents per town, and a residents' and a
+grid members' survey round answered in S Town; options scale it up or down for
+benchmarks. Every phase is one transaction, and a second run leaves the same state.
 """
 
 import sys
@@ -25,6 +26,7 @@ from demo.members import accounts_seed, demo_password_hash, members_seed, regist
 from demo.patrols import patrols_seed
 from demo.surveys import surveys_seed
 
+DEFAULT_TOWNS = 3  # a county worth a cockpit: S Town and two neighbours
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
 
 
@@ -40,7 +42,9 @@ class Command(BaseCommand):
     help = "Create or update the demo town, its grids, people and demo accounts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--towns", type=int, default=1, help="Towns under T City.")
+        parser.add_argument(
+            "--towns", type=int, default=DEFAULT_TOWNS, help="Towns of the demo county."
+        )
         parser.add_argument(
             "--grids-per-town", type=int, default=40, help="Grids in each town (8 villages)."
         )
