@@ -21,9 +21,10 @@ What one run does, printing each step:
    two-factor sign-in, which is off (the simulated officials have no TOTP device).
 4. **Locust**, headless, ``bench/locustfile.py`` (10 members to 1 official), printing a
    progress line every 15 seconds. Users start ``--spawn-rate`` a second, each signing in
-   (about 0.4 s of PBKDF2 on one core here); ``--run-time`` starts when all are at work,
-   and the figures count from then (Locust's ``--reset-stats``): a whole town signing in
-   within seconds is not its working day. ``--include-ramp-up`` counts the ramp-up too.
+   (about 0.4 s of PBKDF2 on one core here); ``--run-time`` starts when the last one has
+   signed in and is at work, and the figures count from then (the locustfile resets them):
+   a whole town signing in within seconds is not its working day. ``--include-ramp-up``
+   counts the ramp-up too (then ``--run-time`` is Locust's, from the first user).
 5. **Figures**: per page, requests, failures, p50/p95/p99 and requests per second; the
    failures by kind; then the last line::
 
@@ -38,9 +39,11 @@ when it was not. Everything started is stopped at the end, on Ctrl-C and on fail
 import argparse
 import contextlib
 import csv
+import datetime
 import json
 import math
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -59,6 +62,10 @@ from tests.processes import ProcessGroup, RedisServer, free_port, wait_for  # no
 
 VENV_BIN = Path(sys.executable).parent
 WORK = ROOT / "var" / "load"
+ACCESS_LOG = WORK / "access.log"
+ACCESS_LINE = re.compile(r"^\[([^\]]+)\] (\S+) (\S+) (\d+) (\d+)$")
+CASE_ID = re.compile(r"/\d+/")
+KEY = re.compile(r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/")
 DEFAULT_URL = "postgis://postgres@127.0.0.1:5432/grid_platform_load_bench"
 HOST = "127.0.0.1"
 PASSWORD = "Demo-2026-grid"  # noqa: S105 - the demo accounts' password (README)
@@ -128,9 +135,12 @@ def ramp_up_seconds(args: argparse.Namespace) -> int:
 
 
 def locust_seconds(args: argparse.Namespace) -> int:
-    """Locust's run time: the ramp-up, then --run-time with every user at work."""
+    """Locust's own limit. Without --include-ramp-up the locustfile ends the run
+    --run-time after the last user signed in; this only bounds a ramp-up that never ends."""
     seconds = run_seconds(args.run_time)
-    return seconds if args.include_ramp_up else ramp_up_seconds(args) + seconds
+    if args.include_ramp_up:
+        return seconds
+    return 3 * ramp_up_seconds(args) + seconds + 120
 
 
 def members_needed(users: int) -> int:
@@ -249,7 +259,11 @@ def healthy(port: int) -> bool:
 def start_servers(group: ProcessGroup, port: int) -> None:
     web = compose_command("web")
     web[web.index("--bind") + 1] = f"{HOST}:{port}"
-    web[web.index("--access-logfile") + 1] = str(WORK / "access.log")
+    web[web.index("--access-logfile") + 1] = str(ACCESS_LOG)
+    # Each request's time inside gunicorn (%(M)s, milliseconds): set beside Locust's, it
+    # tells the wait for a free worker from the work.
+    web += ["--access-logformat", "%(t)s %(m)s %(U)s %(s)s %(M)s"]
+    ACCESS_LOG.unlink(missing_ok=True)
     group.start("web", web)
     group.start("worker", compose_command("worker"))
     if not wait_for(lambda: healthy(port), timeout=90, interval=0.5):
@@ -259,7 +273,10 @@ def start_servers(group: ProcessGroup, port: int) -> None:
 # --- Locust -------------------------------------------------------------------------------
 
 
-def run_locust(args: argparse.Namespace, port: int, env: dict, accounts: Path) -> Path:
+def run_locust(
+    args: argparse.Namespace, port: int, env: dict, accounts: Path
+) -> tuple[Path, datetime.datetime | None]:
+    """Run Locust; its CSV prefix and when its figures start (None: from the start)."""
     prefix = WORK / "locust"
     for old in WORK.glob("locust_*.csv"):
         old.unlink()
@@ -277,7 +294,6 @@ def run_locust(args: argparse.Namespace, port: int, env: dict, accounts: Path) -
         str(args.spawn_rate),
         "--run-time",
         f"{locust_seconds(args)}s",
-        *([] if args.include_ramp_up else ["--reset-stats"]),
         "--stop-timeout",
         "10",
         "--csv",
@@ -287,7 +303,11 @@ def run_locust(args: argparse.Namespace, port: int, env: dict, accounts: Path) -
         "--logfile",
         str(WORK / "locust.log"),
     ]
-    locust_env = env | {"LOAD_ACCOUNTS": str(accounts)}
+    ready_file = WORK / "ready.txt"
+    ready_file.unlink(missing_ok=True)
+    locust_env = env | {"LOAD_ACCOUNTS": str(accounts), "LOAD_READY_FILE": str(ready_file)}
+    if not args.include_ramp_up:
+        locust_env["LOAD_MEASURE_SECONDS"] = str(run_seconds(args.run_time))
     with (WORK / "locust.out").open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own command
             command, cwd=ROOT, env=locust_env, stdout=out, stderr=subprocess.STDOUT
@@ -300,7 +320,13 @@ def run_locust(args: argparse.Namespace, port: int, env: dict, accounts: Path) -
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
                 process.wait(timeout=30)
-    return prefix
+    if args.include_ramp_up:
+        return prefix, None
+    if not ready_file.exists():
+        log("not every user signed in: the figures below count from the start")
+        return prefix, None
+    log("every user was at work: figures counted from then")
+    return prefix, datetime.datetime.fromisoformat(ready_file.read_text())
 
 
 def progress(prefix: Path) -> None:
@@ -332,7 +358,7 @@ def report(prefix: Path, args: argparse.Namespace) -> bool:
     stats = read_csv(Path(f"{prefix}_stats.csv"))
     exceptions = read_csv(Path(f"{prefix}_exceptions.csv"))
     failures = read_csv(Path(f"{prefix}_failures.csv"))
-    pages = [row for row in stats if row["Name"] != "Aggregated"]
+    pages = [row for row in stats if row["Name"] != "Aggregated" and int(row["Request Count"])]
     total = next(row for row in stats if row["Name"] == "Aggregated")
 
     print(f"\n{'page':<40} requests {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'rps':>6}")
@@ -364,6 +390,33 @@ def report(prefix: Path, args: argparse.Namespace) -> bool:
         flush=True,
     )
     return met
+
+
+def percentile(values: list[int], share: float) -> int:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def server_times(since: datetime.datetime | None) -> None:
+    """Per page, the p50/p95 of the time gunicorn spent on a request (its access log)."""
+    times: dict[str, list[int]] = {}
+    lines = ACCESS_LOG.read_text().splitlines() if ACCESS_LOG.exists() else []
+    for line in lines:
+        found = ACCESS_LINE.match(line)
+        if found is None:
+            continue
+        when = datetime.datetime.strptime(found.group(1), "%d/%b/%Y:%H:%M:%S %z")
+        if since is not None and when < since:
+            continue
+        path = KEY.sub("/[key]/", CASE_ID.sub("/[id]/", found.group(3)))
+        times.setdefault(f"{found.group(2)} {path}", []).append(int(found.group(5)))
+    if not times:
+        return
+    print(f"\n{'server time (gunicorn)':<40} requests {'p50':>6} {'p95':>6}")
+    for name, values in sorted(times.items(), key=lambda item: -len(item[1])):
+        p50, p95 = percentile(values, 0.5), percentile(values, 0.95)
+        print(f"{name:<40} {len(values):>8} {p50:>6} {p95:>6}")
+    print("(the rest of Locust's time is the wait for a free worker, and the network)")
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -430,12 +483,16 @@ def main(argv: list[str] | None = None) -> int:
         start_servers(group, port)
         log(
             f"gunicorn ({args.web_concurrency} workers) and a Celery worker up on port {port}; "
-            f"locust: {args.users} users, {ramp_up_seconds(args)} s to start them, then "
-            f"{run_seconds(args.run_time)} s"
-            + ("" if args.include_ramp_up else " (figures counted from then)")
+            f"locust: {args.users} users started in {ramp_up_seconds(args)} s, "
+            + (
+                f"{args.run_time} in all"
+                if args.include_ramp_up
+                else f"then {run_seconds(args.run_time)} s once all are signed in"
+            )
         )
-        prefix = run_locust(args, port, env, accounts)
+        prefix, since = run_locust(args, port, env, accounts)
         log("locust done")
+        server_times(since)
         return 0 if report(prefix, args) else 1
     finally:
         if group is not None:

@@ -19,11 +19,17 @@ patrol; the officials share the three official demo accounts (nothing limits an 
 account's page views). Without the file, the demo accounts of README "Demo accounts" are
 used, which gives only two member accounts: enough to try the file against ``make run``.
 
+When bench/load.py sets ``LOAD_MEASURE_SECONDS``, the figures start once every user has
+signed in and is at work (the statistics are reset then, and the time is written to
+``LOAD_READY_FILE``), and the run ends that many seconds later: a whole town signing in
+within seconds is not its working day. Without it, Locust's own options decide.
+
 Requests are named by page (``/cases/[id]/``) so that Locust's statistics are per page.
 A response that is not what a browser would get (a login that does not redirect, a form
 answered with its errors) counts as a failure.
 """
 
+import datetime
 import itertools
 import json
 import os
@@ -33,6 +39,7 @@ import uuid
 from html import unescape
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, task
 from locust.exception import StopUser
 
@@ -61,8 +68,24 @@ def load_accounts() -> dict:
 
 
 ACCOUNTS = load_accounts()
+MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS") or 0)
+READY_FILE = os.environ.get("LOAD_READY_FILE", "")
 _member_numbers = itertools.count()
 _official_numbers = itertools.count()
+_users_ready = itertools.count(1)
+
+
+def user_ready(user: HttpUser) -> None:
+    """Once the last user is at work: reset the figures and end the run MEASURE_SECONDS on."""
+    runner = user.environment.runner
+    if not MEASURE_SECONDS or runner is None:
+        return
+    if next(_users_ready) != runner.target_user_count:
+        return
+    runner.stats.reset_all()
+    if READY_FILE:
+        Path(READY_FILE).write_text(datetime.datetime.now(datetime.UTC).isoformat())
+    gevent.spawn_later(MEASURE_SECONDS, runner.quit)
 
 
 # --- reading pages -------------------------------------------------------------------------
@@ -178,6 +201,7 @@ class MemberUser(PlatformUser):
         if found and found.group(1):
             self.patrol_key = found.group(1)
             self.stop_patrol(html)
+        user_ready(self)
 
     @task
     def patrol_step(self) -> None:
@@ -314,6 +338,7 @@ class OfficialUser(PlatformUser):
             "level": select_values(html, "level"),
         }
         self.cases = [int(pk) for pk in CASE_LINK.findall(html)]
+        user_ready(self)
 
     @task(4)
     def queue(self) -> None:

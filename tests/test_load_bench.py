@@ -106,4 +106,7 @@ def test_the_driver_refuses_a_database_that_is_not_its_own(capsys):
 
     assert "contains 'load'" in capsys.readouterr().err
     args = driver.parse_args(["--users", "20", "--run-time", "30s", "--spawn-rate", "5"])
-    assert (driver.ramp_up_seconds(args), driver.locust_seconds(args)) == (4, 34)
+    # Locust's own limit only bounds a ramp-up that never ends: the locustfile stops the run.
+    assert (driver.ramp_up_seconds(args), driver.locust_seconds(args)) == (4, 162)
+    args = driver.parse_args(["--users", "20", "--run-time", "1m", "--include-ramp-up"])
+    assert driver.locust_seconds(args) == 60
