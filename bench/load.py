@@ -494,11 +494,15 @@ def main(argv: list[str] | None = None) -> int:
         log("locust done")
         server_times(since)
         return 0 if report(prefix, args) else 1
+    except KeyboardInterrupt:
+        log("interrupted: no figures")
+        return 130
     finally:
         if group is not None:
             log("stopping gunicorn and the Celery worker")
             group.stop()
         redis.stop()
+        log("stopped everything this run started")
 
 
 if __name__ == "__main__":
