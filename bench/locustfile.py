@@ -176,9 +176,15 @@ class PlatformUser(HttpUser):
                 raise StopUser
 
     def page(self, path: str, name: str, **kwargs) -> str:
-        """GET a page a browser shows; anything but 200 is a failure."""
-        response = self.client.get(path, name=name, **kwargs)
-        return response.text if response.status_code == 200 else ""
+        """GET a page a browser shows; anything but 200, or the sign-in page, is a failure."""
+        with self.client.get(path, name=name, catch_response=True, **kwargs) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+                return ""
+            if "/accounts/login/" in response.url:
+                response.failure(f"{self.username} was sent to the sign-in page")
+                return ""
+            return response.text
 
 
 class MemberUser(PlatformUser):
@@ -292,9 +298,8 @@ class MemberUser(PlatformUser):
         feature = self.rng.choice(json_script(html, "report-grids")["features"])
         longitude, latitude = point_in_feature(feature, self.rng)
         place = {"category": category, "latitude": latitude, "longitude": longitude}
-        self.client.get(
-            "/cases/suggest/", params=place, headers={"HX-Request": "true"}, name="/cases/suggest/"
-        )
+        htmx = {"HX-Request": "true"}
+        self.page("/cases/suggest/", "/cases/suggest/", params=place, headers=htmx)
         with self.client.post(
             "/cases/report/",
             data={
@@ -366,4 +371,4 @@ class OfficialUser(PlatformUser):
     @task(2)
     def dashboard(self) -> None:
         if self.page("/dashboard/", "/dashboard/"):
-            self.client.get("/dashboard/map/", name="/dashboard/map/")
+            self.page("/dashboard/map/", "/dashboard/map/")
