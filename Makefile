@@ -21,7 +21,7 @@ PYTEST_ARGS ?= $(if $(filter true 1,$(CI)),--create-db -p no:cacheprovider,)
 PYTEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile)
 
-.PHONY: help run test test-clock reliability build lint format migrate bench clean distclean \
+.PHONY: help run test test-clock reliability build lint format migrate bench load clean distclean \
 	system-packages-run system-packages-test venv-run venv-test services messages check-migrations
 
 help: ## list the targets
@@ -68,12 +68,19 @@ migrate: venv-run ## apply migrations to the local database (DATABASE_URL, defau
 	. scripts/dev-env.sh && DATABASE_URL="$${DATABASE_URL:-}" scripts/ensure-services.sh \
 		&& $(PYTHON) manage.py migrate
 
+# The load test (bench/load.py and its bench/locustfile.py) runs alone, by `make load`.
 bench: venv-test services ## run the benchmarks in bench/ (kept out of make test)
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if (( $${#scripts[@]} == 0 )); then echo "bench: no benchmarks in bench/ yet"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do \
+		case "$$script" in bench/load.py|bench/locustfile.py) continue;; esac; \
 		echo "bench: $$script"; $(TEST_ENV) PYTHONPATH=. $(PYTHON) "$$script"; \
 	done
+
+# LOAD_ARGS passes options, e.g. make load LOAD_ARGS="--users 20 --run-time 30s".
+LOAD_ARGS ?=
+load: venv-test services ## the Locust load test: 200 members and 20 officials for 5 min on gunicorn (bench/README.md)
+	$(PYTHON) bench/load.py $(LOAD_ARGS)
 
 clean: ## remove caches, collected static files and compiled catalogues (keeps .venv and the database)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .import_linter_cache var/static var/broker
