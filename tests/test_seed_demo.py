@@ -530,3 +530,56 @@ def test_the_demo_looks_like_a_working_town(town):
     assert figures["kpis"]["closure_rate"] > 0.3
     assert CallBack.objects.filter(closed_at__isnull=False).exists()
     assert Landmark.objects.filter(town=town).count() >= 5
+
+
+def test_case_histories_spread_over_the_past_weeks_in_order(town):
+    """Events, closures, ratings and call-backs carry the times of a case's history, not
+    the moment of the seed."""
+    now = timezone.now()
+    cases = Incident.objects.filter(town=town)
+    events = IncidentEvent.objects.filter(incident__town=town)
+    assert events.filter(created_at__gt=now).count() == 0
+    assert cases.filter(closed_at__gt=now).count() == 0
+    days = {timezone.localdate(at) for at in events.values_list("created_at", flat=True)}
+    assert len(days) > 60
+    assert events.filter(created_at__lt=now - datetime.timedelta(days=60)).exists()
+    # Every case's history starts at its report and never goes back in time.
+    assert not events.filter(created_at__lt=models.F("incident__created_at")).exists()
+    assert (
+        not events.filter(action="report")
+        .exclude(created_at=models.F("incident__created_at"))
+        .exists()
+    )
+    closed = cases.filter(status__in=sorted(Incident.CLOSED_STATUSES))
+    assert closed.count() > 200
+    for case in closed.prefetch_related("events")[:50]:
+        times = {event.action: event.created_at for event in case.events.all()}
+        assert case.closed_at == times["verify"]
+        assert times["report"] < times["accept"] < times["dispatch"] < times["verify"]
+        if case.status == Incident.Status.EVALUATED:
+            assert times["evaluate"] > case.closed_at
+    # An open case's stage clock started at its last step, and its deadline follows.
+    running = cases.filter(status__in=Incident.OPEN_STATUSES, clock_from__isnull=False)
+    assert running.count() > 30
+    for case in running.prefetch_related("events")[:30]:
+        assert case.clock_from == max(event.created_at for event in case.events.all())
+        assert case.clock_from < case.yellow_at < case.deadline
+    for callback in CallBack.objects.filter(incident__town=town).select_related("incident"):
+        rated = callback.incident.events.get(action="evaluate").created_at
+        assert callback.created_at == rated
+        assert callback.closed_at is None or rated < callback.closed_at < now
+
+
+def test_the_dashboard_figures_of_the_demo_agree_with_each_other(town):
+    """Issue 16: "结案率 2.3 %" beside "已结案 72", every on-time rate at 100 %."""
+    official = User.objects.get(username="demo_town")
+    figures = dashboard_figures(official, Period.last_days(30))
+    headline, kpis = figures["headline"], figures["kpis"]
+
+    assert 0.4 < kpis["closure_rate"] < 0.95
+    assert 0 < kpis["registered_closed"] <= headline["closed"] < headline["opened"]
+    assert 0.6 < headline["on_time_rate"] < 0.95
+    assert {row["on_time_rate"] for row in figures["by_category"] if row["closed"]} - {1.0}
+    assert datetime.timedelta(days=1) < headline["average_handling"] < datetime.timedelta(days=20)
+    assert 0 < headline["escalation_rate"] < 0.3
+    assert 0 < figures["callbacks"]["done"] < figures["callbacks"]["opened"]
