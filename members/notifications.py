@@ -222,10 +222,16 @@ def _deliver_one(notification: Notification, now: datetime.datetime) -> int:
     return 0 if errors else 1
 
 
-def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+def notifications_mark_read(
+    *, user: User, ids: list[int] | None = None, url: str | None = None
+) -> int:
+    """Mark the user's unread notifications read: all of them, these ``ids``, or those
+    that link to ``url`` (the page the user has just opened)."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
+    if url is not None:
+        unread = unread.filter(url=url)
     return unread.update(read_at=timezone.now())
 
 

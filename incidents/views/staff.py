@@ -31,6 +31,7 @@ from incidents.services.privacy import incident_reveal_reporter_phone
 from incidents.services.steps import STEPS
 from incidents.views.photos import photo_response
 from members.actors import Actor
+from members.notifications import notifications_mark_read
 from members.forms import PhoneRevealForm
 
 PAGE_SIZE = 50
@@ -169,7 +170,19 @@ def supervision_register(request):
 @require_GET
 @login_required
 def detail(request, pk):
-    return _render_case(request, _case(request.user, pk))
+    response = _render_case(request, _case(request.user, pk))
+    # Opening the case reads the notifications that point to it.
+    notifications_mark_read(user=request.user, url=request.path)
+    return response
+
+
+@require_GET
+@login_required
+def by_code(request, code):
+    """A case by its number (the numbers a digest lists), through the access funnel."""
+    cases = permissions.incidents_visible_to(request.user).values_list("pk", flat=True)
+    pk = get_object_or_404(cases, code=code)
+    return redirect("incidents:detail", pk=pk)
 
 
 @require_GET
