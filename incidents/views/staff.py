@@ -31,8 +31,8 @@ from incidents.services.privacy import incident_reveal_reporter_phone
 from incidents.services.steps import STEPS
 from incidents.views.photos import photo_response
 from members.actors import Actor
-from members.notifications import notifications_mark_read
 from members.forms import PhoneRevealForm
+from members.notifications import notifications_mark_read
 
 PAGE_SIZE = 50
 VIEW_INCIDENTS = "incidents.view_incident"
