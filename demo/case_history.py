@@ -38,7 +38,7 @@ STUCK_SHARE = 0.04
 QUICK_LATE_SHARE = 0.04
 RETURN_SHARE = 0.06
 REWORK_SHARE = 0.08
-TOP_LEVEL = Level.COUNTY
+TOP_LEVEL = Level.PREFECTURE
 # The sweep has not yet seen deadlines of the last hours: those cases are overdue when the
 # demo starts, and escalate while it runs.
 SWEEP_LAG = 6 * HOUR
@@ -71,6 +71,7 @@ class Limits:
 class History:
     status: str
     level: int
+    is_stalled: bool
     steps: list[Step]
     created_at: datetime.datetime
     closed_at: datetime.datetime | None
@@ -151,6 +152,7 @@ class _Walk:
         self.status, self.level = S.REPORTED, Level.GRID
         self.steps = [Step(A.REPORT, S.REPORTED, created, Level.GRID, Level.GRID)]
         self.clock: Clock | None = None
+        self.stalled = False
         self._restart(created, self._stage_limit())
 
     def _stage_limit(self):
@@ -169,9 +171,22 @@ class _Walk:
         return self.clock.deadline(self.limits.calendar) if self.clock else None
 
     def escalate_until(self, moment: datetime.datetime) -> None:
-        """The sweep's rungs for every deadline that passed before ``moment``."""
+        """The sweep's rungs for every deadline that passed before ``moment``; overdue at
+        the top, the case is marked stalled there once (a ``stall`` event)."""
         while (deadline := self.deadline) is not None and deadline < moment:
             if self.level <= TOP_LEVEL:
+                if not self.stalled:
+                    self.stalled = True
+                    self.steps.append(
+                        Step(
+                            A.STALL,
+                            self.status,
+                            deadline,
+                            self.level,
+                            self.level,
+                            breached=deadline,
+                        )
+                    )
                 return
             to_level = Level.VILLAGE if self.level > Level.VILLAGE else self.level - 1
             self.steps.append(
@@ -207,6 +222,7 @@ class _Walk:
             )
         )
         self.status = plan.status
+        self.stalled = False
         self._restart(moment, self._stage_limit())
 
 
@@ -239,6 +255,7 @@ def history_simulate(
     return History(
         status=walk.status,
         level=walk.level,
+        is_stalled=walk.stalled and walk.status in Incident.OPEN_STATUSES,
         steps=walk.steps,
         created_at=created,
         closed_at=closed_at if walk.status in (*closing, S.EVALUATED) else None,

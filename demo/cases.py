@@ -18,7 +18,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from core.roles import Role
-from demo.case_history import HISTORY_DAYS, PAST_DISPATCH, Limits, Step, history_simulate
+from demo.case_history import DAY, HISTORY_DAYS, PAST_DISPATCH, Limits, Step, history_simulate
 from demo.geography import DemoGeography
 from grids.models import Grid, Region
 from incidents.models import (
@@ -209,9 +209,12 @@ def _case(rng, grid: Grid, categories, limits: Limits, now) -> tuple[Incident, l
         rng, category_id=category.pk, urgency=urgency, limits=limits, now=now
     )
     status, level = history.status, history.level
-    region = {Level.TOWN: grid.village.parent, Level.COUNTY: grid.village.parent.parent}.get(
-        level, grid.village
-    )
+    town = grid.village.parent
+    region = {
+        Level.TOWN: town,
+        Level.COUNTY: town.parent,
+        Level.PREFECTURE: town.parent.parent,
+    }.get(level, grid.village)
     title, description = rng.choice(TITLES.get(category.code, [(category.name, category.name)]))
     case = Incident(
         title=title,
@@ -228,6 +231,7 @@ def _case(rng, grid: Grid, categories, limits: Limits, now) -> tuple[Incident, l
         status=status,
         is_supervised=status in Incident.OPEN_STATUSES and rng.random() < 0.05,
         escalation_count=Level.GRID - level,
+        is_stalled_at_top=history.is_stalled,
         satisfaction=rng.choices(Incident.Satisfaction.values, weights=[7, 2, 1])[0]
         if status == S.EVALUATED
         else "",
@@ -333,7 +337,8 @@ def _call_back_some(towns: list[Region], rng, now: datetime.datetime) -> None:
         due = opened + datetime.timedelta(days=2)
         called = opened + datetime.timedelta(hours=rng.randint(2, 60))
         caller = callers.get(case.town_id)
-        done = caller is not None and called < now and rng.random() < 0.8
+        # Old call-backs were all made, some late; a few of the last days' wait.
+        done = caller is not None and called < now and (rng.random() < 0.8 or due < now - DAY)
         rows.append(
             CallBack(
                 incident=case,
