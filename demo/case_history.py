@@ -53,7 +53,7 @@ class Step:
     from_level: int
     to_level: int
     note: str = ""
-    names_department: bool = False  # a dispatch or return names the case's department
+    names_department: bool = False  # the step names the case's department, if any
     breached: datetime.datetime | None = None  # an escalation's breached deadline
 
 
@@ -129,13 +129,13 @@ def _plan(rng: random.Random) -> list[_Plan]:
             _Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.02, 0.3)),
         ]
     plan += [
-        _Plan(A.START, S.IN_PROGRESS, rng.uniform(0.05, 0.4)),
-        _Plan(A.HANDLE, S.HANDLED, _handling_share(rng)),
+        _Plan(A.START, S.IN_PROGRESS, rng.uniform(0.05, 0.4), names_department=True),
+        _Plan(A.HANDLE, S.HANDLED, _handling_share(rng), names_department=True),
     ]
     if rng.random() < REWORK_SHARE:
         plan += [
             _Plan(A.REWORK, S.IN_PROGRESS, rng.uniform(0.1, 0.6), note="现场核查未整改到位"),
-            _Plan(A.HANDLE, S.HANDLED, rng.uniform(0.1, 0.9)),
+            _Plan(A.HANDLE, S.HANDLED, rng.uniform(0.1, 0.9), names_department=True),
         ]
     plan.append(_Plan(A.VERIFY, S.CLOSED, _quick_share(rng)))
     if outcome == S.EVALUATED:

@@ -141,8 +141,7 @@ def cases_seed(
     rng = random.Random(f"{seed}/cases")  # noqa: S311 - demo data
     _clear(geography.towns)
     categories = list(Category.objects.filter(is_active=True).select_related("group"))
-    members_of = _grid_member_users(geography.grids)
-    departments_of = {(d.region_id, d.code): d for d in departments}
+    cast = _cast(geography, departments)
     limits = _limits(now)
     grids = geography.grids
     total = cases_per_grid * len(grids)
@@ -167,7 +166,7 @@ def cases_seed(
                 and case.deadline < now + datetime.timedelta(hours=2)
             ):
                 overdue_soon += 1
-        _insert(cases, rng, members_of, departments_of)
+        _insert(cases, rng, cast)
         bar.update(len(cases))
     bar.close()
     _merge_some(geography.towns)
@@ -246,16 +245,76 @@ def _case(rng, grid: Grid, categories, limits: Limits, now) -> tuple[Incident, l
     return case, history.steps
 
 
-def _insert(cases: list[tuple[Incident, list[Step]]], rng, members_of, departments_of) -> None:
+@dataclass
+class _Cast:
+    """Who acts in the demo's histories: the grid's members, the town's official, and
+    a handler of each department (user ids)."""
+
+    members_of: dict[int, list[int]]
+    departments_of: dict[tuple[int, str], Department]
+    officials: dict[int, int]
+    handlers: dict[int, int]
+
+
+def _cast(geography: DemoGeography, departments: list[Department]) -> _Cast:
+    groups = {d.handlers_id: d.pk for d in departments}
+    handlers: dict[int, int] = {}
+    for group_id, user_id in User.groups.through.objects.filter(group_id__in=groups).values_list(
+        "group_id", "user_id"
+    ):
+        handlers.setdefault(groups[group_id], user_id)
+    return _Cast(
+        members_of=_grid_member_users(geography.grids),
+        departments_of={(d.region_id, d.code): d for d in departments},
+        officials=dict(
+            User.objects.filter(
+                groups__name=Role.TOWN_OFFICIAL, jurisdiction__in=geography.towns
+            ).values_list("jurisdiction_id", "pk")
+        ),
+        handlers=handlers,
+    )
+
+
+def _assign(case: Incident, rng, cast: _Cast) -> None:
+    """The reporter of a patrol's case, and whom a dispatched case went to."""
+    members = cast.members_of.get(case.grid_id, [])
+    if case.source == Incident.Source.PATROL and members:
+        case.reporter_id = rng.choice(members)
+    if case.status in PAST_DISPATCH:
+        code = case.category.default_department_code
+        department = cast.departments_of.get((case.town_id, code))
+        if department is not None and (rng.random() < 0.6 or not members):
+            case.assignee_department = department
+        elif members:
+            case.assignee_user_id = rng.choice(members)
+
+
+def _actor(step: Step, case: Incident, rng, cast: _Cast) -> int | None:
+    """Who took a step: the town dispatches, the assignee handles, the grid checks; the
+    sweep's steps have no actor."""
+    handler = (
+        cast.handlers.get(case.assignee_department.pk)
+        if case.assignee_department is not None
+        else case.assignee_user_id
+    )
+    members = cast.members_of.get(case.grid_id) or [None]
+    return {
+        A.REPORT: case.reporter_id,
+        A.EVALUATE: case.reporter_id,
+        A.START: handler,
+        A.HANDLE: handler,
+        A.RETURN: handler,
+        A.REWORK: members[0],
+        A.VERIFY: members[0],
+        A.AUTO_ESCALATE: None,
+        A.STALL: None,
+    }.get(step.action, cast.officials.get(case.town_id))
+
+
+def _insert(cases: list[tuple[Incident, list[Step]]], rng, cast: _Cast) -> None:
     rows = [case for case, _steps in cases]
     for case in rows:
-        if case.status in PAST_DISPATCH:
-            department = departments_of.get((case.town_id, case.category.default_department_code))
-            members = members_of.get(case.grid_id, [])
-            if department is not None and (rng.random() < 0.6 or not members):
-                case.assignee_department = department
-            elif members:
-                case.assignee_user_id = rng.choice(members)
+        _assign(case, rng, cast)
     Incident.objects.bulk_create(rows, batch_size=1000)
     # Rejections and suspensions carry one of the town's reason codes, as on the case page.
     reasons: dict[str, list] = {}
@@ -270,6 +329,7 @@ def _insert(cases: list[tuple[Incident, list[Step]]], rng, members_of, departmen
             events.append(
                 IncidentEvent(
                     incident=case,
+                    actor_id=_actor(step, case, rng, cast),
                     action=step.action,
                     from_status=previous,
                     to_status=step.status,

@@ -140,7 +140,9 @@ def _render_case(
         and incident.deadline < now,
         "light": incident.light_at(now),
         "events": list(
-            incident.events.select_related("actor", "reason").order_by("created_at", "pk")
+            incident.events.select_related("actor", "reason", "department").order_by(
+                "created_at", "pk"
+            )
         ),
         "pending_extension": extension,
         "pending_arbitration": arbitration,

@@ -88,9 +88,7 @@ def test_the_inbox_links_each_notification_through_its_opening(client, cast, cas
     assert f'href="{open_url(notification)}"' in page
 
 
-def test_opening_the_case_reads_the_notifications_that_point_to_it(
-    client, cast, case, other_case
-):
+def test_opening_the_case_reads_the_notifications_that_point_to_it(client, cast, case, other_case):
     about_case = notify(cast.county_official, case)
     about_other = notify(cast.county_official, other_case)
     client.force_login(cast.county_official)
