@@ -17,6 +17,8 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from incidents.models import Incident, IncidentEvent, Level
 from incidents.services.deadlines import Clock
 from incidents.working_time import WorkingCalendar, limit_minutes
@@ -92,8 +94,17 @@ class _Plan:
 
 
 def report_age(rng: random.Random) -> datetime.timedelta:
-    """How long ago a case was reported: more cases lately, none before HISTORY_DAYS."""
-    return HISTORY_DAYS * DAY * rng.random() ** 1.6
+    """How long ago a case was reported: over HISTORY_DAYS, three times as many lately as
+    at the start (half evenly spread, half on a slope)."""
+    if rng.random() < 0.5:
+        return HISTORY_DAYS * DAY * rng.random()
+    return HISTORY_DAYS * DAY * rng.triangular(0, 1, 0)
+
+
+def _daytime(moment: datetime.datetime) -> datetime.datetime:
+    """People report by day: a report of the night moves ten hours on."""
+    hour = timezone.localtime(moment).hour
+    return moment + 10 * HOUR if hour < 7 or hour >= 21 else moment
 
 
 def _handling_share(rng: random.Random) -> float:
@@ -102,11 +113,11 @@ def _handling_share(rng: random.Random) -> float:
         return rng.uniform(2.0, 4.0)
     if draw < STUCK_SHARE + LATE_SHARE:
         return rng.uniform(1.05, 1.8)
-    return rng.uniform(0.1, 0.8)
+    return rng.uniform(0.05, 0.6)
 
 
 def _quick_share(rng: random.Random) -> float:
-    return rng.uniform(1.05, 1.5) if rng.random() < QUICK_LATE_SHARE else rng.uniform(0.05, 0.9)
+    return rng.uniform(1.05, 1.5) if rng.random() < QUICK_LATE_SHARE else rng.uniform(0.05, 0.6)
 
 
 def _plan(rng: random.Random) -> list[_Plan]:
@@ -116,7 +127,7 @@ def _plan(rng: random.Random) -> list[_Plan]:
     plan = [_Plan(A.ACCEPT, S.ACCEPTED, _quick_share(rng))]
     if outcome == S.SUSPENDED:
         return [*plan, _Plan(A.SUSPEND, S.SUSPENDED, rng.uniform(0.1, 0.6))]
-    plan.append(_Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.02, 0.3), names_department=True))
+    plan.append(_Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.01, 0.1), names_department=True))
     if rng.random() < RETURN_SHARE:
         plan += [
             _Plan(
@@ -126,10 +137,10 @@ def _plan(rng: random.Random) -> list[_Plan]:
                 note="不属于本部门职责，退回重新派遣",
                 names_department=True,
             ),
-            _Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.02, 0.3)),
+            _Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.01, 0.1)),
         ]
     plan += [
-        _Plan(A.START, S.IN_PROGRESS, rng.uniform(0.05, 0.4), names_department=True),
+        _Plan(A.START, S.IN_PROGRESS, rng.uniform(0.02, 0.15), names_department=True),
         _Plan(A.HANDLE, S.HANDLED, _handling_share(rng), names_department=True),
     ]
     if rng.random() < REWORK_SHARE:
@@ -207,7 +218,18 @@ class _Walk:
         if plan.plain is not None or self.clock is None:
             return start + (plan.plain or datetime.timedelta(hours=plan.share * 8))
         span = self.limits.calendar.add_minutes(start, self.clock.remaining, self.clock.working)
-        return start + (span - start) * plan.share
+        return self._office_hours(start + (span - start) * plan.share, plan.share)
+
+    def _office_hours(self, moment: datetime.datetime, share: float) -> datetime.datetime:
+        """Staff act in working hours: a step that would fall outside them happens in the
+        next ones, a little after they begin, unless that would miss the deadline (urgent
+        work goes on at night)."""
+        calendar = self.limits.calendar
+        if calendar.is_working_moment(moment):
+            return moment
+        moved = calendar.add_working_hours(moment, 0.1 + (share * 1000 % 1) * 1.5)
+        deadline = self.deadline
+        return moment if deadline is not None and moment <= deadline < moved else moved
 
     def take(self, plan: _Plan, moment: datetime.datetime) -> None:
         self.steps.append(
@@ -229,7 +251,9 @@ class _Walk:
 def history_simulate(
     rng: random.Random, *, category_id: int, urgency: str, limits: Limits, now
 ) -> History:
-    created = now - report_age(rng)
+    created = _daytime(now - report_age(rng))
+    if created >= now:
+        created -= DAY
     walk = _Walk(category_id, urgency, limits, created)
     for plan in _plan(rng):
         start = walk.steps[-1].at

@@ -280,6 +280,8 @@ def _assign(case: Incident, rng, cast: _Cast) -> None:
     members = cast.members_of.get(case.grid_id, [])
     if case.source == Incident.Source.PATROL and members:
         case.reporter_id = rng.choice(members)
+    elif case.source in (Incident.Source.HOTLINE, Incident.Source.DEPARTMENT):
+        case.reporter_id = cast.officials.get(case.town_id)  # the town entered it
     if case.status in PAST_DISPATCH:
         code = case.category.default_department_code
         department = cast.departments_of.get((case.town_id, code))
@@ -300,7 +302,7 @@ def _actor(step: Step, case: Incident, rng, cast: _Cast) -> int | None:
     members = cast.members_of.get(case.grid_id) or [None]
     return {
         A.REPORT: case.reporter_id,
-        A.EVALUATE: case.reporter_id,
+        A.EVALUATE: None,  # rated by the reporter's phone or the tracking link
         A.START: handler,
         A.HANDLE: handler,
         A.RETURN: handler,
