@@ -47,6 +47,7 @@ OFFLINE_ASSETS = (
     "leaflet/leaflet.extras.js",
     "leaflet/leaflet.extras.css",
     "leaflet/draw/leaflet.draw.i18n.js",
+    "js/leaflet-i18n.js",
 )
 
 
