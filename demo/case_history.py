@@ -39,6 +39,8 @@ STUCK_SHARE = 0.04
 # Acceptance and verification are seldom late.
 QUICK_LATE_SHARE = 0.04
 RETURN_SHARE = 0.06
+# Cases the grid member pushes up to the village by hand once accepted (beyond the grid).
+HAND_ESCALATION_SHARE = 0.08
 REWORK_SHARE = 0.08
 TOP_LEVEL = Level.PREFECTURE
 # The sweep has not yet seen deadlines of the last hours: those cases are overdue when the
@@ -127,6 +129,8 @@ def _plan(rng: random.Random) -> list[_Plan]:
     plan = [_Plan(A.ACCEPT, S.ACCEPTED, _quick_share(rng))]
     if outcome == S.SUSPENDED:
         return [*plan, _Plan(A.SUSPEND, S.SUSPENDED, rng.uniform(0.1, 0.6))]
+    if rng.random() < HAND_ESCALATION_SHARE:
+        plan.append(_Plan(A.ESCALATE, S.ACCEPTED, rng.uniform(0.02, 0.2), note="超出网格处置能力"))
     plan.append(_Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.01, 0.1), names_department=True))
     if rng.random() < RETURN_SHARE:
         plan += [
@@ -231,7 +235,20 @@ class _Walk:
         deadline = self.deadline
         return moment if deadline is not None and moment <= deadline < moved else moved
 
+    def _climb_by_hand(self, plan: _Plan, moment: datetime.datetime) -> None:
+        """One rung up by hand (incidents.services.transitions._climb): the rung's clock."""
+        if self.level <= TOP_LEVEL:
+            return
+        to_level = Level.VILLAGE if self.level > Level.VILLAGE else self.level - 1
+        self.steps.append(Step(A.ESCALATE, self.status, moment, self.level, to_level, plan.note))
+        self.level = to_level
+        limit = self.limits.rungs.get((to_level, self.urgency))
+        self._restart(moment, limit, Incident.ClockSource.ESCALATION)
+
     def take(self, plan: _Plan, moment: datetime.datetime) -> None:
+        if plan.action == A.ESCALATE:
+            self._climb_by_hand(plan, moment)
+            return
         self.steps.append(
             Step(
                 plan.action,

@@ -14,8 +14,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.roles import Role
 from demo.case_history import DAY, HISTORY_DAYS, PAST_DISPATCH, Limits, Step, history_simulate
@@ -37,8 +39,9 @@ from incidents.models import (
 )
 from incidents.services.catalogue import department_save
 from incidents.services.deadlines import escalation_limits
+from incidents.services.notify import incident_url
 from incidents.working_time import WorkingCalendar
-from members.models import GridAssignment, User
+from members.models import GridAssignment, Notification, User
 
 DEPARTMENT_NAMES = {
     "emergency-management": "应急管理办公室",
@@ -171,6 +174,7 @@ def cases_seed(
     bar.close()
     _merge_some(geography.towns)
     _call_back_some(geography.towns, rng, now)
+    _notify_some(geography.towns, cast, now)
     IncidentSequence.objects.bulk_create(
         IncidentSequence(town_id=town_id, year=year, last=last)
         for (town_id, year), last in sequence.items()
@@ -254,6 +258,9 @@ class _Cast:
     departments_of: dict[tuple[int, str], Department]
     officials: dict[int, int]
     handlers: dict[int, int]
+    villages: dict[int, int]  # grid id → village id
+    parents: dict[int, int | None]  # region id → parent id
+    names: dict[int, str]  # region id → name
 
 
 def _cast(geography: DemoGeography, departments: list[Department]) -> _Cast:
@@ -272,6 +279,9 @@ def _cast(geography: DemoGeography, departments: list[Department]) -> _Cast:
             ).values_list("jurisdiction_id", "pk")
         ),
         handlers=handlers,
+        villages={grid.pk: grid.village_id for grid in geography.grids},
+        parents=dict(Region.objects.values_list("pk", "parent_id")),
+        names=dict(Region.objects.values_list("pk", "name")),
     )
 
 
@@ -306,6 +316,7 @@ def _actor(step: Step, case: Incident, rng, cast: _Cast) -> int | None:
         A.START: handler,
         A.HANDLE: handler,
         A.RETURN: handler,
+        A.ESCALATE: members[0],
         A.REWORK: members[0],
         A.VERIFY: members[0],
         A.AUTO_ESCALATE: None,
@@ -414,6 +425,106 @@ def _call_back_some(towns: list[Region], rng, now: datetime.datetime) -> None:
         )
     with _given_times(CallBack):
         CallBack.objects.bulk_create(rows, batch_size=1000)
+
+
+# The inboxes hold the notices of the last weeks; those older than two days were read.
+NOTICES_FOR = datetime.timedelta(days=30)
+UNREAD_FOR = datetime.timedelta(days=2)
+STAFF_ROLES = (Role.VILLAGE_STAFF, Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL)
+
+
+def _notify_some(towns: list[Region], cast: _Cast, now: datetime.datetime) -> None:
+    """The notices the cases' last weeks sent, so that every inbox has its work: the
+    assignees' dispatches, the rungs' escalations, the town's open call-backs. The last
+    days' are unread. Rows only: nothing is sent again."""
+    staff: dict[int, list[int]] = {}
+    for region_id, user_id in (
+        User.objects.filter(groups__name__in=STAFF_ROLES, jurisdiction__isnull=False)
+        .values_list("jurisdiction_id", "pk")
+        .distinct()
+    ):
+        staff.setdefault(region_id, []).append(user_id)
+    events = (
+        IncidentEvent.objects.filter(
+            incident__town__in=towns,
+            action__in=(A.DISPATCH, A.AUTO_ESCALATE, A.ESCALATE),
+            created_at__gte=now - NOTICES_FOR,
+        )
+        .select_related("incident")
+        .order_by("created_at", "pk")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            _notice(user_id, event, cast, now)
+            for event in events
+            for user_id in _recipients(event, cast, staff)
+        ]
+        for callback in CallBack.objects.filter(
+            town__in=towns, closed_at__isnull=True
+        ).select_related("incident"):
+            case = callback.incident
+            rows += [
+                _row(
+                    user_id,
+                    "callback",
+                    _("Call back the reporter of case %(code)s: rated dissatisfied")
+                    % {"code": case.code},
+                    case,
+                    callback.created_at,
+                    now,
+                )
+                for user_id in staff.get(case.town_id, [])
+            ]
+    # A second run replaces the notices of the same recipients.
+    Notification.objects.filter(recipient_id__in={row.recipient_id for row in rows}).delete()
+    with _given_times(Notification):
+        Notification.objects.bulk_create(rows, batch_size=2000)
+
+
+def _recipients(event: IncidentEvent, cast: _Cast, staff: dict[int, list[int]]) -> list[int]:
+    case = event.incident
+    if event.action == A.DISPATCH:
+        if case.assignee_department_id is not None:
+            handler = cast.handlers.get(case.assignee_department_id)
+            return [handler] if handler else []
+        return [case.assignee_user_id] if case.assignee_user_id else []
+    region = _rung_region(event, cast)
+    return staff.get(region, []) if region else []
+
+
+def _rung_region(event: IncidentEvent, cast: _Cast) -> int | None:
+    """The region of the rung an escalation reached: the village, or one above it."""
+    region: int | None = cast.villages[event.incident.grid_id]
+    for _rung in range(Level.VILLAGE - event.to_level):
+        region = cast.parents.get(region) if region else None
+    return region
+
+
+def _notice(user_id: int, event: IncidentEvent, cast: _Cast, now) -> Notification:
+    case = event.incident
+    if event.action == A.DISPATCH:
+        title = _("Case %(code)s was dispatched to you") % {"code": case.code}
+        return _row(user_id, "incident", title, case, event.created_at, now)
+    if event.action == A.ESCALATE:
+        title = _("Case %(code)s was escalated to you") % {"code": case.code}
+        return _row(user_id, "incident", title, case, event.created_at, now)
+    title = _("%(count)d overdue cases escalated to %(region)s") % {
+        "count": 1,
+        "region": cast.names.get(_rung_region(event, cast) or 0, ""),
+    }
+    return _row(user_id, "escalation_digest", title, case, event.created_at, now, body=case.code)
+
+
+def _row(user_id, kind, title, case, when, now, body: str = "") -> Notification:
+    return Notification(
+        recipient_id=user_id,
+        kind=kind,
+        title=title,
+        body=body or case.title,
+        url="" if body else incident_url(case.pk),
+        created_at=when,
+        read_at=None if when > now - UNREAD_FOR else when + datetime.timedelta(hours=1),
+    )
 
 
 def _merge_some(towns: list[Region]) -> None:

@@ -30,6 +30,7 @@ from members.models import (
     GridAssignment,
     GridMember,
     Household,
+    Notification,
     PatrolLog,
     Resident,
     ResidentTag,
@@ -582,4 +583,19 @@ def test_the_dashboard_figures_of_the_demo_agree_with_each_other(town):
     assert {row["on_time_rate"] for row in figures["by_category"] if row["closed"]} - {1.0}
     assert datetime.timedelta(days=1) < headline["average_handling"] < datetime.timedelta(days=20)
     assert 0 < headline["escalation_rate"] < 0.3
-    assert 0 < figures["callbacks"]["done"] < figures["callbacks"]["opened"]
+    callbacks = figures["callbacks"]
+    assert 0 < callbacks["on_time"] < callbacks["done"] <= callbacks["opened"]
+
+
+def test_every_staff_inbox_holds_the_notices_of_the_last_weeks(town):
+    """Dispatches, escalations and call-backs of the histories reached their recipients;
+    the last two days' are unread."""
+    now = timezone.now()
+    for username in ("demo_village", "demo_town", "demo_county", "demo_department"):
+        inbox = Notification.objects.filter(recipient__username=username)
+        assert inbox.exists(), username
+        assert not inbox.filter(created_at__gt=now).exists()
+        assert not inbox.filter(
+            read_at__isnull=True, created_at__lt=now - datetime.timedelta(days=2)
+        ).exists()
+    assert Notification.objects.filter(read_at__isnull=True).exists()
