@@ -138,7 +138,8 @@ def returns_by_unit(cases: QuerySet, period: Period) -> list[dict]:
             key, name = ("department", row["department_id"]), row["department__name"]
         else:
             key = ("person", row["actor_id"])
-            name = f"{row['actor__last_name']}{row['actor__first_name']}" or row["actor__username"]
+            full_name = f"{row['actor__last_name'] or ''}{row['actor__first_name'] or ''}"
+            name = full_name or row["actor__username"] or "—"
         unit = units.setdefault(
             key, {"name": name, "kind": key[0], "dispatched": 0, "returned": 0, "auto": 0}
         )

@@ -1,20 +1,26 @@
 """Demo cases for ``seed_demo``: every status, every group of categories, every rung.
 
 Cases are generated as data (bulk inserts with consistent events and handler grants), not
-walked through the loop's services: a million of them must load in minutes. A second run
-replaces the demo cases of the towns it seeds, so it leaves the same state. Some open
-cases fall due within the first hours, so escalations happen while the demo runs.
+walked through the loop's services: a million of them must load in minutes. Each case's
+history is spread over the past weeks (demo.case_history): its events, stage clock, closure,
+rating and call-back carry the times they would have had. A second run replaces the demo
+cases of the towns it seeds, so it leaves the same state. Some open cases fall due within
+the first hours, so escalations happen while the demo runs.
 """
 
 import datetime
 import random
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.roles import Role
+from demo.case_history import DAY, HISTORY_DAYS, PAST_DISPATCH, Limits, Step, history_simulate
 from demo.geography import DemoGeography
 from grids.models import Grid, Region
 from incidents.models import (
@@ -28,10 +34,14 @@ from incidents.models import (
     Level,
     ReasonCode,
     ReporterPhoneAccess,
+    TimeLimit,
     Urgency,
 )
 from incidents.services.catalogue import department_save
-from members.models import GridAssignment, User
+from incidents.services.deadlines import escalation_limits
+from incidents.services.notify import incident_url
+from incidents.working_time import WorkingCalendar
+from members.models import GridAssignment, Notification, User
 
 DEPARTMENT_NAMES = {
     "emergency-management": "应急管理办公室",
@@ -49,29 +59,7 @@ DEPARTMENT_NAMES = {
     "fire-rescue": "消防救援站",
 }
 S = Incident.Status
-# Status and its share of the demo cases.
-STATUS_MIX = [
-    (S.REPORTED, 10),
-    (S.ACCEPTED, 8),
-    (S.DISPATCHED, 14),
-    (S.IN_PROGRESS, 20),
-    (S.HANDLED, 8),
-    (S.CLOSED, 15),
-    (S.EVALUATED, 18),
-    (S.REJECTED, 7),
-    (S.SUSPENDED, 2),
-]
-LAST_ACTION = {
-    S.ACCEPTED: IncidentEvent.Action.ACCEPT,
-    S.DISPATCHED: IncidentEvent.Action.DISPATCH,
-    S.IN_PROGRESS: IncidentEvent.Action.START,
-    S.HANDLED: IncidentEvent.Action.HANDLE,
-    S.CLOSED: IncidentEvent.Action.VERIFY,
-    S.EVALUATED: IncidentEvent.Action.EVALUATE,
-    S.REJECTED: IncidentEvent.Action.REJECT,
-    S.MERGED: IncidentEvent.Action.MERGE,
-    S.SUSPENDED: IncidentEvent.Action.SUSPEND,
-}
+A = IncidentEvent.Action
 # What each category's reports say: (title, description), so that no title contradicts
 # its category.
 TITLES = {
@@ -107,11 +95,6 @@ TITLES = {
     "e-bike-charging": [("电动车楼道充电", "楼道内有电动车飞线充电。")],
     "fire-equipment": [("灭火器过期", "楼层灭火器已过有效期。")],
 }
-# Shares of the closed cases that were late (escalated once), sent back for rework, or
-# returned by the department they were first dispatched to.
-LATE_SHARE = 0.18
-REWORK_SHARE = 0.08
-RETURN_SHARE = 0.06
 BATCH = 5000
 
 
@@ -161,39 +144,55 @@ def cases_seed(
     rng = random.Random(f"{seed}/cases")  # noqa: S311 - demo data
     _clear(geography.towns)
     categories = list(Category.objects.filter(is_active=True).select_related("group"))
-    members_of = _grid_member_users(geography.grids)
-    departments_of = {(d.region_id, d.code): d for d in departments}
-    statuses = [status for status, share in STATUS_MIX for _ in range(share)]
+    cast = _cast(geography, departments)
+    limits = _limits(now)
     grids = geography.grids
     total = cases_per_grid * len(grids)
-    sequence: dict[int, int] = {}
+    sequence: dict[tuple[int, int], int] = {}
     overdue_soon = 0
     bar = progress(total=total, desc="cases", unit="case")
     for start in range(0, total, BATCH):
-        rows = []
-        for index in range(start, min(start + BATCH, total)):
-            grid = grids[index % len(grids)]
-            town_id = grid.village.parent_id
-            sequence[town_id] = sequence.get(town_id, 0) + 1
-            case = _case(rng, grid, categories, statuses, sequence[town_id], now)
+        cases = [
+            _case(rng, grids[index % len(grids)], categories, limits, now)
+            for index in range(start, min(start + BATCH, total))
+        ]
+        # Numbers follow the order of reporting, per town and year, as the real ones do.
+        cases.sort(key=lambda pair: pair[0].created_at)
+        for case, _steps in cases:
+            year = timezone.localtime(case.created_at).year
+            key = (case.town_id, year)
+            sequence[key] = sequence.get(key, 0) + 1
+            case.code = f"{case.grid.village.parent.code}-{year}-{sequence[key]:05d}"
             if (
                 case.is_open
                 and case.deadline
                 and case.deadline < now + datetime.timedelta(hours=2)
             ):
                 overdue_soon += 1
-            rows.append(case)
-        _insert(rows, rng, members_of, departments_of, now)
-        bar.update(len(rows))
+        _insert(cases, rng, cast)
+        bar.update(len(cases))
     bar.close()
     _merge_some(geography.towns)
-    _call_back_some(geography.towns, rng)
-    year = timezone.localtime(now).year
+    _call_back_some(geography.towns, rng, now)
+    _notify_some(geography.towns, cast, now)
     IncidentSequence.objects.bulk_create(
         IncidentSequence(town_id=town_id, year=year, last=last)
-        for town_id, last in sequence.items()
+        for (town_id, year), last in sequence.items()
     )
     return DemoCases(created=total, overdue_soon=overdue_soon)
+
+
+def _limits(now: datetime.datetime) -> Limits:
+    return Limits(
+        stages={
+            (category, urgency, stage): (amount, unit, percent)
+            for category, urgency, stage, amount, unit, percent in TimeLimit.objects.values_list(
+                "category_id", "urgency", "stage", "amount", "unit", "warning_percent"
+            )
+        },
+        rungs=escalation_limits(),
+        calendar=WorkingCalendar.spanning(now - datetime.timedelta(days=HISTORY_DAYS + 60), now),
+    )
 
 
 def _grid_member_users(grids: list[Grid]) -> dict[int, list[int]]:
@@ -205,27 +204,22 @@ def _grid_member_users(grids: list[Grid]) -> dict[int, list[int]]:
     return users
 
 
-def _case(rng, grid: Grid, categories, statuses, number: int, now) -> Incident:
+def _case(rng, grid: Grid, categories, limits: Limits, now) -> tuple[Incident, list[Step]]:
+    """A case and the steps of its history up to now (demo.case_history)."""
     category = rng.choice(categories)
-    status = rng.choice(statuses)
     urgency = rng.choices(Urgency.values, weights=[1, 3, 8])[0]
-    created = now - datetime.timedelta(minutes=rng.randint(30, 60 * 24 * 90))
-    level = Level.GRID
-    region = grid.village
-    if status in Incident.OPEN_STATUSES and rng.random() < 0.25:
-        level = rng.choice([Level.VILLAGE, Level.TOWN, Level.COUNTY])
-        region = {Level.VILLAGE: grid.village, Level.TOWN: grid.village.parent}.get(
-            level, grid.village.parent.parent
-        )
-    deadline = None
-    if status in Incident.OPEN_STATUSES:
-        # A spread around now: some overdue at once, some while the demo runs.
-        deadline = now + datetime.timedelta(minutes=rng.randint(-180, 60 * 24 * 5))
+    history = history_simulate(
+        rng, category_id=category.pk, urgency=urgency, limits=limits, now=now
+    )
+    status, level = history.status, history.level
+    town = grid.village.parent
+    region = {
+        Level.TOWN: town,
+        Level.COUNTY: town.parent,
+        Level.PREFECTURE: town.parent.parent,
+    }.get(level, grid.village)
     title, description = rng.choice(TITLES.get(category.code, [(category.name, category.name)]))
-    closed = status in (S.CLOSED, S.EVALUATED, S.REJECTED)
-    suspended = status == S.SUSPENDED  # on hold since acceptance, reviewed within a month
-    return Incident(
-        code=f"{grid.village.parent.code}-{timezone.localtime(now).year}-{number:05d}",
+    case = Incident(
         title=title,
         description=f"{grid.village.name}：{description}",
         category=category,
@@ -238,72 +232,133 @@ def _case(rng, grid: Grid, categories, statuses, number: int, now) -> Incident:
         level=level,
         handling_region=region,
         status=status,
-        deadline=deadline,
         is_supervised=status in Incident.OPEN_STATUSES and rng.random() < 0.05,
         escalation_count=Level.GRID - level,
+        is_stalled_at_top=history.is_stalled,
         satisfaction=rng.choices(Incident.Satisfaction.values, weights=[7, 2, 1])[0]
         if status == S.EVALUATED
         else "",
-        created_at=created,
-        closed_at=created + datetime.timedelta(days=rng.randint(1, 10)) if closed else None,
-        suspended_from=S.ACCEPTED if suspended else "",
+        suspended_from=S.ACCEPTED if status == S.SUSPENDED else "",
         review_on=timezone.localdate(now) + datetime.timedelta(days=rng.randint(1, 30))
-        if suspended
+        if status == S.SUSPENDED
         else None,
+        created_at=history.created_at,
+        closed_at=history.closed_at,
+        **history.clock,
+    )
+    return case, history.steps
+
+
+@dataclass
+class _Cast:
+    """Who acts in the demo's histories: the grid's members, the town's official, and
+    a handler of each department (user ids)."""
+
+    members_of: dict[int, list[int]]
+    departments_of: dict[tuple[int, str], Department]
+    officials: dict[int, int]
+    handlers: dict[int, int]
+    villages: dict[int, int]  # grid id → village id
+    parents: dict[int, int | None]  # region id → parent id
+    names: dict[int, str]  # region id → name
+
+
+def _cast(geography: DemoGeography, departments: list[Department]) -> _Cast:
+    groups = {d.handlers_id: d.pk for d in departments}
+    handlers: dict[int, int] = {}
+    for group_id, user_id in User.groups.through.objects.filter(group_id__in=groups).values_list(
+        "group_id", "user_id"
+    ):
+        handlers.setdefault(groups[group_id], user_id)
+    return _Cast(
+        members_of=_grid_member_users(geography.grids),
+        departments_of={(d.region_id, d.code): d for d in departments},
+        officials=dict(
+            User.objects.filter(
+                groups__name=Role.TOWN_OFFICIAL, jurisdiction__in=geography.towns
+            ).values_list("jurisdiction_id", "pk")
+        ),
+        handlers=handlers,
+        villages={grid.pk: grid.village_id for grid in geography.grids},
+        parents=dict(Region.objects.values_list("pk", "parent_id")),
+        names=dict(Region.objects.values_list("pk", "name")),
     )
 
 
-def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
-    dispatched = {S.DISPATCHED, S.IN_PROGRESS, S.HANDLED, S.CLOSED, S.EVALUATED}
+def _assign(case: Incident, rng, cast: _Cast) -> None:
+    """The reporter of a patrol's case, and whom a dispatched case went to."""
+    members = cast.members_of.get(case.grid_id, [])
+    if case.source == Incident.Source.PATROL and members:
+        case.reporter_id = rng.choice(members)
+    elif case.source in (Incident.Source.HOTLINE, Incident.Source.DEPARTMENT):
+        case.reporter_id = cast.officials.get(case.town_id)  # the town entered it
+    if case.status in PAST_DISPATCH:
+        code = case.category.default_department_code
+        department = cast.departments_of.get((case.town_id, code))
+        if department is not None and (rng.random() < 0.6 or not members):
+            case.assignee_department = department
+        elif members:
+            case.assignee_user_id = rng.choice(members)
+
+
+def _actor(step: Step, case: Incident, rng, cast: _Cast) -> int | None:
+    """Who took a step: the town dispatches, the assignee handles, the grid checks; the
+    sweep's steps have no actor."""
+    handler = (
+        cast.handlers.get(case.assignee_department.pk)
+        if case.assignee_department is not None
+        else case.assignee_user_id
+    )
+    members = cast.members_of.get(case.grid_id) or [None]
+    return {
+        A.REPORT: case.reporter_id,
+        A.EVALUATE: None,  # rated by the reporter's phone or the tracking link
+        A.START: handler,
+        A.HANDLE: handler,
+        A.RETURN: handler,
+        A.ESCALATE: members[0],
+        A.REWORK: members[0],
+        A.VERIFY: members[0],
+        A.AUTO_ESCALATE: None,
+        A.STALL: None,
+    }.get(step.action, cast.officials.get(case.town_id))
+
+
+def _insert(cases: list[tuple[Incident, list[Step]]], rng, cast: _Cast) -> None:
+    rows = [case for case, _steps in cases]
     for case in rows:
-        if case.status in dispatched:
-            department = departments_of.get((case.town_id, case.category.default_department_code))
-            members = members_of.get(case.grid_id, [])
-            if department is not None and (rng.random() < 0.6 or not members):
-                case.assignee_department = department
-            elif members:
-                case.assignee_user_id = rng.choice(members)
+        _assign(case, rng, cast)
     Incident.objects.bulk_create(rows, batch_size=1000)
     # Rejections and suspensions carry one of the town's reason codes, as on the case page.
     reasons: dict[str, list] = {}
     for reason in ReasonCode.objects.filter(is_active=True).order_by("order", "pk"):
         reasons.setdefault(reason.kind, []).append(reason)
-    reason_kind = {S.REJECTED: ReasonCode.Kind.REJECT, S.SUSPENDED: ReasonCode.Kind.SUSPENSION}
+    reason_kind = {A.REJECT: ReasonCode.Kind.REJECT, A.SUSPEND: ReasonCode.Kind.SUSPENSION}
     events = []
-    for case in rows:
-        events.append(
-            IncidentEvent(
-                incident=case,
-                action="report",
-                to_status="reported",
-                to_level=Level.GRID,
-                created_at=case.created_at,
-                # The acceptance limit (the assessment's response rate reads it).
-                deadline_after=case.created_at + RESPONSE_LIMIT,
-            )
-        )
-        events.extend(_history(case, rng))
-        if case.status in LAST_ACTION:
+    for case, steps in cases:
+        previous = ""
+        for step in steps:
+            kind = reason_kind.get(step.action)
             events.append(
                 IncidentEvent(
                     incident=case,
-                    action=LAST_ACTION[case.status],
-                    to_status=case.status,
-                    from_level=case.level,
-                    to_level=case.level,
-                    created_at=case.created_at,
-                    reason=rng.choice(reasons[reason_kind[case.status]])
-                    if reasons.get(reason_kind.get(case.status))
-                    else None,
+                    actor_id=_actor(step, case, rng, cast),
+                    action=step.action,
+                    from_status=previous,
+                    to_status=step.status,
+                    from_level=step.from_level,
+                    to_level=step.to_level,
+                    note=step.note,
+                    department=case.assignee_department if step.names_department else None,
+                    reason=rng.choice(reasons[kind]) if reasons.get(kind) else None,
+                    breached_deadline=step.breached,
+                    deadline_after=step.deadline_after,
+                    created_at=step.at,
                 )
             )
-    # ``created_at`` is auto_now_add: the insert stamps every event with the time of the
-    # seed; the history's own times are put back after it.
-    times = [event.created_at for event in events]
-    IncidentEvent.objects.bulk_create(events, batch_size=2000)
-    for event, when in zip(events, times, strict=True):
-        event.created_at = when
-    IncidentEvent.objects.bulk_update(events, ["created_at"], batch_size=2000)
+            previous = step.status
+    with _given_times(IncidentEvent):
+        IncidentEvent.objects.bulk_create(events, batch_size=2000)
     handle = Permission.objects.get(
         content_type__app_label="incidents", codename="handle_incident"
     )
@@ -321,104 +376,156 @@ def _insert(rows: list[Incident], rng, members_of, departments_of, now) -> None:
     )
 
 
-# The demo's acceptance limit: acceptance comes 1 to 8 hours after the report (_history).
-RESPONSE_LIMIT = datetime.timedelta(hours=6)
-PAST_DISPATCH = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.HANDLED, S.CLOSED, S.EVALUATED})
-PAST_ACCEPTANCE = PAST_DISPATCH | {S.ACCEPTED, S.SUSPENDED}
+@contextmanager
+def _given_times(*models):
+    """Keep the times the demo gives: ``auto_now_add`` would stamp every row of a bulk insert
+    with the moment of the seed (one command, one thread: no other save runs meanwhile)."""
+    fields = [model._meta.get_field("created_at") for model in models]
+    for field in fields:
+        field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for field in fields:
+            field.auto_now_add = True
 
 
-def _event(case: Incident, action: str, status: str, when) -> IncidentEvent:
-    return IncidentEvent(
-        incident=case,
-        action=action,
-        to_status=status,
-        from_level=case.level,
-        to_level=case.level,
-        created_at=when,
-    )
-
-
-def _history(case: Incident, rng) -> list[IncidentEvent]:
-    """The detours of a case that got where it is: late (an escalation), reworked after a
-    failed check, or returned by a department. Figures on the dashboard read these."""
-    events = []
-    accepted = case.created_at + datetime.timedelta(hours=rng.randint(1, 8))
-    # Every case past acceptance was accepted (立案), every one past dispatch dispatched:
-    # the closure and return rates count these steps.
-    if case.status in PAST_ACCEPTANCE and LAST_ACTION[case.status] != IncidentEvent.Action.ACCEPT:
-        events.append(_event(case, IncidentEvent.Action.ACCEPT, S.ACCEPTED, accepted))
-    if case.status in PAST_DISPATCH and LAST_ACTION[case.status] != IncidentEvent.Action.DISPATCH:
-        dispatched = accepted + datetime.timedelta(hours=1)
-        dispatch = _event(case, IncidentEvent.Action.DISPATCH, S.DISPATCHED, dispatched)
-        dispatch.department = case.assignee_department
-        events.append(dispatch)
-    if case.status not in (S.CLOSED, S.EVALUATED, S.HANDLED, S.IN_PROGRESS):
-        return events
-    step = accepted + datetime.timedelta(hours=rng.randint(2, 20))
-    if case.status in (S.CLOSED, S.EVALUATED) and rng.random() < LATE_SHARE:
-        events.append(
-            IncidentEvent(
-                incident=case,
-                action=IncidentEvent.Action.AUTO_ESCALATE,
-                to_status=S.ACCEPTED,
-                from_level=Level.GRID,
-                to_level=Level.VILLAGE,
-                breached_deadline=step,
-                created_at=step,
-            )
-        )
-    if rng.random() < RETURN_SHARE:
-        events.append(
-            IncidentEvent(
-                incident=case,
-                action=IncidentEvent.Action.RETURN,
-                to_status=S.ACCEPTED,
-                from_level=case.level,
-                to_level=case.level,
-                note="不属于本部门职责，退回重新派遣",
-                created_at=step,
-            )
-        )
-    if case.status in (S.CLOSED, S.EVALUATED) and rng.random() < REWORK_SHARE:
-        events.append(
-            IncidentEvent(
-                incident=case,
-                action=IncidentEvent.Action.REWORK,
-                to_status=S.IN_PROGRESS,
-                from_level=case.level,
-                to_level=case.level,
-                note="现场核查未整改到位",
-                created_at=step + datetime.timedelta(hours=6),
-            )
-        )
-    return events
-
-
-def _call_back_some(towns: list[Region], rng) -> None:
-    """Dissatisfied ratings opened call-backs; the town has recorded most of them."""
+def _call_back_some(towns: list[Region], rng, now: datetime.datetime) -> None:
+    """Dissatisfied ratings opened call-backs when they were given; the town has recorded
+    most of those that fell due."""
     callers = dict(
         User.objects.filter(groups__name=Role.TOWN_OFFICIAL, jurisdiction__in=towns).values_list(
             "jurisdiction_id", "pk"
         )
     )
+    rated = dict(
+        IncidentEvent.objects.filter(
+            incident__town__in=towns,
+            incident__satisfaction=Incident.Satisfaction.DISSATISFIED,
+            action=A.EVALUATE,
+        ).values_list("incident_id", "created_at")
+    )
     rows = []
-    for case in Incident.objects.filter(
-        town__in=towns, status=S.EVALUATED, satisfaction=Incident.Satisfaction.DISSATISFIED
-    ).only("pk", "town_id", "closed_at"):
-        due = case.closed_at + datetime.timedelta(days=2)
+    for case in Incident.objects.filter(pk__in=rated).only("pk", "town_id"):
+        opened = rated[case.pk]
+        due = opened + datetime.timedelta(days=2)
+        called = opened + datetime.timedelta(hours=rng.randint(2, 60))
         caller = callers.get(case.town_id)
-        done = caller is not None and rng.random() < 0.7
+        # Old call-backs were all made, some late; a few of the last days' wait.
+        done = caller is not None and called < now and (rng.random() < 0.8 or due < now - DAY)
         rows.append(
             CallBack(
                 incident=case,
                 town_id=case.town_id,
+                created_at=opened,
                 due_at=due,
-                closed_at=due - datetime.timedelta(hours=rng.randint(-12, 40)) if done else None,
+                closed_at=called if done else None,
                 closed_by_id=caller if done else None,
                 outcome="已电话回访，反映人表示理解，约定复查" if done else "",
             )
         )
-    CallBack.objects.bulk_create(rows, batch_size=1000)
+    with _given_times(CallBack):
+        CallBack.objects.bulk_create(rows, batch_size=1000)
+
+
+# The inboxes hold the notices of the last weeks; those older than two days were read.
+NOTICES_FOR = datetime.timedelta(days=30)
+UNREAD_FOR = datetime.timedelta(days=2)
+STAFF_ROLES = (Role.VILLAGE_STAFF, Role.TOWN_OFFICIAL, Role.COUNTY_OFFICIAL, Role.CITY_OFFICIAL)
+
+
+def _notify_some(towns: list[Region], cast: _Cast, now: datetime.datetime) -> None:
+    """The notices the cases' last weeks sent, so that every inbox has its work: the
+    assignees' dispatches, the rungs' escalations, the town's open call-backs. The last
+    days' are unread. Rows only: nothing is sent again."""
+    staff: dict[int, list[int]] = {}
+    for region_id, user_id in (
+        User.objects.filter(groups__name__in=STAFF_ROLES, jurisdiction__isnull=False)
+        .values_list("jurisdiction_id", "pk")
+        .distinct()
+    ):
+        staff.setdefault(region_id, []).append(user_id)
+    events = (
+        IncidentEvent.objects.filter(
+            incident__town__in=towns,
+            action__in=(A.DISPATCH, A.AUTO_ESCALATE, A.ESCALATE),
+            created_at__gte=now - NOTICES_FOR,
+        )
+        .select_related("incident")
+        .order_by("created_at", "pk")
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        rows = [
+            _notice(user_id, event, cast, now)
+            for event in events
+            for user_id in _recipients(event, cast, staff)
+        ]
+        for callback in CallBack.objects.filter(
+            town__in=towns, closed_at__isnull=True
+        ).select_related("incident"):
+            case = callback.incident
+            rows += [
+                _row(
+                    user_id,
+                    "callback",
+                    _("Call back the reporter of case %(code)s: rated dissatisfied")
+                    % {"code": case.code},
+                    case,
+                    callback.created_at,
+                    now,
+                )
+                for user_id in staff.get(case.town_id, [])
+            ]
+    # A second run replaces the notices of the same recipients.
+    Notification.objects.filter(recipient_id__in={row.recipient_id for row in rows}).delete()
+    with _given_times(Notification):
+        Notification.objects.bulk_create(rows, batch_size=2000)
+
+
+def _recipients(event: IncidentEvent, cast: _Cast, staff: dict[int, list[int]]) -> list[int]:
+    case = event.incident
+    if event.action == A.DISPATCH:
+        if case.assignee_department_id is not None:
+            handler = cast.handlers.get(case.assignee_department_id)
+            return [handler] if handler else []
+        return [case.assignee_user_id] if case.assignee_user_id else []
+    region = _rung_region(event, cast)
+    return staff.get(region, []) if region else []
+
+
+def _rung_region(event: IncidentEvent, cast: _Cast) -> int | None:
+    """The region of the rung an escalation reached: the village, or one above it."""
+    region: int | None = cast.villages[event.incident.grid_id]
+    for _rung in range(Level.VILLAGE - event.to_level):
+        region = cast.parents.get(region) if region else None
+    return region
+
+
+def _notice(user_id: int, event: IncidentEvent, cast: _Cast, now) -> Notification:
+    case = event.incident
+    if event.action == A.DISPATCH:
+        title = _("Case %(code)s was dispatched to you") % {"code": case.code}
+        return _row(user_id, "incident", title, case, event.created_at, now)
+    if event.action == A.ESCALATE:
+        title = _("Case %(code)s was escalated to you") % {"code": case.code}
+        return _row(user_id, "incident", title, case, event.created_at, now)
+    title = _("%(count)d overdue cases escalated to %(region)s") % {
+        "count": 1,
+        "region": cast.names.get(_rung_region(event, cast) or 0, ""),
+    }
+    return _row(user_id, "escalation_digest", title, case, event.created_at, now, body=case.code)
+
+
+def _row(user_id, kind, title, case, when, now, body: str = "") -> Notification:
+    return Notification(
+        recipient_id=user_id,
+        kind=kind,
+        title=title,
+        body=body or case.title,
+        url="" if body else incident_url(case.pk),
+        created_at=when,
+        read_at=None if when > now - UNREAD_FOR else when + datetime.timedelta(hours=1),
+    )
 
 
 def _merge_some(towns: list[Region]) -> None:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.forms",
     "guardian",
     "leaflet",
     "django_celery_beat",
@@ -94,6 +95,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "grid_platform.urls"
 WSGI_APPLICATION = "grid_platform.wsgi.application"
 
+# Widgets render through TEMPLATES, so that templates/ can override a package's widget
+# templates (templates/leaflet/: django-leaflet's map tools in Chinese).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("bulk/", handling.bulk, name="bulk"),
     path("join/<int:pk>/", handling.join, name="join"),
     path("<int:pk>/", staff.detail, name="detail"),
+    path("number/<str:code>/", staff.by_code, name="by_code"),
     path("<int:pk>/photos/<int:attachment_id>/", staff.photo, name="photo"),
     path("<int:pk>/callback/", staff.callback_close, name="callback_close"),
     path("<int:pk>/reporter-phone/", staff.reporter_phone, name="reporter_phone"),

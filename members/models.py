@@ -386,3 +386,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def case_codes(self) -> list[str]:
+        """A digest's body lists the numbers of its cases, one a line."""
+        if not self.kind.endswith("_digest"):
+            return []
+        return [line.strip() for line in self.body.splitlines() if line.strip()]

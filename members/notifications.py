@@ -237,10 +237,16 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=min(2**attempts, 60))
 
 
-def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+def notifications_mark_read(
+    *, user: User, ids: list[int] | None = None, url: str | None = None
+) -> int:
+    """Mark the user's unread notifications read: all of them, these ``ids``, or those
+    that link to ``url`` (the page the user has just opened)."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=ids)
+    if url is not None:
+        unread = unread.filter(url=url)
     return unread.update(read_at=timezone.now())
 
 

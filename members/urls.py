@@ -13,6 +13,11 @@ urlpatterns = [
     path("workspace/", workspace_views.workspace, name="workspace"),
     path("notifications/", workspace_views.notification_list, name="notifications"),
     path("notifications/read/", workspace_views.notifications_read, name="notifications_read"),
+    path(
+        "notifications/<int:pk>/open/",
+        workspace_views.notification_open,
+        name="notification_open",
+    ),
     path("households/", workspace_views.household_list, name="households"),
     path("households/<int:pk>/", workspace_views.household_detail, name="household"),
     path("households/<int:pk>/phone/", workspace_views.household_phone, name="household_phone"),

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -47,6 +47,7 @@ OFFLINE_ASSETS = (
     "leaflet/leaflet.extras.js",
     "leaflet/leaflet.extras.css",
     "leaflet/draw/leaflet.draw.i18n.js",
+    "js/leaflet-i18n.js",
 )
 
 
@@ -109,6 +110,21 @@ def notification_list(request):
         request.GET.get("page")
     )
     return render(request, "members/workspace/notifications.html", {"page": page})
+
+
+@require_GET
+@login_required
+def notification_open(request, pk):
+    """Open a notification: it is read now, and the user goes where it points (``next``,
+    a case of a digest, or its own link); the inbox when it points nowhere."""
+    notification = get_object_or_404(selectors.notifications_for(request.user), pk=pk)
+    notifications_mark_read(user=request.user, ids=[notification.pk])
+    target = request.GET.get("next") or notification.url
+    if not target or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        target = reverse("members:notifications")
+    return redirect(target)
 
 
 @require_POST

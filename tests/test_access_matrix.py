@@ -131,6 +131,7 @@ def _objects(o, own_token: str) -> dict[str, dict]:
         "members:patrol_summary": {"client_key": o.patrol.client_key},
         "members:household_phone": {"pk": o.household.pk},
         "members:member_review": {"pk": o.member.pk},
+        "members:notification_open": {"pk": o.notification.pk},
         "incidents:callback_close": case,
         "incidents:reporter_phone": case,
         # The tracking link of a case of one's own (with a result to show) and the other

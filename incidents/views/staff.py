@@ -32,6 +32,7 @@ from incidents.services.steps import STEPS
 from incidents.views.photos import photo_response
 from members.actors import Actor
 from members.forms import PhoneRevealForm
+from members.notifications import notifications_mark_read
 
 PAGE_SIZE = 50
 VIEW_INCIDENTS = "incidents.view_incident"
@@ -139,7 +140,9 @@ def _render_case(
         and incident.deadline < now,
         "light": incident.light_at(now),
         "events": list(
-            incident.events.select_related("actor", "reason").order_by("created_at", "pk")
+            incident.events.select_related("actor", "reason", "department").order_by(
+                "created_at", "pk"
+            )
         ),
         "pending_extension": extension,
         "pending_arbitration": arbitration,
@@ -169,7 +172,19 @@ def supervision_register(request):
 @require_GET
 @login_required
 def detail(request, pk):
-    return _render_case(request, _case(request.user, pk))
+    response = _render_case(request, _case(request.user, pk))
+    # Opening the case reads the notifications that point to it.
+    notifications_mark_read(user=request.user, url=request.path)
+    return response
+
+
+@require_GET
+@login_required
+def by_code(request, code):
+    """A case by its number (the numbers a digest lists), through the access funnel."""
+    cases = permissions.incidents_visible_to(request.user).values_list("pk", flat=True)
+    pk = get_object_or_404(cases, code=code)
+    return redirect("incidents:detail", pk=pk)
 
 
 @require_GET

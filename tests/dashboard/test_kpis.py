@@ -238,3 +238,16 @@ def test_the_dashboard_page_shows_the_indicators(client, known, cast, settings):
     assert 'id="kpi-closure-rate">66.7%' in html
     assert 'id="kpi-return-rate">25.0%' in html
     assert 'data-reason="not-competent"' in html
+
+
+def test_a_return_without_a_known_actor_is_named_by_a_dash(ladder, cast):
+    """A return recorded without an actor (imported or seeded history) is one unit named
+    "—", never "NoneNone"."""
+    case = make_case("N1", ladder.a1, created=at(2), status=Incident.Status.ACCEPTED)
+    event(case, A.RETURN, at(3), to_status=Incident.Status.ACCEPTED)
+
+    units = kpis_of(cast.town_official)["returns_by_unit"]
+
+    assert [(unit["name"], unit["kind"], unit["returned"]) for unit in units] == [
+        ("—", "person", 1)
+    ]

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -275,3 +277,22 @@ def test_adding_a_grid_with_a_code_in_use_is_refused_not_merged_into_it(
     }
     ladder.a1.refresh_from_db()
     assert (ladder.a1.name, ladder.a1.village) == ("东山一网格", ladder.v1)
+
+
+def test_the_map_tools_of_the_admin_speak_chinese(cast, ladder, staff_client):
+    """django-leaflet's own template never wrote the drawing tools' texts (issue 16: "the
+    admin's map tools are in English"); templates/leaflet/ writes them, with the zooms'."""
+    client = staff_client(cast.admin)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+
+    page = client.get(reverse("admin:grids_grid_change", args=[ladder.a1.pk])).content.decode()
+
+    for element, chinese in [
+        ("with-forms", "true"),
+        ("draw-toolbar-buttons-polygon", "绘制多边形"),
+        ("edit-toolbar-buttons-edit", "编辑图层"),
+        ("leaflet-zoom-in-title", "放大"),
+    ]:
+        script = page.split(f'<script id="{element}" type="application/json">', 1)[1]
+        value = script.split("</script>", 1)[0]
+        assert json.loads(value) in (chinese, True), element

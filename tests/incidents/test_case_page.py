@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from incidents.models import Attachment, Incident
+from incidents.models import Attachment, Incident, IncidentEvent
 from incidents.selectors import incident_available_actions
 from incidents.services import transitions as t
 from incidents.services.attachments import attachment_add
+from incidents.services.catalogue import department_save
 from tests.conftest import starter_reason
 
 PHONE = "13912345678"
@@ -265,3 +266,24 @@ def test_sends_an_anonymous_visitor_asking_for_a_photo_to_the_login_page(client,
     response = client.get(photo_url(case, photo))
 
     assert response.status_code == 302
+
+
+def test_the_timeline_names_who_acted_without_an_account(client, cast, report, ladder):
+    """A resident's web report has no actor: its step names the source, not "System"; a
+    step without an actor that names a department names the department."""
+    case = report(
+        actor=None,
+        source=Incident.Source.RESIDENT,
+        reporter_name="李阿姨",
+        reporter_phone=PHONE,
+    )
+    department = department_save(code="um", name="石塘镇综合行政执法队", region=ladder.town)
+    IncidentEvent.objects.create(
+        incident=case, action="start", to_status="in_progress", department=department
+    )
+    client.force_login(cast.town_official)
+
+    html = client.get(page_url(case)).content.decode()
+
+    actors = re.findall(r'<span class="timeline-actor">([^<]*)</span>', html)
+    assert actors == ["Resident", "石塘镇综合行政执法队"]
