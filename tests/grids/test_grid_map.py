@@ -239,6 +239,7 @@ GRID_MEMBER_LINKS = [
                 "grids:map",
                 "incidents:queue",
                 "dashboard:home",
+                "assessment:index",
                 "incidents:supervision_register",
                 "surveys:list",
                 "members:resident_list",
