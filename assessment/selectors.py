@@ -11,7 +11,8 @@ import datetime
 from collections import defaultdict
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from assessment.models import AssessmentScheme, Bulletin, BulletinEntry, Indicator
@@ -65,14 +66,30 @@ def _case_facts(county: Region, start: datetime.datetime, end: datetime.datetime
             breaches=Count("pk", filter=Q(action__in=BREACHES)),
             last_closing=Max("created_at", filter=Q(action=Action.VERIFY)),
             last_reopening=Max("created_at", filter=Q(action=Action.REOPEN)),
-            units=ArrayAgg(
-                "department_id",
-                filter=Q(action__in=DISPATCHES),
-                order_by=("-created_at", "-id"),
-            ),
+            **_last_dispatch_unit(end),
         )
         .order_by()
     )
+
+
+def _last_dispatch_unit(end: datetime.datetime) -> dict:
+    """The department of the case's last dispatch before the month's end: on PostgreSQL
+    the first of an ordered array (``units``, in the same pass), on SpatiaLite a subquery
+    (``unit``)."""
+    if connection.vendor == "postgresql":
+        return {
+            "units": ArrayAgg(
+                "department_id", filter=Q(action__in=DISPATCHES), order_by=("-created_at", "-id")
+            )
+        }
+    last = (
+        IncidentEvent.objects.filter(
+            incident=OuterRef("incident_id"), action__in=DISPATCHES, created_at__lt=end
+        )
+        .order_by("-created_at", "-id")
+        .values("department_id")[:1]
+    )
+    return {"unit": Subquery(last)}
 
 
 def _parts(row: dict, start: datetime.datetime, end: datetime.datetime) -> Counts:
@@ -102,7 +119,7 @@ def month_counts(*, county: Region, month: datetime.date) -> dict[str, dict]:
     for row in _case_facts(county, start, end).iterator(chunk_size=2000):
         parts = _parts(row, start, end)
         _add(towns[row["incident__town_id"]], parts)
-        unit = row["units"][0] if row["units"] else None
+        unit = row["units"][0] if row.get("units") else row.get("unit")
         if unit is not None:
             _add(departments[unit], {k: v for k, v in parts.items() if k != "response"})
     return {"towns": dict(towns), "departments": dict(departments)}

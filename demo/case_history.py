@@ -43,9 +43,10 @@ RETURN_SHARE = 0.06
 HAND_ESCALATION_SHARE = 0.08
 REWORK_SHARE = 0.08
 TOP_LEVEL = Level.PREFECTURE
-# The sweep has not yet seen deadlines of the last hours: those cases are overdue when the
-# demo starts, and escalate while it runs.
-SWEEP_LAG = 6 * HOUR
+# The sweep has not yet seen the deadlines of the last working hours: those cases are
+# overdue when the demo starts, and escalate while it runs, whatever the hour of the seed
+# (working hours, so that a seed at night or after a weekend still leaves some).
+SWEEP_LAG_WORKING_MINUTES = 6 * 60
 STAGE_OF = {**Incident.STAGE_OF_STATUS, S.SUSPENDED: None}
 
 
@@ -269,8 +270,26 @@ class _Walk:
         self._restart(moment, self._stage_limit())
 
 
+def swept_until(limits: Limits, now: datetime.datetime) -> datetime.datetime:
+    """The moment before which the demo's sweep has escalated every passed deadline: the
+    start of the last SWEEP_LAG_WORKING_MINUTES working minutes (at most a fortnight)."""
+    cutoff = now - 6 * HOUR
+    while (
+        limits.calendar.working_minutes_between(cutoff, now) < SWEEP_LAG_WORKING_MINUTES
+        and cutoff > now - 14 * DAY
+    ):
+        cutoff -= HOUR
+    return cutoff
+
+
 def history_simulate(
-    rng: random.Random, *, category_id: int, urgency: str, limits: Limits, now
+    rng: random.Random,
+    *,
+    category_id: int,
+    urgency: str,
+    limits: Limits,
+    now,
+    swept: datetime.datetime | None = None,
 ) -> History:
     created = _daytime(now - report_age(rng))
     if created >= now:
@@ -284,7 +303,7 @@ def history_simulate(
         walk.escalate_until(moment)
         walk.take(plan, moment)
     if walk.status in Incident.OPEN_STATUSES:
-        walk.escalate_until(now - SWEEP_LAG)
+        walk.escalate_until(swept if swept is not None else swept_until(limits, now))
     clock: dict = {}
     if walk.status in Incident.OPEN_STATUSES and walk.clock is not None:
         clock = walk.clock.fields(limits.calendar)

@@ -20,7 +20,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.roles import Role
-from demo.case_history import DAY, HISTORY_DAYS, PAST_DISPATCH, Limits, Step, history_simulate
+from demo.case_history import (
+    DAY,
+    HISTORY_DAYS,
+    PAST_DISPATCH,
+    Limits,
+    Step,
+    history_simulate,
+    swept_until,
+)
 from demo.geography import DemoGeography
 from grids.models import Grid, Region
 from incidents.models import (
@@ -146,6 +154,7 @@ def cases_seed(
     categories = list(Category.objects.filter(is_active=True).select_related("group"))
     cast = _cast(geography, departments)
     limits = _limits(now)
+    swept = swept_until(limits, now)
     grids = geography.grids
     total = cases_per_grid * len(grids)
     sequence: dict[tuple[int, int], int] = {}
@@ -153,7 +162,7 @@ def cases_seed(
     bar = progress(total=total, desc="cases", unit="case")
     for start in range(0, total, BATCH):
         cases = [
-            _case(rng, grids[index % len(grids)], categories, limits, now)
+            _case(rng, grids[index % len(grids)], categories, limits, now, swept)
             for index in range(start, min(start + BATCH, total))
         ]
         # Numbers follow the order of reporting, per town and year, as the real ones do.
@@ -204,12 +213,12 @@ def _grid_member_users(grids: list[Grid]) -> dict[int, list[int]]:
     return users
 
 
-def _case(rng, grid: Grid, categories, limits: Limits, now) -> tuple[Incident, list[Step]]:
+def _case(rng, grid: Grid, categories, limits: Limits, now, swept) -> tuple[Incident, list[Step]]:
     """A case and the steps of its history up to now (demo.case_history)."""
     category = rng.choice(categories)
     urgency = rng.choices(Urgency.values, weights=[1, 3, 8])[0]
     history = history_simulate(
-        rng, category_id=category.pk, urgency=urgency, limits=limits, now=now
+        rng, category_id=category.pk, urgency=urgency, limits=limits, now=now, swept=swept
     )
     status, level = history.status, history.level
     town = grid.village.parent

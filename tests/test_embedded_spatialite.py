@@ -166,6 +166,7 @@ def test_migrates_and_seeds_the_demo_town_on_spatialite(embedded):
             "department",
             "town",
             "county",
+            "hotline",
             "city",
             "admin",
         ]
@@ -181,14 +182,17 @@ PAGES = """
 import json
 from django.test import Client
 from django.urls import reverse
+from assessment.models import Bulletin
 from incidents.models import Category, Incident
-from members.models import User
+from members.models import GridMember, User
 from surveys.models import Survey
 
 case = Incident.objects.filter(grid__assignments__member__user__username="demo_member").first()
 survey = Survey.objects.filter(is_template=False, audience="residents").first()
 garbage = Category.objects.get(code="garbage")
 near = {"category": garbage.pk, "latitude": case.location.y, "longitude": case.location.x}
+bulletin = Bulletin.objects.first()
+member = GridMember.objects.get(user__username="demo_member")
 visits = {
     None: [
         reverse("public:new"), reverse("public:track"), reverse("login"),
@@ -210,7 +214,16 @@ visits = {
         reverse("dashboard:home"), reverse("dashboard:map"),
         reverse("surveys:list"), reverse("surveys:results", args=[survey.pk]),
         reverse("members:resident_list"), "/api/grids/", "/api/cases/", "/api/schema/",
+        reverse("members:notifications"), reverse("members:member_review", args=[member.pk]),
+        reverse("assessment:index"), reverse("assessment:bulletin", args=[bulletin.pk]),
     ],
+    "demo_county": [
+        reverse("dashboard:cockpit"), reverse("dashboard:cockpit_map"), "/api/cockpit/",
+        reverse("assessment:index"), reverse("assessment:bulletin", args=[bulletin.pk]),
+        reverse("assessment:bulletin_xlsx", args=[bulletin.pk]),
+    ],
+    "demo_hotline": [reverse("incidents:hotline_call")],
+    "demo_department": [reverse("incidents:queue"), reverse("members:notifications")],
 }
 answers = {}
 for username, paths in visits.items():
