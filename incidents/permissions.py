@@ -212,7 +212,7 @@ def can_follow(user: Actor, incident: Incident) -> bool:
     if not user_roles(user) - {Role.RESIDENT}:
         # What the public suggestions offer (incidents.publication): no internal category.
         return (
-            incident.source == Incident.Source.RESIDENT
+            incident.source in Incident.PUBLIC_SOURCES
             and incident.category.publication != Publication.INTERNAL
         )
     return (

@@ -27,7 +27,9 @@ COARSE_CELL_DEGREES = 0.005
 
 def published_condition() -> Q:
     """The cases any public surface may list, offer or let the public join."""
-    return Q(source=Incident.Source.RESIDENT) & ~Q(category__publication=Publication.INTERNAL)
+    return Q(source__in=sorted(Incident.PUBLIC_SOURCES)) & ~Q(
+        category__publication=Publication.INTERNAL
+    )
 
 
 def published_cases():

@@ -39,6 +39,7 @@ class Incident(models.Model):
         RESIDENT = "resident", _("Resident")
         HOTLINE = "hotline", _("Hotline (12345)")
         DEPARTMENT = "department", _("Department")
+        OPEN311 = "open311", _("Open311 client")
 
     class ClockSource(models.TextChoices):
         STAGE = "stage", _("Stage limit")
@@ -84,6 +85,8 @@ class Incident(models.Model):
     }
     # Open: the loop still runs, with a deadline (the escalation sweep's partial index in
     # Meta lists them again: tests/incidents/test_open_statuses.py holds the two together).
+    # The public doors: the residents' web form and Open311 clients (apps, other systems).
+    PUBLIC_SOURCES = frozenset({Source.RESIDENT, Source.OPEN311})
     OPEN_STATUSES = frozenset(
         {Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.HANDLED}
     )

@@ -176,7 +176,7 @@ def open311_request_create(*, client: Open311Client, request: Open311Request) ->
         category=request.category,
         title=first_line[:TITLE_LENGTH] or request.category.name,
         description=description,
-        source=Incident.Source.RESIDENT,
+        source=Incident.Source.OPEN311,
         location=location,
         address=request.address.strip()[:200],
         grid=grid,

@@ -59,7 +59,7 @@ def _requests():
 
 def _posted_cases():
     """A token finds the code of what its client posted, whatever the category."""
-    return Incident.objects.filter(source=Incident.Source.RESIDENT)
+    return Incident.objects.filter(source__in=sorted(Incident.PUBLIC_SOURCES))
 
 
 def _categories():

@@ -70,7 +70,7 @@ def notify_reporter(incident: Incident, title: str, *, text_kind: str = "") -> N
     with the tracking link: most residents report without an account.
     """
     # Residents follow their requests on the public pages; staff who reported, on the case page.
-    is_public = incident.source == Incident.Source.RESIDENT
+    is_public = incident.source in Incident.PUBLIC_SOURCES
     notifications_create(
         recipients=reporters_of(incident),
         kind="incident",

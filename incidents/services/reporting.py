@@ -64,12 +64,12 @@ def _check_reporter(
     actor: User | None, grid: Grid, source: str, reporter_name: str, reporter_phone: str
 ) -> User | None:
     if actor is None or not actor.is_authenticated:
-        if source != Incident.Source.RESIDENT:
+        if source not in Incident.PUBLIC_SOURCES:
             raise PermissionDenied(_("Sign in to report this kind of case."))
         if not reporter_name.strip() or not reporter_phone.strip():
             raise ValidationError(_("Give your name and phone so that we can reach you."))
         return None
-    if Role.RESIDENT in user_roles(actor) and source == Incident.Source.RESIDENT:
+    if Role.RESIDENT in user_roles(actor) and source in Incident.PUBLIC_SOURCES:
         return actor
     if not permissions.can_report_in(actor, grid):
         raise PermissionDenied(_("You may not report cases in this grid."))

@@ -17,7 +17,7 @@ def _post(client, body, fmt="json"):
     return client.post(f"/open311/v2/requests.{fmt}", body)
 
 
-def test_posting_a_point_files_a_resident_case_in_its_grid(client, post_body, ladder):
+def test_posting_a_point_files_an_open311_case_in_its_grid(client, post_body, ladder):
     response = _post(client, post_body())
 
     assert response.status_code == 201, response.content
@@ -25,7 +25,7 @@ def test_posting_a_point_files_a_resident_case_in_its_grid(client, post_body, la
     (answer,) = response.json()
     assert answer["service_request_id"] == incident.code
     assert answer["token"] == str(incident.client_key)
-    assert incident.source == Incident.Source.RESIDENT
+    assert incident.source == Incident.Source.OPEN311
     assert incident.grid == ladder.a1
     assert incident.reporter is None
     assert incident.reporter_name == "王小明"
