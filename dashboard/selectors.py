@@ -80,6 +80,7 @@ from members.actors import Actor
 from members.authenticity import member_verdict
 from members.models import GridAssignment, GridMember, PatrolFlag
 from members.permissions import patrol_logs_visible_to
+from members.selectors import visit_coverage_by_grid
 from surveys.selectors import dashboard_survey_satisfaction
 
 BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
@@ -144,6 +145,10 @@ def dashboard_figures(
         "by_department": by_department,
         "overdue": overdue_cases(cases, now),
         "workload": member_workload(user, cases, period, now),
+        # As of the period's last day, or today while the period runs.
+        "visit_coverage": visit_coverage_by_grid(
+            grids_visible_to(user), min(period.last_day, timezone.localdate(now))
+        ),
         "survey_satisfaction": dashboard_survey_satisfaction(user),
         "callbacks": callback_figures(cases, period),
         "kpis": dashboard_kpis(cases, period, totals=total),

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from members import account_views, patrol_views, review_views, views, workspace_views
+from members import (
+    account_views,
+    patrol_views,
+    register_views,
+    review_views,
+    views,
+    workspace_views,
+)
 
 app_name = "members"
 urlpatterns = [
@@ -20,6 +27,15 @@ urlpatterns = [
     ),
     path("households/", workspace_views.household_list, name="households"),
     path("households/<int:pk>/", workspace_views.household_detail, name="household"),
+    path("households/add/", register_views.household_add, name="household_add"),
+    path("households/<int:pk>/edit/", register_views.household_edit, name="household_edit"),
+    path("households/<int:pk>/visit/", register_views.household_visit, name="household_visit"),
+    path("households/<int:pk>/residents/add/", register_views.resident_add, name="resident_add"),
+    path(
+        "households/<int:pk>/residents/<int:resident_pk>/edit/",
+        register_views.resident_edit,
+        name="resident_edit",
+    ),
     path("households/<int:pk>/phone/", workspace_views.household_phone, name="household_phone"),
     path("patrol/", patrol_views.patrol_page, name="patrol"),
     path("patrol/start/", patrol_views.patrol_start, name="patrol_start"),
