@@ -192,10 +192,7 @@ def _with_visit_figures(
     visits = HouseholdVisit.objects.filter(household=OuterRef("pk"))
     if as_of is not None:
         visits = visits.filter(visited_on__lte=as_of)
-    last = (
-        visits.order_by("-visited_on")
-        .values("visited_on")[:1]
-    )
+    last = visits.order_by("-visited_on").values("visited_on")[:1]
     return households.annotate(visit_every=Subquery(every), last_visit=Subquery(last))
 
 
@@ -228,9 +225,10 @@ def visits_overdue_for(user: Actor, today: datetime.date) -> list[Household]:
         .only("code", "address", "grid__name")
     ).filter(visit_every__isnull=False)
     overdue = list(
-        households.exclude(_visited_in_time(today, _intervals())).order_by(
-            F("last_visit").asc(nulls_first=True), "code"
-        )
+        # Never visited spelled out: NOT on a NULL comparison is NULL, not true.
+        households.filter(
+            Q(last_visit__isnull=True) | ~_visited_in_time(today, _intervals())
+        ).order_by(F("last_visit").asc(nulls_first=True), "code")
     )
     for household in overdue:
         household.due_on = (

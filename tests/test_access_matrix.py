@@ -37,7 +37,7 @@ from tests.surveys.conftest import make_survey
 pytestmark = pytest.mark.django_db
 
 # URL keyword arguments that name an object (others are formats, codes or public tokens).
-OBJECT_KWARGS = {"pk", "attachment_id", "client_key", "question_pk", "case_pk"}
+OBJECT_KWARGS = {"pk", "attachment_id", "client_key", "question_pk", "case_pk", "resident_pk"}
 # Routes whose objects govern every town (the catalogue): any staff account reads them.
 CATALOGUE_WIDE = {"api:category-detail", "api:reasoncode-detail"}
 
@@ -130,6 +130,10 @@ def _objects(o, own_token: str) -> dict[str, dict]:
         "members:patrol_stop": {"client_key": o.patrol.client_key},
         "members:patrol_summary": {"client_key": o.patrol.client_key},
         "members:household_phone": {"pk": o.household.pk},
+        "members:household_edit": {"pk": o.household.pk},
+        "members:household_visit": {"pk": o.household.pk},
+        "members:resident_add": {"pk": o.household.pk},
+        "members:resident_edit": {"pk": o.household.pk, "resident_pk": o.resident.pk},
         "members:member_review": {"pk": o.member.pk},
         "members:notification_open": {"pk": o.notification.pk},
         "incidents:callback_close": case,
