@@ -6,7 +6,7 @@ the columns its page shows: never a boundary, never a ciphertext.
 
 import datetime
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.gis.db.models.functions import Length
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -180,7 +180,7 @@ def member_review_patrols(
 
 def _with_visit_figures(
     households: QuerySet[Household], as_of: datetime.date | None = None
-) -> QuerySet[Household]:
+) -> QuerySet[Any]:
     """Each household with ``visit_every`` (the shortest required interval among its
     residents' key groups; None: no required visits) and ``last_visit`` (a date, on or
     before ``as_of`` when given)."""
@@ -206,13 +206,10 @@ def _visited_in_time(today: datetime.date, intervals: list[int]) -> Q:
 
 
 def _intervals() -> list[int]:
-    return sorted(
-        set(
-            ResidentTag.objects.filter(visit_every_days__gt=0).values_list(
-                "visit_every_days", flat=True
-            )
-        )
+    days = ResidentTag.objects.filter(visit_every_days__gt=0).values_list(
+        "visit_every_days", flat=True
     )
+    return sorted({int(value) for value in days if value})
 
 
 def visits_overdue_for(user: Actor, today: datetime.date) -> list[Household]:

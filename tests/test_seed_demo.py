@@ -31,6 +31,7 @@ from members.models import (
     GridAssignment,
     GridMember,
     Household,
+    HouseholdVisit,
     Notification,
     PatrolFlag,
     PatrolLog,
@@ -38,9 +39,10 @@ from members.models import (
     ResidentTag,
     User,
 )
+from members.selectors import visit_coverage_by_grid
 from surveys.models import Answer, Audience, Response, Survey
 from surveys.respondents import respondent_key
-from tests.conftest import NOW
+from tests.conftest import NOW, TODAY
 
 PASSWORD = "Demo-2026-grid"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -131,6 +133,11 @@ def _content() -> dict:
             Response.objects.values_list(
                 "survey__token", "respondent_key", "role", "grid__code", "village__code"
             ).order_by("survey__token", "respondent_key")
+        ),
+        "visits": list(
+            HouseholdVisit.objects.values_list(
+                "household__code", "member__user__username", "visited_on", "purpose", "client_key"
+            ).order_by("household__code", "visited_on", "client_key")
         ),
         "answers": list(
             Answer.objects.values_list(
@@ -391,6 +398,18 @@ def test_cases_dispatched_to_a_department_are_shared_with_its_handlers(town):
 
     assert shared.exists()
     assert all(handler.has_perm("incidents.handle_incident", case) for case in shared[:5])
+
+
+def test_most_key_households_are_visited_in_time_and_some_are_overdue(town):
+    grids = Grid.objects.filter(village__parent=town)
+
+    coverage = visit_coverage_by_grid(grids, TODAY)
+
+    key = sum(row["key"] for row in coverage)
+    covered = sum(row["covered"] for row in coverage)
+    assert key > 100
+    assert 0.75 < covered / key < 0.95
+    assert HouseholdVisit.objects.filter(household__grid__in=grids).count() > key
 
 
 def test_a_second_run_leaves_the_same_state(town):

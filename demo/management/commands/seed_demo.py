@@ -26,6 +26,7 @@ from demo.geography import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
 from demo.members import accounts_seed, demo_password_hash, members_seed, register_seed
 from demo.patrols import patrols_seed
 from demo.surveys import surveys_seed
+from demo.visits import visits_seed
 
 DEFAULT_TOWNS = 3  # a county worth a cockpit: S Town and two neighbours
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
@@ -112,6 +113,8 @@ class Command(BaseCommand):
             )
         with self._phase("patrols"):
             patrols_seed(grids=geography.grids, seed=seed, now=now)
+        with self._phase("household visits"):
+            visits_seed(grids=geography.grids, seed=seed, now=now)
         with self._phase("surveys"):
             surveys = surveys_seed(geography=geography, seed=seed, progress=progress, now=now)
         with self._phase("assessment"):
