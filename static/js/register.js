@@ -1,8 +1,8 @@
 /*
  * The register's forms (households, residents, visits) go through the device outbox:
  * sent at once with a signal, kept on the phone without one and sent, once, when it
- * returns. The client key the page gave the form makes a resend land once; after a form
- * is kept, it gets a fresh key so that the next save is a change of its own.
+ * returns. The client key the form carries makes a resend land once; after a form is
+ * kept, it gets a fresh key so that the next save is a change of its own.
  */
 (function () {
   "use strict";
@@ -10,6 +10,9 @@
   function bind(form) {
     var button = form.querySelector("button[type=submit]");
     var key = form.querySelector("input[name=client_key]");
+    // One key per page view: a page the service worker kept repeats the key it was
+    // served with, and a second change made from it must not pass for a replay.
+    key.value = window.Outbox.newKey();
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!key.value) {
