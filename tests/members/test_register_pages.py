@@ -286,3 +286,33 @@ def test_the_dashboard_shows_visit_coverage_per_grid(client, cast, ladder):
     page = response.content.decode()
     assert 'id="dash-visit-coverage"' in page
     assert ladder.a1.name in page
+
+
+def test_a_member_adds_a_household_and_a_resident_from_the_pages(client, cast, ladder):
+    client.force_login(cast.member)
+
+    response = client.post(
+        reverse("members:household_add"),
+        {"grid": ladder.a1.pk, "address": "东山村新8号", "client_key": uuid.uuid4()},
+    )
+
+    household = Household.objects.get(address="东山村新8号")
+    assert response.status_code == 302
+    assert response.url == reverse("members:household", args=[household.pk])
+    response = client.post(
+        reverse("members:resident_add", args=[household.pk]),
+        {
+            "name": "赵大爷",
+            "gender": "male",
+            "id_number": "331081199003070036",
+            "tags": [ResidentTag.objects.get(code="elderly-alone").pk],
+            "client_key": uuid.uuid4(),
+        },
+    )
+    assert response.status_code == 302
+    resident = household.residents.get()
+    assert resident.id_number_masked == "3310**************"
+    page = client.get(reverse("members:household", args=[household.pk])).content.decode()
+    assert "331081199003070036" not in page
+    assert [edit.action for edit in HouseholdEdit.objects.order_by("id")] == ["add", "add"]
+    assert household.code in client.get(reverse("members:workspace")).content.decode()
