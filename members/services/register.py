@@ -272,6 +272,7 @@ def resident_edit(
     def write() -> Resident:
         before = _resident_facts(resident, today)
         id_hash, phone_hash = resident.id_number_hash, resident.phone_hash
+        born = resident.birth_date  # resident_save writes on this very instance
         saved = resident_save(
             household=resident.household,
             name=(name or "").strip(),
@@ -290,8 +291,9 @@ def resident_edit(
         for field, old_hash in (("id_number", id_hash), ("phone", phone_hash)):
             if getattr(saved, f"{field}_hash") != old_hash and field not in changes:
                 changes[field] = [before[field], after[field]]
-        if birth_date and birth_date != resident.birth_date and "birth_date" not in changes:
-            changes["birth_date"] = [before["birth_date"], before["birth_date"]]
+        if birth_date and birth_date != born and "birth_date" not in changes:
+            # Within one age band: logged as changed, never as the date.
+            changes["birth_date"] = [before["birth_date"], after["birth_date"]]
         if changes:
             _log(
                 actor=actor,

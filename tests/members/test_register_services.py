@@ -341,3 +341,28 @@ def test_two_concurrent_posts_of_one_visit_land_once(cast, household):
     assert len(results) == 2
     assert results[0] == results[1]
     assert HouseholdVisit.objects.count() == 1
+
+
+def test_a_new_birth_date_is_logged_as_an_age_band_only(cast):
+    resident = cast.resident_record
+    resident_edit(
+        actor=cast.member,
+        resident=resident,
+        name="王小明",
+        gender="male",
+        birth_date=datetime.date(1980, 1, 1),
+        client_key=KEY,
+    )
+    resident_edit(
+        actor=cast.member,
+        resident=resident,
+        name="王小明",
+        gender="male",
+        birth_date=datetime.date(1980, 3, 1),
+        client_key=uuid.uuid4(),
+    )
+
+    first, second = HouseholdEdit.objects.order_by("id")
+    assert first.changes == {"birth_date": ["", "40–49 years"]}
+    assert second.changes == {"birth_date": ["40–49 years", "40–49 years"]}
+    assert "1980" not in str(first.changes) + str(second.changes)
