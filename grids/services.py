@@ -1,5 +1,7 @@
 """Every write to regions and grids, and the grid locator."""
 
+from typing import cast
+
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
@@ -20,9 +22,9 @@ def locate_grid(point: Point) -> Grid | None:
     building the ORM query and the boundary's geometry cost several times the lookup itself
     (bench/county.py compares it with the raw PostGIS lookup).
     """
-    where: GEOSGeometry = point
+    where = point
     if point.srid not in (None, 4326):
-        where = point.transform(4326, clone=True)
+        where = cast(Point, point.transform(4326, clone=True))
     alias = router.db_for_read(Grid)
     with connections[alias].cursor() as cursor:
         cursor.execute(_LOCATE_SQL, [where.x, where.y])
@@ -34,7 +36,7 @@ _LOCATE_COLUMNS = [field for field in Grid._meta.concrete_fields if field.name !
 _LOCATE_FIELDS = [field.attname for field in _LOCATE_COLUMNS]
 # Grid.objects.active().containing(point).order_by("code").first(), boundary deferred.
 _LOCATE_SQL = (
-    f"SELECT {', '.join(field.column for field in _LOCATE_COLUMNS)} "  # noqa: S608 - our columns
+    f"SELECT {', '.join(str(field.column) for field in _LOCATE_COLUMNS)} "  # noqa: S608 - our columns
     f"FROM {Grid._meta.db_table} WHERE is_active "
     "AND ST_Intersects(boundary, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) "
     "ORDER BY code LIMIT 1"
