@@ -212,7 +212,12 @@ def median_page(username: str, url: str, renders: int) -> tuple[float, int]:
     reset_queries()  # a full log (9,000 statements, after seeding) would capture none
     with CaptureQueriesContext(connection) as captured:
         warm_ms, _response = timed_get(client, url)
-    timings = sorted(timed_get(client, url)[0] for _ in range(renders - 1))
+    timings = []
+    for render in range(1, renders):
+        timings.append(timed_get(client, url)[0])
+        if sum(timings) > 5000 and render % 5 == 0:  # a slow page: show progress
+            log(f"  {render} / {renders - 1} renders, median {statistics.median(timings):.0f} ms")
+    timings.sort()
     median = statistics.median(timings)
     log(
         f"{url} as {username}: warm-up {warm_ms:.0f} ms, median {median:.0f} ms, "
@@ -271,6 +276,8 @@ def queue_walk(pages: int) -> tuple[float, int]:
                 if base != "/api/cases/":
                     queries = max(queries, len(captured.captured_queries))
                 timings.append(elapsed)
+                if elapsed > 1000 and depth % 5 == 0:  # slow pages: show progress
+                    log(f"    page {depth}: {elapsed:.0f} ms")
                 url = next_url(response, url)
             log(
                 f"  {base}?{filters.format(category=category)}: {depth} pages, "
