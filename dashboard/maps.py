@@ -69,7 +69,7 @@ def case_list(
     bbox: BBox,
     offset: int,
     now: datetime.datetime | None = None,
-    size: int = LIST_PAGE_SIZE,
+    size: int | None = None,
 ) -> dict[str, Any]:
     """A page of the open cases of the period in the box, by id: one query."""
     rows, next_offset = list_page(
@@ -78,7 +78,7 @@ def case_list(
         bbox=bbox,
         columns=COLUMNS,
         offset=offset,
-        size=size,
+        size=LIST_PAGE_SIZE if size is None else size,
     )
     return {
         "kind": "list",
