@@ -67,6 +67,8 @@ def _zoom_by_clusters(page: Page, pick) -> None:
         in_sight = []
         for cluster in page.locator("#dashmap .map-cluster").all():
             box = cluster.bounding_box()
+            if box is None:  # redrawn meanwhile
+                continue
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             if (
                 frame["x"] + 40 < x < frame["x"] + frame["width"] - 40
@@ -107,6 +109,9 @@ def test_the_official_zooms_from_clusters_to_cases_and_lists_a_crowded_spot(
     expect(listed.first.locator("a")).to_have_text("S00")
     page.screenshot(path="var/test-results/dashboard-map-list.png")
     page.locator(".leaflet-popup-close-button").click()
+    # The popup panned the map to show itself: let the view it moved to load.
+    page.wait_for_timeout(400)
+    page.wait_for_load_state("networkidle")
 
     # Any other cluster zooms in on a click, until the cases show one by one.
     _zoom_by_clusters(
