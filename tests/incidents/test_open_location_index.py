@@ -1,4 +1,4 @@
-"""The dashboard map's partial GiST index (migration 0025) covers exactly the open cases."""
+"""The dashboard map's partial GiST index (migration 0026) covers exactly the open cases."""
 
 import importlib
 import re
@@ -8,7 +8,7 @@ from django.db import connection
 
 from incidents.models import Incident
 
-MIGRATION = importlib.import_module("incidents.migrations.0025_incident_open_location_index")
+MIGRATION = importlib.import_module("incidents.migrations.0026_incident_open_location_index")
 
 
 def test_the_migration_writes_out_the_open_statuses():

@@ -33,6 +33,6 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("incidents", "0024_source_open311")]
+    dependencies = [("incidents", "0025_open311_source_backfill")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
