@@ -36,12 +36,10 @@ bench/dashboard.py.
 """
 
 import datetime
-import json
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import (
     Count,
     DurationField,
@@ -66,7 +64,7 @@ from dashboard.periods import Period
 from dashboard.satisfaction import SATISFIED
 from grids.models import Grid
 from grids.permissions import grids_visible_to
-from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
+from grids.selectors import grid_geojson_for_user
 from incidents.models import (
     CallBack,
     Category,
@@ -88,7 +86,6 @@ BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL
 QUIET_DAYS = 28
 TOP_GRIDS = 20
 OVERDUE_LIST_SIZE = 20
-MAP_POINTS = 2000
 
 
 def _opened(period: Period) -> Q:
@@ -577,39 +574,7 @@ def _patrol_figures(user: Actor, period: Period, *, since: datetime.datetime) ->
     return {row["member_id"]: row for row in rows}
 
 
-def dashboard_map(user: Actor, period: Period, *, now: datetime.datetime | None = None) -> dict:
-    """Grid boundaries and the points of the cases opened in the period and still open.
-
-    Two queries. At most ``MAP_POINTS`` points, the newest first; ``truncated`` says more exist.
-    """
-    now = now or timezone.now()
-    rows = list(
-        incidents_visible_to(user)
-        .filter(_opened(period), status__in=Incident.OPEN_STATUSES, location__isnull=False)
-        .annotate(geometry=AsGeoJSON("location", precision=GEOJSON_PRECISION))
-        .values("pk", "code", "title", "status", "deadline", "geometry")
-        .order_by("-created_at", "-pk")[: MAP_POINTS + 1]
-    )
-    statuses = dict(Incident.Status.choices)
-    points = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": row["pk"],
-                "geometry": json.loads(row["geometry"]),
-                "properties": {
-                    "code": row["code"],
-                    "title": row["title"],
-                    "status": str(statuses.get(row["status"], row["status"])),
-                    "overdue": row["deadline"] is not None and row["deadline"] < now,
-                },
-            }
-            for row in rows[:MAP_POINTS]
-        ],
-    }
-    return {
-        "grids": grid_geojson_for_user(user),
-        "cases": points,
-        "truncated": len(rows) > MAP_POINTS,
-    }
+def dashboard_map(user: Actor) -> dict:
+    """The map's grid boundaries: one query. Its cases are read by the box in view
+    (dashboard.maps), points or clusters, never capped."""
+    return {"grids": grid_geojson_for_user(user)}
