@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("map/", views.map_data, name="map"),
     path("export/", views.export, name="export"),
+    path("workload/", views.workload, name="workload"),
     path("cockpit/", views.cockpit, name="cockpit"),
     path("cockpit/map/", views.cockpit_map, name="cockpit_map"),
 ]
