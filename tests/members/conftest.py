@@ -28,7 +28,7 @@ def photo():
 
 
 @pytest.fixture
-def overloaded(ladder):
+def overloaded(cast, ladder):
     """S Town's grids A1 (100 households, overloaded), A2 and A3 (40 each): the median is
     40, the bar 60. A1's 100 households lie at fixed spots spread over the grid."""
     return overload(ladder)
