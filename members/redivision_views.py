@@ -126,6 +126,9 @@ def split_detail(request, pk):
 @login_required
 def split_accept_view(request, pk):
     proposal = _proposal_for(request, pk)
+    if not proposal.is_open:
+        messages.error(request, _("This proposal has already been decided."))
+        return redirect(proposal)
     assignments = split_open_assignments(proposal.grid, timezone.localdate())
     form = SplitAcceptForm(request.POST, proposal=proposal, assignments=assignments)
     if not form.is_valid():
