@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from dashboard.workload import grid_workload
-from grids.models import Grid
-from grids.services import grid_save
+from grids.models import Grid, Region
+from grids.services import grid_save, region_save
 from incidents.models import Category, Incident
 from incidents.services.reporting import incident_report
 from members.models import GridSplitProposal, PatrolLog
@@ -87,14 +87,21 @@ def test_the_workload_takes_the_same_queries_however_many_grids(
     grid_workload(cast.county_official, now=NOW)  # the official's roles, read once a user
     with django_assert_num_queries(2):
         before = grid_workload(cast.county_official, now=NOW)
-    for number in range(3, 9):
-        west = 121.02 + (number - 3) * 0.003
+    village = region_save(
+        code="331081112003",
+        name="南山村",
+        level=Region.Level.VILLAGE,
+        parent=ladder.town,
+        boundary=box(121.04, 28.00, 121.06, 28.01),
+    )
+    for number in range(1, 7):
+        west = 121.04 + (number - 1) * 0.003
         grid_save(
-            code=f"33108111200200{number}",
-            name=f"西山{number}网格",
+            code=f"33108111200300{number}",
+            name=f"南山{number}网格",
             kind=Grid.Kind.RURAL,
-            village=ladder.v2,
-            boundary=box(west, 28.02, west + 0.003, 28.03),
+            village=village,
+            boundary=box(west, 28.00, west + 0.003, 28.01),
         )
     with django_assert_num_queries(2):
         after = grid_workload(cast.county_official, now=NOW)
@@ -116,7 +123,9 @@ def test_an_official_proposes_a_split_from_the_workload_page(client, overloaded,
 
 def test_proposing_for_a_grid_below_the_bar_says_why(client, overloaded, cast, ladder):
     response = _client(client, cast.town_official).post(
-        reverse("members:split_propose", args=[ladder.a2.pk]), follow=True
+        reverse("members:split_propose", args=[ladder.a2.pk]),
+        follow=True,
+        headers={"accept-language": "en"},
     )
     assert "Only an overloaded grid" in response.content.decode()
     assert not GridSplitProposal.objects.exists()
