@@ -73,7 +73,7 @@ def grid_workload(user: Actor, *, now: datetime.datetime) -> list[Row]:
     ).values("pk")[:1]
     rows = list(
         grids_redivided_by(user)
-        .active()
+        .filter(is_active=True)
         .annotate(
             cases=Coalesce(Subquery(cases), Value(0), output_field=IntegerField()),
             patrol_time=Subquery(patrols, output_field=DurationField()),
@@ -96,10 +96,10 @@ def grid_workload(user: Actor, *, now: datetime.datetime) -> list[Row]:
         )
         .order_by("code")
     )
-    medians = town_medians({row["village__parent_id"] for row in rows})
-    result = []
+    medians = town_medians({int(row["village__parent_id"] or 0) for row in rows})
+    result: list[Row] = []
     for row in rows:
-        median = medians.get(row["village__parent_id"], 0.0)
+        median = medians.get(int(row["village__parent_id"] or 0), 0.0)
         patrol_time = row["patrol_time"]
         result.append(
             {

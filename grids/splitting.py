@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.contrib.gis.geos import GeometryCollection, GEOSGeometry, MultiPolygon, Polygon
 
 VERTICAL = "x"  # a north-south line at a longitude: west | east
 HORIZONTAL = "y"  # an east-west line at a latitude: north over south
@@ -63,11 +63,15 @@ def _halves(boundary: GEOSGeometry, axis: str, cut_at: float) -> tuple[GEOSGeome
 
 def _multipolygon(geometry: GEOSGeometry) -> MultiPolygon:
     """The polygons of an intersection (lines or points on the cut are dropped)."""
+    parts: list[Polygon] = []
     if isinstance(geometry, Polygon):
-        parts = [geometry]
-    else:
-        parts = [part for part in geometry if isinstance(part, Polygon)]
-        parts += [p for part in geometry if isinstance(part, MultiPolygon) for p in part]
+        parts.append(geometry)
+    elif isinstance(geometry, GeometryCollection):  # MultiPolygon is one too
+        for part in geometry:
+            if isinstance(part, Polygon):
+                parts.append(part)
+            elif isinstance(part, MultiPolygon):
+                parts.extend(p for p in part if isinstance(p, Polygon))
     return MultiPolygon(*[part for part in parts if not part.empty], srid=4326)
 
 

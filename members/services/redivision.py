@@ -16,6 +16,7 @@ The proposal row is locked first: two officials accepting at once make one split
 import datetime
 from collections.abc import Mapping
 
+from django.contrib.gis.geos import MultiPolygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -52,7 +53,7 @@ def _half_names(grid: Grid, axis: str) -> tuple[str, str]:
     )
 
 
-def _validate_half(grid: Grid, *, code: str, name: str, boundary) -> None:
+def _validate_half(grid: Grid, *, code: str, name: str, boundary: MultiPolygon) -> None:
     half = Grid(
         code=code, name=name[:100], kind=grid.kind, village=grid.village, boundary=boundary
     )
@@ -87,7 +88,11 @@ def split_propose(*, actor: User, grid: Grid) -> GridSplitProposal:
             % {"households": grid.households, "factor": OVERLOAD_FACTOR, "median": median}
         )
     located = Household.objects.filter(grid=grid, location__isnull=False)
-    points = [(point.x, point.y) for point in located.values_list("location", flat=True)]
+    points = [
+        (point.x, point.y)
+        for point in located.values_list("location", flat=True)
+        if point is not None
+    ]
     split = split_grid(grid.boundary, points)
     if split is None:
         raise ValidationError(_("No straight line cuts this grid into two parts."))
@@ -174,9 +179,8 @@ def _household_sides(proposal: GridSplitProposal, grid: Grid) -> tuple[list[int]
     first: list[int] = []
     second: list[int] = []
     unlocated: list[int] = []
-    for pk, location in (
-        Household.objects.filter(grid=grid).order_by("code").values_list("pk", "location")
-    ):
+    rows = Household.objects.filter(grid=grid).order_by("code").values_list("pk", "location")
+    for pk, location in rows:
         if location is None:
             unlocated.append(pk)
         elif on_first_side(proposal.axis, proposal.cut_at, location.x, location.y):
