@@ -4,6 +4,7 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grids.models import Grid, Region
 from members.authenticity import flag_reason
@@ -406,7 +407,7 @@ class GridSplitProposal(models.Model):
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("split proposal", "Accepted")
         DISCARDED = "discarded", _("Discarded")
 
     class Axis(models.TextChoices):

@@ -308,7 +308,7 @@ def test_residents_have_valid_wenling_id_numbers_and_mobile_phones(town):
     id_numbers = [personal_data.decrypt(r.id_number_encrypted) for r in residents]
     phones = [personal_data.decrypt(r.phone_encrypted) for r in residents]
 
-    assert len(set(id_numbers)) == 3 * 5000
+    assert len(set(id_numbers)) == 3 * 5000 + 125
     for resident, number, phone in zip(residents, id_numbers, phones, strict=True):
         assert personal_data.normalise_id_number(number) == number
         assert number.startswith("331081")
@@ -443,7 +443,7 @@ def test_a_second_run_leaves_the_same_state(town):
 
     after = _content()
     assert after == before
-    assert len(after["residents"]) == 3 * 5000
+    assert len(after["residents"]) == 3 * 5000 + 125
     assert GridMember.objects.count() == 3 * 60
     assert len(after["cases"]) == 3 * 600
     assert len(after["surveys"]) == 2
