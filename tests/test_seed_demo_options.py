@@ -7,7 +7,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from grids.models import Grid, Region
-from members.models import GridAssignment, GridMember, Household, Resident, User
+from members.models import (
+    GridAssignment,
+    GridMember,
+    GridSplitProposal,
+    Household,
+    Resident,
+    User,
+)
 
 
 def _seed(**options) -> str:
@@ -43,8 +50,11 @@ def test_seeds_more_towns_grids_and_residents(db):
         assert Grid.objects.within(town).count() == 11
     assert GridMember.objects.count() == 33 + 17
     assert GridAssignment.objects.filter(is_leader=True).count() == 33
-    assert Household.objects.count() == 33 * 4
-    assert Resident.objects.count() == 33 * 12
+    # S Town's overloaded grid (331081112001002) holds twice as many as the others.
+    assert Household.objects.count() == 33 * 4 + 4
+    assert Resident.objects.count() == 33 * 12 + 12
+    assert Grid.objects.get(households=8).code == "331081112001002"
+    assert GridSplitProposal.objects.get().grid.code == "331081112001002"
     assert _overlapping_active_grids() == []
     assert not any(a.boundary.intersects(b.boundary) for a in towns for b in towns if a != b)
 
@@ -56,6 +66,9 @@ def test_another_layout_retires_the_grids_it_moves(db):
 
     assert Grid.objects.filter(is_active=True).count() == 3 * 16  # the default county
     assert _overlapping_active_grids() == []
+    # The proposal cut from the first layout's grid gave way to one cut from the second's.
+    statuses = GridSplitProposal.objects.order_by("pk").values_list("status", flat=True)
+    assert list(statuses) == ["discarded", "proposed"]
     assert User.objects.filter(username="demo_leader").count() == 1
 
 

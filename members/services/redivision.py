@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from grids.models import Grid
 from grids.services import grid_save
 from grids.splitting import VERTICAL, next_grid_codes, on_first_side, split_grid
-from grids.validation import validate_grid
+from grids.validation import metric_area, validate_grid
 from members.models import GridAssignment, GridSplitProposal, Household, Resident, User
 from members.permissions import grids_redivided_by
 from members.redivision import OVERLOAD_FACTOR, is_overloaded, town_median_households
@@ -34,6 +34,8 @@ from members.services import grid_assign_member, grid_unassign_member
 
 FIRST, SECOND, BOTH, NEITHER = "first", "second", "both", "neither"
 PLACEMENTS = (FIRST, SECOND, BOTH, NEITHER)
+# Halves that differ from the grid by more than this (m²) were cut from an older boundary.
+STALE_TOLERANCE_M2 = 1.0
 
 
 def _check_actor(actor: User, grid: Grid) -> None:
@@ -74,8 +76,12 @@ def split_propose(*, actor: User, grid: Grid) -> GridSplitProposal:
     # One proposal per grid even when two officials click at once.
     grid = Grid.objects.select_for_update().select_related("village").get(pk=grid.pk)
     existing = grid.split_proposals.filter(status=GridSplitProposal.Status.PROPOSED).first()
-    if existing is not None:
+    if existing is not None and not _is_stale(existing, grid):
         return existing
+    if existing is not None:  # the grid's boundary changed since: that cut no longer fits
+        existing.status = GridSplitProposal.Status.DISCARDED
+        existing.decided_by, existing.decided_at = actor, timezone.now()
+        existing.save(update_fields=["status", "decided_by", "decided_at"])
     if not grid.is_active:
         raise ValidationError(_("This grid is no longer in use."))
     median = town_median_households(grid)
@@ -125,6 +131,12 @@ def split_propose(*, actor: User, grid: Grid) -> GridSplitProposal:
         proposed_by=actor,
         proposed_at=timezone.now(),
     )
+
+
+def _is_stale(proposal: GridSplitProposal, grid: Grid) -> bool:
+    """Whether the two halves no longer make up the grid (its boundary was redrawn)."""
+    halves = proposal.first_boundary.union(proposal.second_boundary)
+    return metric_area(halves.sym_difference(grid.boundary)) > STALE_TOLERANCE_M2
 
 
 def _flatten(codes: list) -> list[str]:
@@ -221,6 +233,10 @@ def split_accept(
     grid = Grid.objects.select_for_update().select_related("village").get(pk=proposal.grid_id)
     if not grid.is_active:
         raise ValidationError(_("This grid is no longer in use."))
+    if _is_stale(proposal, grid):
+        raise ValidationError(
+            _("The grid's boundary has changed since the proposal: discard it and propose again.")
+        )
     if Grid.objects.filter(code__in=[proposal.first_code, proposal.second_code]).exists():
         raise ValidationError(
             _("A grid with one of the proposed codes exists: discard and propose again.")

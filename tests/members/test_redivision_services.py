@@ -214,3 +214,25 @@ def test_two_officials_accepting_at_once_make_one_split(ladder, cast):
     assert (len(results), len(refusals)) == (1, 1)
     assert Grid.objects.filter(village=ladder.v1, is_active=True).count() == 3  # A2 + halves
     assert Grid.objects.filter(code__startswith="331081112001").count() == 4
+
+
+def test_a_proposal_cut_from_an_older_boundary_gives_way_and_cannot_be_accepted(
+    overloaded, cast, ladder
+):
+    stale = split_propose(actor=cast.town_official, grid=overloaded)
+    # The grid loses a strip on its west side (the admin redraws it).
+    Grid.objects.filter(pk=overloaded.pk).update(
+        boundary=MultiPolygon(Polygon.from_bbox((121.001, 28.00, 121.01, 28.01)), srid=4326)
+    )
+    with pytest.raises(ValidationError, match="boundary has changed"):
+        split_accept(
+            actor=cast.town_official,
+            proposal=stale,
+            placements={cast.member.grid_member.pk: FIRST, cast.leader.grid_member.pk: FIRST},
+        )
+
+    fresh = split_propose(actor=cast.town_official, grid=Grid.objects.get(pk=overloaded.pk))
+
+    assert fresh.pk != stale.pk
+    stale.refresh_from_db()
+    assert stale.status == GridSplitProposal.Status.DISCARDED
