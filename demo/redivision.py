@@ -1,4 +1,4 @@
-"""The demo's overloaded grid: S Town's 新街社区第二网格 gets a new estate (as many
+"""The demo's overloaded grid: S Town's second grid (新街社区第二网格) gets a new estate (as many
 households again as every grid has, in a cluster at its east side), every household of
 the grid a place on the map, and an open proposal to split it (members.redivision), for
 an official to accept or discard on the workload page.
@@ -13,21 +13,20 @@ from demo.members import STREETS, _address, _RegisterBatch, grid_counters_refres
 from demo.people import PeopleFactory, household_sizes, key_groups_tag
 from grids.models import Grid
 from members.models import GridSplitProposal, Household, ResidentTag, User
-from members.services.redivision import split_propose
+from members.services.redivision import split_discard, split_is_stale, split_propose
 
-OVERLOADED_GRID = "001002"  # the second grid of the town's first community
 ESTATE_SPREAD = 0.15  # the estate's radius, as a share of the grid's width and height
 
 
 def overloaded_grid_of(geography: DemoGeography) -> Grid | None:
-    """S Town's overloaded grid, when the options made it (a town of three grids or more,
-    so that a median means something)."""
+    """S Town's second grid (新街社区第二网格 in the default layout), when the town has
+    three grids or more, so that a median means something."""
     town = geography.towns[0]
-    grids = [grid for grid in geography.grids if grid.village.parent_id == town.pk]
-    if len(grids) < 3:
-        return None
-    code = f"{town.code}{OVERLOADED_GRID}"
-    return next((grid for grid in grids if grid.code == code), None)
+    grids = sorted(
+        (grid for grid in geography.grids if grid.village.parent_id == town.pk),
+        key=lambda grid: grid.code,
+    )
+    return grids[1] if len(grids) >= 3 else None
 
 
 def _point_in(rng: random.Random, grid: Grid, centre=None, spread=None) -> Point:
@@ -99,8 +98,15 @@ def _households_place(rng: random.Random, grid: Grid, *, estate_codes: set[str])
 def redivision_seed(*, geography: DemoGeography, proposer: str) -> GridSplitProposal | None:
     """The open proposal to split the overloaded grid, made in the name of ``proposer``
     (the demo's town official); the one already open on a second run."""
+    actor = User.objects.get(username=proposer)
+    # A run with another layout redraws grids: proposals cut from their old boundaries go.
+    for proposal in GridSplitProposal.objects.filter(
+        status=GridSplitProposal.Status.PROPOSED, grid__village__parent__in=geography.towns
+    ).select_related("grid"):
+        if split_is_stale(proposal, proposal.grid) or not proposal.grid.is_active:
+            split_discard(actor=actor, proposal=proposal)
     grid = overloaded_grid_of(geography)
     if grid is None:
         return None
     grid.refresh_from_db()
-    return split_propose(actor=User.objects.get(username=proposer), grid=grid)
+    return split_propose(actor=actor, grid=grid)

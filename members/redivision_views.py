@@ -23,6 +23,7 @@ from members.redivision_forms import SplitAcceptForm
 from members.services.redivision import (
     split_accept,
     split_discard,
+    split_is_stale,
     split_open_assignments,
     split_propose,
 )
@@ -88,6 +89,7 @@ def _render(request, proposal: GridSplitProposal, form=None, status: int = 200):
         "form": form,
         "assignments": assignments,
         "map_data": _map_data(proposal),
+        "stale": proposal.is_open and split_is_stale(proposal, proposal.grid),
         # Without tiles the village's outline and name are the map's streets.
         "villages_geojson": villages_feature_collection(
             Region.objects.filter(pk=proposal.grid.village_id)

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from grids.models import Grid, Region
+from grids.validation import metric_area
 from members.models import (
     GridAssignment,
     GridMember,
@@ -50,11 +51,12 @@ def test_seeds_more_towns_grids_and_residents(db):
         assert Grid.objects.within(town).count() == 11
     assert GridMember.objects.count() == 33 + 17
     assert GridAssignment.objects.filter(is_leader=True).count() == 33
-    # S Town's overloaded grid (331081112001002) holds twice as many as the others.
+    # S Town's second grid is overloaded: twice as many households as the others.
     assert Household.objects.count() == 33 * 4 + 4
     assert Resident.objects.count() == 33 * 12 + 12
-    assert Grid.objects.get(households=8).code == "331081112001002"
-    assert GridSplitProposal.objects.get().grid.code == "331081112001002"
+    overloaded = Grid.objects.get(households=8)
+    assert overloaded == Grid.objects.within(towns[0]).order_by("code")[1]
+    assert GridSplitProposal.objects.get().grid == overloaded
     assert _overlapping_active_grids() == []
     assert not any(a.boundary.intersects(b.boundary) for a in towns for b in towns if a != b)
 
@@ -66,9 +68,10 @@ def test_another_layout_retires_the_grids_it_moves(db):
 
     assert Grid.objects.filter(is_active=True).count() == 3 * 16  # the default county
     assert _overlapping_active_grids() == []
-    # The proposal cut from the first layout's grid gave way to one cut from the second's.
-    statuses = GridSplitProposal.objects.order_by("pk").values_list("status", flat=True)
-    assert list(statuses) == ["discarded", "proposed"]
+    # One open proposal on a grid in use, cut from that grid's boundary of today.
+    proposal = GridSplitProposal.objects.get(status="proposed", grid__is_active=True)
+    halves = proposal.first_boundary.union(proposal.second_boundary)
+    assert metric_area(halves.sym_difference(proposal.grid.boundary)) < 1
     assert User.objects.filter(username="demo_leader").count() == 1
 
 

@@ -76,7 +76,7 @@ def split_propose(*, actor: User, grid: Grid) -> GridSplitProposal:
     # One proposal per grid even when two officials click at once.
     grid = Grid.objects.select_for_update().select_related("village").get(pk=grid.pk)
     existing = grid.split_proposals.filter(status=GridSplitProposal.Status.PROPOSED).first()
-    if existing is not None and not _is_stale(existing, grid):
+    if existing is not None and not split_is_stale(existing, grid):
         return existing
     if existing is not None:  # the grid's boundary changed since: that cut no longer fits
         existing.status = GridSplitProposal.Status.DISCARDED
@@ -133,7 +133,7 @@ def split_propose(*, actor: User, grid: Grid) -> GridSplitProposal:
     )
 
 
-def _is_stale(proposal: GridSplitProposal, grid: Grid) -> bool:
+def split_is_stale(proposal: GridSplitProposal, grid: Grid) -> bool:
     """Whether the two halves no longer make up the grid (its boundary was redrawn)."""
     halves = proposal.first_boundary.union(proposal.second_boundary)
     return metric_area(halves.sym_difference(grid.boundary)) > STALE_TOLERANCE_M2
@@ -233,7 +233,7 @@ def split_accept(
     grid = Grid.objects.select_for_update().select_related("village").get(pk=proposal.grid_id)
     if not grid.is_active:
         raise ValidationError(_("This grid is no longer in use."))
-    if _is_stale(proposal, grid):
+    if split_is_stale(proposal, grid):
         raise ValidationError(
             _("The grid's boundary has changed since the proposal: discard it and propose again.")
         )
