@@ -46,9 +46,11 @@ def _geojson(geometry) -> dict:
 
 def _map_data(proposal: GridSplitProposal) -> dict:
     grid = proposal.grid
+    # The grids around it, which the halves must not overlap (not the halves themselves,
+    # once accepted).
+    drawn = [pk for pk in (grid.pk, proposal.first_grid_id, proposal.second_grid_id) if pk]
     neighbours = grids_feature_collection(
-        # The grids around it, which the halves must not overlap.
-        Grid.objects.active().filter(boundary__intersects=grid.boundary).exclude(pk=grid.pk),
+        Grid.objects.active().filter(boundary__intersects=grid.boundary).exclude(pk__in=drawn),
         {"name": "name", "code": "code"},
     )
     halves = {
