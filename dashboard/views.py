@@ -17,6 +17,7 @@ from dashboard.maps import case_layer, case_list
 from dashboard.permissions import cockpit_region_of
 from dashboard.recurring import HISTORY_MONTHS, MIN_CASES, SD_FACTOR, recurring_problems
 from dashboard.selectors import dashboard_figures, dashboard_map
+from dashboard.workload import grid_workload, workload_rule
 from members.authenticity import MEMBER_FLAGGED_SHARE, MEMBER_MIN_PATROLS
 
 
@@ -44,6 +45,24 @@ def home(request):
         "cockpit_region": cockpit_region_of(request.user),
     }
     return render(request, "dashboard/home.html", context)
+
+
+@require_GET
+@never_cache
+@login_required
+@lagging_reads
+def workload(request):
+    """Workload per grid, the overloaded grids first, each with its proposed split or the
+    button that asks for one (members.redivision has the rule)."""
+    if not is_official(request.user):
+        raise PermissionDenied
+    rows = grid_workload(request.user, now=timezone.now())
+    context = {
+        "rows": rows,
+        "overloaded": sum(1 for row in rows if row["overloaded"]),
+        "rule": workload_rule(),
+    }
+    return render(request, "dashboard/workload.html", context)
 
 
 def _cockpit_region(request):

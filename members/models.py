@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grids.models import Grid, Region
 from members.authenticity import flag_reason
@@ -509,3 +511,103 @@ class HouseholdVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.visited_on}"
+
+
+class GridSplitProposal(models.Model):
+    """The re-division advisor's proposal to cut an overloaded grid in two
+    (members.redivision): shown on the map, applied only when an official accepts it.
+
+    Written only by members.services.redivision (split_propose, split_accept,
+    split_discard). "first" is the western (or northern) half, with the lower code.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", pgettext_lazy("split proposal", "Accepted")
+        DISCARDED = "discarded", _("Discarded")
+
+    class Axis(models.TextChoices):
+        VERTICAL = "x", _("North-south line (west and east halves)")
+        HORIZONTAL = "y", _("East-west line (north and south halves)")
+
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="split_proposals"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED
+    )
+    axis = models.CharField(_("cut"), max_length=1, choices=Axis.choices)
+    cut_at = models.FloatField(_("cut at (degrees)"))
+    first_boundary = models.MultiPolygonField(_("first half"), srid=4326)
+    second_boundary = models.MultiPolygonField(_("second half"), srid=4326)
+    first_code = models.CharField(_("code of the first half"), max_length=15)
+    second_code = models.CharField(_("code of the second half"), max_length=15)
+    first_name = models.CharField(_("name of the first half"), max_length=100)
+    second_name = models.CharField(_("name of the second half"), max_length=100)
+    # Households of the register with a location on each side, and those without one.
+    first_households = models.PositiveIntegerField(_("households in the first half"))
+    second_households = models.PositiveIntegerField(_("households in the second half"))
+    unlocated_households = models.PositiveIntegerField(_("households without a location"))
+    # The town's median households per grid when the proposal was made (the rule's basis).
+    town_median = models.FloatField(_("town median households per grid"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    first_grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("first new grid"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    second_grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("second new grid"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("grid split proposal")
+        verbose_name_plural = _("grid split proposals")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid"],
+                condition=Q(status="proposed"),
+                name="one_open_split_proposal_per_grid",
+                violation_error_message=_("This grid already has an open split proposal."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_at__isnull=False),
+                name="split_decision_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} → {self.first_code} + {self.second_code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:split", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PROPOSED

@@ -3,6 +3,7 @@ from django.urls import path
 from members import (
     account_views,
     patrol_views,
+    redivision_views,
     register_views,
     review_views,
     views,
@@ -16,6 +17,14 @@ urlpatterns = [
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("access-log/", views.access_log, name="access_log"),
     path("grid-members/<int:pk>/", review_views.member_review, name="member_review"),
+    path(
+        "splits/propose/<int:grid_pk>/",
+        redivision_views.split_propose_view,
+        name="split_propose",
+    ),
+    path("splits/<int:pk>/", redivision_views.split_detail, name="split"),
+    path("splits/<int:pk>/accept/", redivision_views.split_accept_view, name="split_accept"),
+    path("splits/<int:pk>/discard/", redivision_views.split_discard_view, name="split_discard"),
     path("accounts/unlock/", account_views.account_unlock, name="account_unlock"),
     path("workspace/", workspace_views.workspace, name="workspace"),
     path("notifications/", workspace_views.notification_list, name="notifications"),
