@@ -5,7 +5,7 @@ required visit frequency) about as often as the group asks: most households' las
 falls within their interval, a minority (``OVERDUE_SHARE``) are overdue, a few never
 visited. Eight weeks of history, so that the household pages show a rhythm.
 
-A second run replaces the visits of the grids' households with the same ones.
+A second run replaces the visits of the towns' households with the same ones.
 """
 
 import datetime
@@ -36,7 +36,10 @@ def visits_seed(*, grids: list[Grid], seed: int, now: datetime.datetime | None =
     """Write the demo visits; returns how many."""
     rng = random.Random(f"{seed}/visits")  # noqa: S311 - demo data
     today = timezone.localtime(now or timezone.now()).date()
-    HouseholdVisit.objects.filter(household__grid__in=grids).delete()
+    # The towns' visits, also those of grids that another layout retired (their keys
+    # would come again).
+    towns = Grid.objects.filter(pk__in=[grid.pk for grid in grids]).values("village__parent")
+    HouseholdVisit.objects.filter(household__grid__village__parent__in=towns).delete()
     members_of: dict[int, list[int]] = {}
     for member_id, grid_id in (
         GridAssignment.objects.filter(grid__in=grids, ends_on__isnull=True)
