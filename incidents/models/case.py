@@ -312,6 +312,28 @@ class Incident(models.Model):
                 name="incident_dispatch_rule_idx",
                 condition=Q(dispatch_rule__isnull=False),
             ),
+            # The queue's keyset orderings (incidents.selectors.QUEUE_ORDERINGS), key for
+            # key, so a page is an index range read however deep: "due" over every case
+            # and over the open ones (the "open" filter; OPEN_STATUSES written out), and
+            # "newest".
+            models.Index(
+                F("is_supervised").desc(),
+                F("deadline").asc(nulls_last=True),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="incident_queue_due_idx",
+            ),
+            models.Index(
+                F("is_supervised").desc(),
+                F("deadline").asc(nulls_last=True),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="incident_queue_open_due_idx",
+                condition=Q(
+                    status__in=["reported", "accepted", "dispatched", "in_progress", "handled"]
+                ),
+            ),
+            models.Index(F("created_at").desc(), F("id").desc(), name="incident_queue_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(
