@@ -70,9 +70,13 @@ def test_a_rolled_back_change_moves_nothing_and_a_committed_one_shows(client, po
     assert _statuses(client) == {case.code: "open"}
     before = public_cases_generation()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        transitions.incident_accept(actor=cast.town_official, incident=case)
-        raise RuntimeError
+    def accept_then_fail() -> None:
+        with transaction.atomic():
+            transitions.incident_accept(actor=cast.town_official, incident=case)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        accept_then_fail()
 
     assert public_cases_generation() == before
     transitions.incident_reject(
