@@ -6,10 +6,11 @@
 It starts gunicorn with the production settings (DEBUG off, a Redis of its own for the
 cache) and the bench's URLconf (bench/open311_settings.py, bench/open311_urls.py: the
 platform's URLs plus one bare JSON view, which no production URLconf has). Concurrent
-clients (threads with http.client in two processes, keep-alive where gunicorn offers it)
-then ask, for ``--seconds`` each after a warm-up, for ``/open311/v2/requests.json`` (the
-default list: the last 90 days, up to 1,000 requests, gzip accepted) and for the bare
-view. The ratio of the two is the figure to compare across runs and machines.
+clients (threads on plain sockets in two processes, a connection per request, as
+gunicorn's sync workers close it after each answer) then ask, for ``--seconds`` each
+after a warm-up, for ``/open311/v2/requests.json`` (the default list: the last 90 days,
+up to 1,000 requests, gzip accepted) and for the bare view. The ratio of the two is the
+figure to compare across runs and machines: the clients share the cores with the server.
 
 As a script it builds its data first, as bench/dashboard.py does (the demo town of
 seed_demo, cases by INSERT ... SELECT; a quarter come from residents), in a database whose
@@ -23,10 +24,11 @@ Target (issue 19): rps at least 500.
 
 import argparse
 import datetime
-import http.client
+import importlib.util
 import multiprocessing
 import os
 import secrets
+import socket
 import sys
 import tempfile
 import threading
@@ -37,9 +39,8 @@ from urllib.parse import urlsplit
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-for folder in (ROOT, BENCH):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from tests.processes import ProcessGroup, RedisServer, free_port, wait_for  # noqa: E402
 
@@ -98,22 +99,30 @@ def healthy(port: int) -> bool:
 
 
 def _client_thread(port: int, path: str, until: float, totals: list[int], lock) -> None:
+    """One client: a request on a new connection, read to its end, again until ``until``.
+
+    Plain sockets, not http.client: the client shares the two cores with the server, and
+    the lighter it is, the more of them the server gets. gunicorn's sync workers close the
+    connection after each answer (no keep-alive), so each request opens its own.
+    """
     done = errors = 0
-    connection = http.client.HTTPConnection(HOST, port, timeout=10)
-    headers = {"Accept-Encoding": "gzip", "Host": HOST}
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nAccept-Encoding: gzip\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
     while time.perf_counter() < until:
         try:
-            connection.request("GET", path, headers=headers)
-            answer = connection.getresponse()
-            answer.read()
-            if answer.status == 200:
+            with socket.create_connection((HOST, port), timeout=10) as connection:
+                connection.sendall(request)
+                first = connection.recv(65536)
+                while connection.recv(65536):
+                    pass
+            if first.startswith((b"HTTP/1.1 200 ", b"HTTP/1.0 200 ")):
                 done += 1
             else:
                 errors += 1
-        except (OSError, http.client.HTTPException):
+        except OSError:
             errors += 1
-            connection.close()  # http.client opens a new one for the next request
-    connection.close()
     with lock:
         totals[0] += done
         totals[1] += errors
@@ -214,8 +223,10 @@ def measure(
 
 
 def build(database_url: str, cases: int, *, rebuild: bool) -> None:
-    import dashboard  # bench/dashboard.py: the same town and the same cases
-
+    # bench/dashboard.py (the same town and cases), by path: "dashboard" is also an app.
+    spec = importlib.util.spec_from_file_location("bench_dashboard", BENCH / "dashboard.py")
+    dashboard = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(dashboard)  # type: ignore[union-attr]
     dashboard.setup_django(database_url)
     from django.db import connection
     from django.utils import timezone
