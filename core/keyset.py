@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core import signing
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet, Value
 from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
 
 SALT = "core.keyset"
 FORWARD = "n"
@@ -31,35 +32,47 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class Key:
+    """One key of an ordering. A nullable column sorts as ``null_as`` (a value beyond any
+    real one, e.g. a far-future date for "no deadline last"): the key is then the
+    expression COALESCE(column, null_as), which an index can hold, and a position is never
+    NULL, so every comparison stays a plain range an index scan can start from."""
+
     field: str
     descending: bool = False
-    nullable: bool = False
-    nulls_last: bool = False
+    boolean: bool = False
+    null_as: Any = None
+
+    @property
+    def alias(self) -> str:
+        return f"keyset_{self.field}" if self.null_as is not None else self.field
+
+    def expression(self) -> Any:
+        if self.null_as is None:
+            return F(self.field)
+        return Coalesce(F(self.field), Value(self.null_as))
 
     def order_by(self) -> OrderBy:
-        nulls = {"nulls_last": True} if self.nulls_last else {"nulls_first": True}
-        if not self.nullable:
-            nulls = {}
-        expression = F(self.field)
-        return expression.desc(**nulls) if self.descending else expression.asc(**nulls)
+        expression = self.expression()
+        return expression.desc() if self.descending else expression.asc()
 
     def reversed(self) -> "Key":
-        return Key(self.field, not self.descending, self.nullable, not self.nulls_last)
+        return Key(self.field, not self.descending, self.boolean, self.null_as)
 
     def beyond(self, value: Any) -> Q | None:
         """Rows strictly after ``value`` on this key alone (None: no row can be)."""
-        if value is None:
-            return Q(**{f"{self.field}__isnull": False}) if not self.nulls_last else None
-        lookup = "lt" if self.descending else "gt"
-        condition = Q(**{f"{self.field}__{lookup}": value})
-        if self.nullable and self.nulls_last:
-            condition |= Q(**{f"{self.field}__isnull": True})
-        return condition
+        if self.boolean and bool(value) is not self.descending:
+            return None  # nothing sorts after the last of two values
+        return Q(**{f"{self.alias}__{'lt' if self.descending else 'gt'}": value})
+
+    def at_or_beyond(self, value: Any) -> Q:
+        return Q(**{f"{self.alias}__{'lte' if self.descending else 'gte'}": value})
 
     def equal(self, value: Any) -> Q:
-        if value is None:
-            return Q(**{f"{self.field}__isnull": True})
-        return Q(**{self.field: value})
+        return Q(**{self.alias: value})
+
+    def position(self, row: Model) -> Any:
+        value = getattr(row, self.field)
+        return self.null_as if value is None else value
 
 
 @dataclass(frozen=True)
@@ -70,14 +83,18 @@ class Ordering:
     def order_by(self) -> list[OrderBy]:
         return [key.order_by() for key in self.keys]
 
+    def aliases(self) -> dict[str, Any]:
+        return {key.alias: key.expression() for key in self.keys if key.null_as is not None}
+
     def reversed(self) -> "Ordering":
         return Ordering(self.name, tuple(key.reversed() for key in self.keys))
 
     def beyond(self, values: list[Any]) -> Q:
         """Rows strictly after the position ``values`` in this order.
 
-        Nested as k1 beyond v1 OR (k1 = v1 AND (k2 beyond v2 OR ...)), with the first key's
-        "at or beyond" bound in front so the database can start its index scan there.
+        Nested as k1 beyond v1 OR (k1 = v1 AND (k2 beyond v2 OR ...)), behind a bound an
+        index scan can start from: equal on the leading keys nothing can sort beyond (a
+        flag at its last value), then at-or-beyond on the next key.
         """
         pairs = list(zip(self.keys, values, strict=True))
         last, last_value = pairs[-1]
@@ -86,13 +103,16 @@ class Ordering:
             strict = key.beyond(value)
             tie = key.equal(value) & condition
             condition = tie if strict is None else strict | tie
-        first, value = pairs[0]
-        strict = first.beyond(value)
-        bound = first.equal(value) if strict is None else strict | first.equal(value)
+        bound = Q()
+        for key, value in pairs:
+            if key.beyond(value) is not None:
+                bound &= key.at_or_beyond(value)
+                break
+            bound &= key.equal(value)
         return bound & condition
 
     def position(self, row: Model) -> list[Any]:
-        return [_plain(getattr(row, key.field)) for key in self.keys]
+        return [_plain(key.position(row)) for key in self.keys]
 
 
 def _plain(value: Any) -> Any:
@@ -149,6 +169,7 @@ class Page:
 def paginate(queryset: QuerySet, ordering: Ordering, *, cursor: str | None, size: int) -> Page:
     """One page of ``queryset`` in ``ordering``: the first without a cursor, else the page
     after (or before) the row the cursor names. Raises InvalidCursor. One query."""
+    queryset = queryset.alias(**ordering.aliases())
     if not cursor:
         rows = list(queryset.order_by(*ordering.order_by())[: size + 1])
         more = len(rows) > size

@@ -266,12 +266,13 @@ def incident_queue(user: Actor, now: datetime.datetime) -> QuerySet[Incident]:
 # The queue's sort options, as keyset orderings (core.keyset): the id last, so each case
 # has one place. Indexes of the same shape: incidents/migrations/0025_queue_indexes.
 QUEUE_DEFAULT_ORDER = "due"
+NO_DEADLINE = Incident.NO_DEADLINE
 QUEUE_ORDERINGS = {
     "due": Ordering(
         "due",
         (
-            Key("is_supervised", descending=True),
-            Key("deadline", nullable=True, nulls_last=True),
+            Key("is_supervised", descending=True, boolean=True),
+            Key("deadline", null_as=NO_DEADLINE),
             Key("created_at", descending=True),
             Key("id", descending=True),
         ),
