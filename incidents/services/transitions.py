@@ -510,7 +510,7 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
     _climb(locked, timezone.now())
     locked.save()
     public_cases_changed(locked.source)
-    IncidentEvent.objects.create(
+    event = IncidentEvent.objects.create(
         incident=locked,
         actor=actor,
         action=Action.ESCALATE,
@@ -520,6 +520,7 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
         to_level=locked.level,
         note=reason,
     )
+    hotline_updates_queue([(locked, event)])
     notify.notify_level(locked, _("Case %(code)s was escalated to you") % {"code": locked.code})
     return locked
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0024_source_open311'),
+        ('incidents', '0025_open311_source_backfill'),
     ]
 
     operations = [
