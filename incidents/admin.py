@@ -149,6 +149,10 @@ class CategoryAdmin(PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, admi
         super().delete_model(request, obj)
         public_cases_changed()
 
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_cases_changed()
+
 
 class TownCatalogueAdminMixin:
     """A town's own rows (departments, dispatch rules): listed, searched and offered to

@@ -170,3 +170,7 @@ def test_a_category_made_internal_or_coarse_in_the_admin_shows_at_once(
     assert coarse["description"] == ""
     assert coarse["address"] == ""
     assert read() == {}
+
+
+def test_the_bench_bare_view_is_no_production_url(client):
+    assert client.get("/bench/bare.json").status_code == 404
