@@ -264,7 +264,7 @@ def incident_queue(user: Actor, now: datetime.datetime) -> QuerySet[Incident]:
 
 
 # The queue's sort options, as keyset orderings (core.keyset): the id last, so each case
-# has one place. Indexes of the same shape: incidents/migrations/0026_queue_indexes.
+# has one place. Indexes of the same shape: incidents/migrations/0027_queue_indexes.
 QUEUE_DEFAULT_ORDER = "due"
 NO_DEADLINE = Incident.NO_DEADLINE
 QUEUE_ORDERINGS = {

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0025_open311_source_backfill'),
+        ('incidents', '0026_incident_open_location_index'),
     ]
 
     operations = [
