@@ -64,11 +64,19 @@ def _once(client_key: uuid.UUID, replay: Callable[[], T | None], write: Callable
     try:
         with transaction.atomic():
             return write()
-    except IntegrityError:
+    except IntegrityError as error:
         earlier = replay()
-        if earlier is None:
-            raise
-        return earlier
+        if earlier is not None:
+            return earlier
+        # Not this key: another post took a unique value at the same moment (an ID number,
+        # a household code). Nothing was written; the form says so instead of failing.
+        if "id_number" in str(error):
+            raise ValidationError(
+                {"id_number": _("This ID number was just registered by another change.")}
+            ) from error
+        raise ValidationError(
+            _("Another change took the same details at the same moment. Check and send again.")
+        ) from error
 
 
 def _edit_replay(actor: User, client_key: uuid.UUID) -> HouseholdEdit | None:

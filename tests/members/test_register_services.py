@@ -366,3 +366,33 @@ def test_a_new_birth_date_is_logged_as_an_age_band_only(cast):
     assert first.changes == {"birth_date": ["", "40–49 years"]}
     assert second.changes == {"birth_date": ["40–49 years", "40–49 years"]}
     assert "1980" not in str(first.changes) + str(second.changes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_new_id_number_sent_for_two_households_at_once_lands_once(cast, ladder, household):
+    """Two members register the same person in two households at the same moment: one
+    lands, the other gets a field error (not a server error), and nothing else is written."""
+    other = household_add(actor=cast.member, grid=ladder.a1, address="并发7号", client_key=KEY)
+    targets = iter([household, other])
+    lock = threading.Lock()
+
+    def add():
+        with lock:
+            target = next(targets)
+        return resident_add(
+            actor=cast.member,
+            household=target,
+            name="同一人",
+            gender="female",
+            id_number=ID_NUMBER,
+            client_key=uuid.uuid4(),
+        )
+
+    results = _twice_at_once(add)
+
+    landed = [r for r in results if isinstance(r, Resident)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(landed), len(refused)) == (1, 1), results
+    assert "id_number" in refused[0].message_dict
+    assert Resident.objects.filter(name="同一人").count() == 1
+    assert HouseholdEdit.objects.filter(action="add", resident__name="同一人").count() == 1
