@@ -25,6 +25,7 @@ from incidents.models.catalogue import (
     Urgency,
     is_at_top,
 )
+from incidents.models.facts import CaseFact, CaseFactsWatermark, GridMonthFact
 from incidents.models.handling import (
     AssistingUnit,
     DeadlineExtension,
@@ -45,12 +46,15 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CallBack",
+    "CaseFact",
+    "CaseFactsWatermark",
     "Category",
     "CategoryAttribute",
     "CategoryGroup",
     "DeadlineExtension",
     "Department",
     "DispatchRule",
+    "GridMonthFact",
     "EscalationLimit",
     "Incident",
     "IncidentEvent",

@@ -296,6 +296,8 @@ class Incident(models.Model):
                 name="incident_suspended_review_idx",
                 condition=Q(status="suspended"),
             ),
+            # The facts: the cases received on a day (incidents.services.facts).
+            models.Index(fields=["created_at"], name="incident_created_idx"),
             # "Closed in the period" on the dashboard.
             models.Index(
                 fields=["closed_at"],
@@ -465,6 +467,8 @@ class IncidentEvent(models.Model):
             ),
             # The dashboard's KPIs: events of some actions in a period.
             models.Index(fields=["action", "created_at"], name="event_action_created_idx"),
+            # The facts' refresh: the events since its watermark, and a day's events.
+            models.Index(fields=["created_at"], name="event_created_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
