@@ -85,7 +85,9 @@ def _case_rows(cases: QuerySet, history_start: datetime.date, current: Period) -
     )
 
 
-def _standing_out(by_pair: dict[tuple[int, int], dict[datetime.date, int]], current: Period):
+def _standing_out(
+    by_pair: dict[tuple[int, int], dict[datetime.date, int]], current: Period
+) -> list[dict]:
     first = current.start
     months = [_months_before(first, n) for n in range(HISTORY_MONTHS, 0, -1)]
     problems: list[dict[str, Any]] = []
