@@ -6,7 +6,9 @@ source, category group and assigned department. Two grouped queries give all of 
 cases by (unit, source, category group, department) with a count per indicator and period,
 and the acceptance, dispatch and return events the same way; every table is a sum of those
 cells. The units, groups and departments are named by three more queries, whatever the
-number of towns or cases.
+number of towns or cases. When the facts (incidents.models.facts) cover the two months,
+one grouped query over them replaces the two over cases and events, and one more counts
+the cases open now.
 
 Every count carries the queue's filters that select exactly the cases it counts
 (incidents.filters.IncidentQueueFilter); rates link their two counts. Dispatches and
