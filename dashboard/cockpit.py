@@ -16,13 +16,16 @@ returns are events, not cases (a case can be returned twice), so they have no li
 """
 
 import datetime
+import functools
 import json
+import operator
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db import connections, router
 from django.db.models import (
     Count,
     Exists,
@@ -32,7 +35,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -49,6 +51,7 @@ from grids.selectors import GEOJSON_PRECISION
 from incidents.models import (
     CaseFact,
     CaseFactsWatermark,
+    Category,
     CategoryGroup,
     Department,
     Incident,
@@ -242,43 +245,81 @@ def facts_cover(first: datetime.date) -> bool:
     return covers_from is not None and covers_from <= first
 
 
-def _fact_cells(region: Region, unit: str, periods: dict[str, Period]) -> list[Row]:
+SETS = ("unit", "source", "group", "department")
+
+
+def _grouped(
+    select: list[str], params: list[Any], sql_from: str, keys: tuple[str, ...]
+) -> dict[Hashable, dict]:
+    """Sums by each of ``keys`` alone and in total, in one GROUP BY GROUPING SETS: a row
+    per unit, source, group and department instead of one per combination of them."""
+    names = [expression.rsplit(" AS ", 1)[1] for expression in select]
+    columns = ", ".join(keys)
+    sets = ", ".join(f"({key})" for key in keys)
+    statement = (
+        f"SELECT GROUPING({columns}), {columns}, {', '.join(select)} {sql_from} "  # noqa: S608
+        f"GROUP BY GROUPING SETS ({sets}, ())"
+    )
+    sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
+    with connections[router.db_for_read(CaseFact)].cursor() as cursor:
+        cursor.execute(statement, params)
+        for row in cursor.fetchall():
+            mask, values, numbers = row[0], row[1 : 1 + len(keys)], row[1 + len(keys) :]
+            totals = dict(zip(names, numbers, strict=True))
+            grouped = [i for i in range(len(keys)) if not mask & (1 << (len(keys) - 1 - i))]
+            if not grouped:
+                sums["total"][None] = totals
+            else:
+                sums[SETS[grouped[0]]][values[grouped[0]]] = totals
+    return sums
+
+
+def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dict]:
     """The period counts of _case_cells and _event_cells, summed from the facts: one
     query over the region's facts of the two periods' days."""
-    counts: dict[str, Any] = {}
+    select: list[str] = []
+    params: list[Any] = []
     for tag, period in periods.items():
-        within = Q(day__gte=period.start, day__lt=period.end)
         for name in FACT_COUNTS:
-            counts[f"{name}_{tag}"] = Coalesce(Sum(name, filter=within), 0)
-    return list(
-        CaseFact.objects.filter(
-            town__path__startswith=region.path,
-            day__gte=min(period.start for period in periods.values()),
-            day__lt=max(period.end for period in periods.values()),
-        )
-        .values(
-            k_unit=F(unit),
-            k_group=F("category__group_id"),
-            k_department=F("department_id"),
-            k_source=F("source"),
-        )
-        .annotate(**counts)
-        .order_by()
+            select.append(
+                f"COALESCE(SUM(f.{name}) FILTER (WHERE f.day >= %s AND f.day < %s), 0) "
+                f"AS {name}_{tag}"
+            )
+            params += [period.start, period.end]
+    unit = "t.id" if region.level == Region.Level.COUNTY else "t.parent_id"
+    sql_from = (
+        f"FROM {CaseFact._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
+        f"JOIN {Category._meta.db_table} c ON c.id = f.category_id "
+        "WHERE left(t.path, length(%s)) = %s AND f.day >= %s AND f.day < %s"
     )
+    params += [
+        region.path,
+        region.path,
+        min(period.start for period in periods.values()),
+        max(period.end for period in periods.values()),
+    ]
+    return _grouped(select, params, sql_from, (unit, "f.source", "c.group_id", "f.department_id"))
 
 
-def _backlog_cells(cases: QuerySet, unit: str, now: datetime.datetime) -> list[Row]:
+def _backlog_sums(cases: QuerySet, unit: str, now: datetime.datetime) -> dict:
     """The cases open now, and of them overdue, from the cases (a state, not a fact)."""
-    return list(
+    inner, params = (
         cases.filter(status__in=Incident.OPEN_STATUSES)
+        .order_by()
         .values(
             k_unit=F(unit),
+            k_source=F("source"),
             k_group=F("category__group_id"),
             k_department=F("assignee_department_id"),
-            k_source=F("source"),
+            k_deadline=F("deadline"),
         )
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=now)))
-        .order_by()
+        .query.sql_with_params()
+    )
+    return _grouped(
+        ["count(*) AS open", "count(*) FILTER (WHERE o.k_deadline < %s) AS overdue"],
+        [now, *params],
+        f"FROM ({inner}) AS o",
+        ("o.k_unit", "o.k_source", "o.k_group", "o.k_department"),
     )
 
 
@@ -342,9 +383,20 @@ def _sum(cells: Iterable[dict], key: Callable[[dict], Hashable]) -> dict:
     return totals
 
 
+@functools.lru_cache(maxsize=4096)
+def _encoded(items: tuple[tuple[str, str], ...]) -> str:
+    return urlencode(items)
+
+
 def _figure(value: int, params: dict[str, str] | None, base: dict[str, str], queue: str) -> dict:
-    url = f"{queue}?{urlencode({**base, **params})}" if params is not None else ""
-    return {"value": value, "url": url}
+    """The count and its link; the filters' parts are encoded once (a page has thousands
+    of links, and the same drill-down recurs in every row)."""
+    if params is None:
+        return {"value": value, "url": ""}
+    base_items, params_items = tuple(base.items()), tuple(params.items())
+    if set(base) & set(params):
+        return {"value": value, "url": f"{queue}?{urlencode({**base, **params})}"}
+    return {"value": value, "url": f"{queue}?{_encoded(base_items)}&{_encoded(params_items)}"}
 
 
 def _row(
@@ -423,16 +475,22 @@ def cockpit_figures(
     unit = _unit_field(region)
     cases = cockpit_cases(user, region)
     if use_facts and facts_cover(previous.start):
-        cells = _cells(_fact_cells(region, unit, periods), _backlog_cells(cases, unit, now))
+        sums = _fact_sums(region, periods)
+        for name, totals in _backlog_sums(cases, unit, now).items():
+            for key, counts in totals.items():
+                sums[name].setdefault(key, {}).update(counts)
     else:
         cells = _cells(_case_cells(cases, unit, periods, now), _event_cells(cases, unit, periods))
+        sums = {name: _sum(cells, operator.itemgetter(name)) for name in SETS}
+        sums["total"] = _sum(cells, lambda _cell: None)
+    sums["department"].pop(None, None)
     units = list(Region.objects.filter(parent=region).order_by("code").values("pk", "name"))
     groups = list(CategoryGroup.objects.order_by("order", "name").values("pk", "name"))
     # A county's towns each have their own 综合行政执法队: a department is named with its town.
     departments = {
         pk: f"{name} · {region_name}"
         for pk, name, region_name in Department.objects.filter(
-            pk__in=[cell["department"] for cell in cells if cell["department"] is not None] or [0]
+            pk__in=list(sums["department"]) or [0]
         )
         .order_by("region__path", "name")
         .values_list("pk", "name", "region__name")
@@ -442,14 +500,8 @@ def cockpit_figures(
     def table(rows: Iterable[tuple[str, dict, dict[str, str]]]) -> list[dict]:
         return [_row(name, totals, base, periods, queue_url) for name, totals, base in rows]
 
-    by_unit = _sum(cells, lambda cell: cell["unit"])
-    by_source = _sum(cells, lambda cell: cell["source"])
-    by_group = _sum(cells, lambda cell: cell["group"])
-    by_department = _sum(
-        (cell for cell in cells if cell["department"] is not None),
-        lambda cell: cell["department"],
-    )
-    total = _sum(cells, lambda cell: None).get(None, {})
+    by_unit, by_source, by_group, by_department = (sums[name] for name in SETS)
+    total = sums["total"].get(None, {})
     return {
         "region": region,
         "current": current,
