@@ -4,6 +4,8 @@ results page shows beside the survey's own."""
 import datetime
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from dashboard.satisfaction import survey_case_satisfaction as case_satisfaction
@@ -52,3 +54,60 @@ def change(value: float | None, is_rate: bool = False) -> str:
     if value == 0:
         return "±0"
     return f"+{value}" if value > 0 else f"−{abs(value)}"
+
+
+def _count_link(figure: dict) -> str:
+    if not figure["url"]:
+        return str(figure["value"])
+    return format_html(
+        '<a href="{}" data-count="{}">{}</a>', figure["url"], figure["value"], figure["value"]
+    )
+
+
+@register.simple_tag
+def cockpit_cells(row: dict) -> str:
+    """The cells of one row of a cockpit table: per indicator the figure now (a rate with
+    its two counts), before, and the change; every count links to its cases. Built here
+    rather than in a template: a county's page has thousands of them."""
+    before_label = _("before")
+    cells = []
+    for cell in row["cells"]:
+        indicator, now, before = cell["indicator"], cell["now"], cell["before"]
+        if indicator.is_rate:
+            parts = [
+                format_html('<span class="ck-now">{}</span>', percent(now["rate"])),
+                format_html(
+                    '<span class="ck-parts">{}/{}</span>',
+                    _count_link(now["part"]),
+                    _count_link(now["whole"]),
+                ),
+                format_html(
+                    '<span class="ck-before">{} {}</span>', before_label, percent(before["rate"])
+                ),
+            ]
+        else:
+            parts = [format_html('<span class="ck-now">{}</span>', _count_link(now))]
+            if before:
+                parts.append(
+                    format_html(
+                        '<span class="ck-before">{} {}</span>', before_label, _count_link(before)
+                    )
+                )
+        if not indicator.now_only:
+            trend = f" ck-{cell['trend']}" if cell["trend"] else ""
+            parts.append(
+                format_html(
+                    '<span class="ck-change{}">{}</span>',
+                    trend,
+                    change(cell["change"], indicator.is_rate),
+                )
+            )
+        cells.append(
+            format_html(
+                '<td class="num ck-cell" data-label="{}" data-indicator="{}">{}</td>',
+                indicator.label,
+                indicator.key,
+                mark_safe(" ".join(parts)),  # noqa: S308 - each part is format_html's
+            )
+        )
+    return mark_safe("\n  ".join(cells))  # noqa: S308 - each cell is format_html's

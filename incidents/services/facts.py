@@ -71,18 +71,19 @@ CASES = Incident._meta.db_table
 EVENTS = IncidentEvent._meta.db_table
 CLOSED = _strings(Incident.CLOSED_STATUSES)
 
-# The counts of the days in %(days)s, one row per key; never a row of zeros.
+# The counts of some days, one row per key; never a row of zeros. {created}, {closed} and
+# {evented} stand for the days' time ranges on those columns (_ranges): ranges written out
+# let the planner estimate the rows, and probe the indexes rather than hash whole tables.
+DAY = "({column} AT TIME ZONE %(tz)s)::date"
 FACTS_SELECT = f"""
-WITH days AS (
-    SELECT d::date AS day, (d::timestamp AT TIME ZONE %(tz)s) AS start_at,
-           ((d + 1)::timestamp AT TIME ZONE %(tz)s) AS end_at
-    FROM unnest(%(days)s::date[]) AS d
-), cells AS (
-    SELECT d.day, i.town_id, i.category_id, i.source, i.assignee_department_id AS department_id,
+WITH cells AS (
+    SELECT {DAY.format(column="i.created_at")} AS day, i.town_id, i.category_id, i.source,
+           i.assignee_department_id AS department_id,
            1 AS opened, (i.escalation_count > 0)::int AS escalated, {_zeros(COUNTS[2:])}
-    FROM days d JOIN {CASES} i ON i.created_at >= d.start_at AND i.created_at < d.end_at
+    FROM {CASES} i WHERE {{created}}
     UNION ALL
-    SELECT d.day, i.town_id, i.category_id, i.source, i.assignee_department_id,
+    SELECT {DAY.format(column="i.closed_at")}, i.town_id, i.category_id, i.source,
+           i.assignee_department_id,
            0, 0, 1,
            (NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.incident_id = i.id
                         AND e.action IN ({_strings(BREACHES)})))::int,
@@ -93,24 +94,53 @@ WITH days AS (
            (i.satisfaction <> '')::int,
            (i.satisfaction IN ({_strings(SATISFIED)}))::int,
            0, 0, 0, 0, 0
-    FROM days d JOIN {CASES} i ON i.closed_at >= d.start_at AND i.closed_at < d.end_at
-    WHERE i.status IN ({CLOSED})
+    FROM {CASES} i WHERE i.status IN ({CLOSED}) AND ({{closed}})
     UNION ALL
-    SELECT d.day, i.town_id, i.category_id, i.source, i.assignee_department_id,
+    SELECT {DAY.format(column="e.created_at")}, i.town_id, i.category_id, i.source,
+           i.assignee_department_id,
            {_zeros(COUNTS[:8])},
            (e.action IN ({_strings(DISPATCHES)}))::int,
            (e.action = '{Action.AUTO_DISPATCH}')::int,
            (e.action = '{Action.RETURN}')::int,
            (e.action = '{Action.ACCEPT}')::int,
            (e.action = '{Action.ACCEPT}' AND i.status IN ({CLOSED}))::int
-    FROM days d
-    JOIN {EVENTS} e ON e.created_at >= d.start_at AND e.created_at < d.end_at
-    JOIN {CASES} i ON i.id = e.incident_id
+    FROM {EVENTS} e JOIN {CASES} i ON i.id = e.incident_id
     WHERE e.action IN ({_strings((*DISPATCHES, Action.RETURN, Action.ACCEPT))})
+      AND ({{evented}})
 )
 SELECT {", ".join(KEYS)}, {", ".join(f"sum({name})::int" for name in COUNTS)}
 FROM cells GROUP BY {", ".join(KEYS)}
 """
+
+
+def _ranges(days: list[datetime.date]) -> tuple[dict[str, str], dict[str, object]]:
+    """FACTS_SELECT's three conditions for ``days``, and their parameters: consecutive
+    days make one range."""
+    spans: list[list[datetime.date]] = []
+    for day in sorted(days):
+        if spans and spans[-1][1] == day:
+            spans[-1][1] = day + datetime.timedelta(days=1)
+        else:
+            spans.append([day, day + datetime.timedelta(days=1)])
+    zone = timezone.get_default_timezone()
+    params: dict[str, object] = {}
+    for n, (first, end) in enumerate(spans):
+        params[f"from{n}"] = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
+        params[f"to{n}"] = datetime.datetime.combine(end, datetime.time.min, tzinfo=zone)
+
+    def condition(column: str) -> str:
+        return " OR ".join(
+            f"({column} >= %(from{n})s AND {column} < %(to{n})s)" for n in range(len(spans))
+        )
+
+    columns = {"created": "i.created_at", "closed": "i.closed_at", "evented": "e.created_at"}
+    return {name: condition(column) for name, column in columns.items()}, params
+
+
+def _facts_select(days: list[datetime.date]) -> tuple[str, dict[str, object]]:
+    conditions, params = _ranges(days)
+    return FACTS_SELECT.format(**conditions), _params(**params)
+
 
 MONTHS_SELECT = f"""
 WITH months AS (
@@ -164,10 +194,8 @@ def _recompute_days(days: list[datetime.date]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACTS} WHERE day = ANY(%s::date[])", [days])
-        cursor.execute(
-            f"INSERT INTO {FACTS} ({', '.join((*KEYS, *COUNTS))}) {FACTS_SELECT}",
-            _params(days=days),
-        )
+        select, params = _facts_select(days)
+        cursor.execute(f"INSERT INTO {FACTS} ({', '.join((*KEYS, *COUNTS))}) {select}", params)
 
 
 def _recompute_months(months: list[datetime.date]) -> None:
@@ -274,8 +302,9 @@ def case_facts_differences(
         month for month in _months(since, until + datetime.timedelta(days=1)) if month >= since
     ]
     columns = ", ".join((*KEYS, *COUNTS))
+    recount, params = _facts_select(days)
     checks = (
-        (f"SELECT {columns} FROM {FACTS} WHERE day = ANY(%(days)s::date[])", FACTS_SELECT),
+        (f"SELECT {columns} FROM {FACTS} WHERE day = ANY(%(days)s::date[])", recount),
         (
             f"SELECT month, grid_id, category_id, cases FROM {MONTH_FACTS} "
             "WHERE month = ANY(%(months)s::date[])",
@@ -295,7 +324,7 @@ def case_facts_differences(
                                            SELECT * FROM stored) AS r)
                 LIMIT %(limit)s
                 """,
-                _params(days=days, months=months, limit=limit),
+                {**params, "days": days, "months": months, "limit": limit},
             )
             lines += [" ".join(str(value) for value in row) for row in cursor.fetchall()]
     return lines[:limit]
