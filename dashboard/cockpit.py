@@ -276,7 +276,8 @@ def _grouped(
 
 def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dict]:
     """The period counts of _case_cells and _event_cells, summed from the facts: one
-    query over the region's facts of the two periods' days."""
+    query over the region's facts of the two periods' days, a row per unit and source,
+    category group or department (the facts' dimensions, incidents.models.facts)."""
     select: list[str] = []
     params: list[Any] = []
     for tag, period in periods.items():
@@ -287,10 +288,12 @@ def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dic
             )
             params += [period.start, period.end]
     unit = "t.id" if region.level == Region.Level.COUNTY else "t.parent_id"
-    sql_from = (
+    statement = (
+        f"SELECT f.kind, {unit}, f.source, c.group_id, f.department_id, {', '.join(select)} "  # noqa: S608
         f"FROM {CaseFact._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
-        f"JOIN {Category._meta.db_table} c ON c.id = f.category_id "
-        "WHERE left(t.path, length(%s)) = %s AND f.day >= %s AND f.day < %s"
+        f"LEFT JOIN {Category._meta.db_table} c ON c.id = f.category_id "
+        "WHERE left(t.path, length(%s)) = %s AND f.day >= %s AND f.day < %s "
+        "GROUP BY 1, 2, 3, 4, 5"
     )
     params += [
         region.path,
@@ -298,7 +301,27 @@ def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dic
         min(period.start for period in periods.values()),
         max(period.end for period in periods.values()),
     ]
-    return _grouped(select, params, sql_from, (unit, "f.source", "c.group_id", "f.department_id"))
+    names = [expression.rsplit(" AS ", 1)[1] for expression in select]
+    sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
+
+    def add(name: str, key: Hashable, counts: dict) -> None:
+        total = sums[name].setdefault(key, {})
+        for counter, value in counts.items():
+            total[counter] = total.get(counter, 0) + value
+
+    with connections[router.db_for_read(CaseFact)].cursor() as cursor:
+        cursor.execute(statement, params)
+        for kind, unit_id, source, group, department, *numbers in cursor.fetchall():
+            counts = dict(zip(names, numbers, strict=True))
+            if kind == CaseFact.Kind.SOURCE:
+                add("unit", unit_id, counts)
+                add("source", source, counts)
+                add("total", None, counts)
+            elif kind == CaseFact.Kind.CATEGORY:
+                add("group", group, counts)
+            else:
+                add("department", department, counts)
+    return sums
 
 
 def _backlog_sums(cases: QuerySet, unit: str, now: datetime.datetime) -> dict:

@@ -1,9 +1,9 @@
 """Figures kept up to date instead of recomputed: the cockpit's facts.
 
-``CaseFact`` is one row per local day and (town, category, source, assigned department)
-with every count the cockpit sums (dashboard.cockpit): cases received that day, closed
-that day (with their outcomes), and the acceptance, dispatch and return events of that
-day. The keys are the case's *current* ones, as the raw figures read them. ``GridMonthFact``
+``CaseFact`` holds, per local day and town, by source, by category and by assigned
+department, every count the cockpit sums (dashboard.cockpit): cases received that day,
+closed that day (with their outcomes), and the acceptance, dispatch and return events of
+that day. The keys are the case's *current* ones, as the raw figures read them. ``GridMonthFact``
 counts the cases received per month, grid and category (dashboard.recurring).
 
 incidents.services.facts keeps them: a day (a month) is always recomputed whole, from the
@@ -22,14 +22,25 @@ from incidents.models.catalogue import Category, Department
 
 
 class CaseFact(models.Model):
+    """The counts of one local day and town, by one dimension (``kind``): per source,
+    per category or per assigned department (null: none), the other two columns empty.
+    A day has a bounded number of rows, whatever the number of cases: towns × (sources +
+    categories + departments), and the cockpit sums a month of them in a few ms."""
+
+    class Kind(models.TextChoices):
+        SOURCE = "source"
+        CATEGORY = "category"
+        DEPARTMENT = "department"
+
     day = models.DateField(_("day"))
     town = models.ForeignKey(
         Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source = models.CharField(max_length=16, choices=Incident.Source.choices, null=True)
     category = models.ForeignKey(
-        Category, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
     )
-    source = models.CharField(max_length=16, choices=Incident.Source.choices)
     department = models.ForeignKey(
         Department,
         on_delete=models.DO_NOTHING,
@@ -61,14 +72,14 @@ class CaseFact(models.Model):
         verbose_name_plural = _("case facts")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "town", "category", "source", "department"],
+                fields=["day", "town", "kind", "source", "category", "department"],
                 name="case_fact_key",
                 nulls_distinct=False,
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.town_id}/{self.category_id}/{self.source}"
+        return f"{self.day} {self.town_id} {self.kind}"
 
 
 class GridMonthFact(models.Model):

@@ -21,6 +21,7 @@ nightly rebuild of the recent days. ``case_facts_differences`` recounts and comp
 import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -53,7 +54,7 @@ COUNTS = (
     "registered",
     "registered_closed",
 )
-KEYS = ("day", "town_id", "category_id", "source", "department_id")
+KEYS = ("day", "town_id", "kind", "source", "category_id", "department_id")
 SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
 BREACHES = (Action.AUTO_ESCALATE, Action.STALL)
 DISPATCHES = (Action.DISPATCH, Action.AUTO_DISPATCH)
@@ -108,12 +109,18 @@ WITH cells AS (
     WHERE e.action IN ({_strings((*DISPATCHES, Action.RETURN, Action.ACCEPT))})
       AND ({{evented}})
 )
-SELECT {", ".join(KEYS)}, {", ".join(f"sum({name})::int" for name in COUNTS)}
-FROM cells GROUP BY {", ".join(KEYS)}
+SELECT day, town_id,
+       CASE GROUPING(source, category_id, department_id)
+           WHEN 3 THEN 'source' WHEN 5 THEN 'category' ELSE 'department' END,
+       source, category_id, department_id,
+       {", ".join(f"sum({name})::int" for name in COUNTS)}
+FROM cells GROUP BY GROUPING SETS (
+    (day, town_id, source), (day, town_id, category_id), (day, town_id, department_id)
+)
 """
 
 
-def _ranges(days: list[datetime.date]) -> tuple[dict[str, str], dict[str, object]]:
+def _ranges(days: list[datetime.date]) -> tuple[dict[str, str], dict[str, Any]]:
     """FACTS_SELECT's three conditions for ``days``, and their parameters: consecutive
     days make one range."""
     spans: list[list[datetime.date]] = []
@@ -123,7 +130,7 @@ def _ranges(days: list[datetime.date]) -> tuple[dict[str, str], dict[str, object
         else:
             spans.append([day, day + datetime.timedelta(days=1)])
     zone = timezone.get_default_timezone()
-    params: dict[str, object] = {}
+    params: dict[str, Any] = {}
     for n, (first, end) in enumerate(spans):
         params[f"from{n}"] = datetime.datetime.combine(first, datetime.time.min, tzinfo=zone)
         params[f"to{n}"] = datetime.datetime.combine(end, datetime.time.min, tzinfo=zone)
@@ -137,7 +144,7 @@ def _ranges(days: list[datetime.date]) -> tuple[dict[str, str], dict[str, object
     return {name: condition(column) for name, column in columns.items()}, params
 
 
-def _facts_select(days: list[datetime.date]) -> tuple[str, dict[str, object]]:
+def _facts_select(days: list[datetime.date]) -> tuple[str, dict[str, Any]]:
     conditions, params = _ranges(days)
     return FACTS_SELECT.format(**conditions), _params(**params)
 
@@ -180,7 +187,7 @@ class Refreshed:
     current: bool  # False: there are no facts yet (rebuild_case_facts makes them)
 
 
-def _params(**params: object) -> dict:
+def _params(**params: Any) -> dict[str, Any]:
     return {"tz": settings.TIME_ZONE, **params}
 
 
