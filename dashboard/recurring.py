@@ -13,7 +13,7 @@ import statistics
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -61,9 +61,18 @@ def recurring_problems(
 
 
 def _fact_rows(region: Region, history_start: datetime.date, first: datetime.date) -> QuerySet:
+    """The months of the pairs with at least MIN_CASES cases this month (no other can
+    stand out), from the monthly facts."""
+    in_region = Q(grid__village__path__startswith=region.path)
+    candidate = GridMonthFact.objects.filter(
+        month=first,
+        cases__gte=MIN_CASES,
+        grid=OuterRef("grid"),
+        category=OuterRef("category"),
+    )
     return (
         GridMonthFact.objects.filter(
-            grid__village__path__startswith=region.path, month__gte=history_start, month__lte=first
+            in_region, Exists(candidate), month__gte=history_start, month__lte=first
         )
         .values("month", "category_id", "grid_id")
         .annotate(count=F("cases"))

@@ -2,10 +2,10 @@
 results page shows beside the survey's own."""
 
 import datetime
+from html import escape
 
 from django import template
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from dashboard.satisfaction import survey_case_satisfaction as case_satisfaction
@@ -59,55 +59,40 @@ def change(value: float | None, is_rate: bool = False) -> str:
 def _count_link(figure: dict) -> str:
     if not figure["url"]:
         return str(figure["value"])
-    return format_html(
-        '<a href="{}" data-count="{}">{}</a>', figure["url"], figure["value"], figure["value"]
+    return (
+        f'<a href="{escape(figure["url"])}" data-count="{figure["value"]}">{figure["value"]}</a>'
     )
 
 
 @register.simple_tag
-def cockpit_cells(row: dict) -> str:
+def cockpit_cells(row: dict) -> SafeString:
     """The cells of one row of a cockpit table: per indicator the figure now (a rate with
     its two counts), before, and the change; every count links to its cases. Built here
-    rather than in a template: a county's page has thousands of them."""
-    before_label = _("before")
+    with f-strings, every text escaped, rather than in a template: a county's page has
+    thousands of them."""
+    before_label = escape(_("before"))
     cells = []
     for cell in row["cells"]:
         indicator, now, before = cell["indicator"], cell["now"], cell["before"]
         if indicator.is_rate:
             parts = [
-                format_html('<span class="ck-now">{}</span>', percent(now["rate"])),
-                format_html(
-                    '<span class="ck-parts">{}/{}</span>',
-                    _count_link(now["part"]),
-                    _count_link(now["whole"]),
-                ),
-                format_html(
-                    '<span class="ck-before">{} {}</span>', before_label, percent(before["rate"])
-                ),
+                f'<span class="ck-now">{escape(percent(now["rate"]))}</span>',
+                f'<span class="ck-parts">{_count_link(now["part"])}/'
+                f"{_count_link(now['whole'])}</span>",
+                f'<span class="ck-before">{before_label} {escape(percent(before["rate"]))}</span>',
             ]
         else:
-            parts = [format_html('<span class="ck-now">{}</span>', _count_link(now))]
+            parts = [f'<span class="ck-now">{_count_link(now)}</span>']
             if before:
                 parts.append(
-                    format_html(
-                        '<span class="ck-before">{} {}</span>', before_label, _count_link(before)
-                    )
+                    f'<span class="ck-before">{before_label} {_count_link(before)}</span>'
                 )
         if not indicator.now_only:
-            trend = f" ck-{cell['trend']}" if cell["trend"] else ""
-            parts.append(
-                format_html(
-                    '<span class="ck-change{}">{}</span>',
-                    trend,
-                    change(cell["change"], indicator.is_rate),
-                )
-            )
+            trend = f" ck-{escape(cell['trend'])}" if cell["trend"] else ""
+            shown = escape(change(cell["change"], indicator.is_rate))
+            parts.append(f'<span class="ck-change{trend}">{shown}</span>')
         cells.append(
-            format_html(
-                '<td class="num ck-cell" data-label="{}" data-indicator="{}">{}</td>',
-                indicator.label,
-                indicator.key,
-                mark_safe(" ".join(parts)),  # noqa: S308 - each part is format_html's
-            )
+            f'<td class="num ck-cell" data-label="{escape(str(indicator.label))}" '
+            f'data-indicator="{escape(indicator.key)}">{" ".join(parts)}</td>'
         )
-    return mark_safe("\n  ".join(cells))  # noqa: S308 - each cell is format_html's
+    return mark_safe("\n  ".join(cells))  # noqa: S308 - every text above is escaped
