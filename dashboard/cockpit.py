@@ -292,14 +292,16 @@ def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dic
         f"SELECT f.kind, {unit}, f.source, c.group_id, f.department_id, {', '.join(select)} "  # noqa: S608
         f"FROM {CaseFact._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
         f"LEFT JOIN {Category._meta.db_table} c ON c.id = f.category_id "
-        "WHERE left(t.path, length(%s)) = %s AND f.day >= %s AND f.day < %s "
+        f"WHERE ({' OR '.join(['(f.day >= %s AND f.day < %s)'] * len(periods))}) "
+        "AND f.town_id = ANY(ARRAY("
+        f"SELECT id FROM {Region._meta.db_table} WHERE left(path, length(%s)) = %s)) "
         "GROUP BY 1, 2, 3, 4, 5"
     )
+    for period in periods.values():
+        params += [period.start, period.end]
     params += [
         region.path,
         region.path,
-        min(period.start for period in periods.values()),
-        max(period.end for period in periods.values()),
     ]
     names = [expression.rsplit(" AS ", 1)[1] for expression in select]
     sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
