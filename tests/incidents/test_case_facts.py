@@ -7,6 +7,8 @@ import datetime
 import threading
 
 import pytest
+from celery.schedules import crontab
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -23,6 +25,7 @@ from incidents.services.facts import (
     case_facts_rebuild,
     case_facts_refresh,
 )
+from incidents.tasks import case_facts_rebuild_recent_task, case_facts_refresh_task
 from tests.conftest import NOW, TODAY
 from tests.dashboard.test_cockpit import at, fill, make_case
 
@@ -247,3 +250,23 @@ def test_the_cockpit_page_reads_the_facts_in_constant_queries(client, cast, ladd
     assert response.context["figures"] == _figures(
         cast.county_official, ladder.county, use_facts=False
     )
+
+
+def test_beat_refreshes_every_minute_and_rebuilds_after_the_night_sweeps():
+    refresh = settings.CELERY_BEAT_SCHEDULE["case-facts-refresh"]
+    rebuild = settings.CELERY_BEAT_SCHEDULE["case-facts-rebuild-recent"]
+
+    assert refresh["task"] == case_facts_refresh_task.name
+    assert refresh["schedule"] == 60.0
+    assert rebuild["task"] == case_facts_rebuild_recent_task.name
+    assert rebuild["schedule"] == crontab(hour=3, minute=20)
+
+
+def test_the_nightly_task_makes_the_first_facts_then_the_minute_task_keeps_them(ladder):
+    fill(ladder)
+
+    assert case_facts_rebuild_recent_task() == (TODAY - datetime.date(2025, 10, 1)).days + 1
+    assert CaseFactsWatermark.objects.get().covers_from == datetime.date(2025, 10, 1)
+    _events_now(ladder)
+    assert case_facts_refresh_task() >= 1
+    assert case_facts_differences(since=datetime.date(2025, 10, 1), until=TODAY) == []
