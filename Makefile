@@ -21,7 +21,7 @@ PYTEST_ARGS ?= $(if $(filter true 1,$(CI)),--create-db -p no:cacheprovider,)
 PYTEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),-p no:xdist,-n $(PYTEST_WORKERS) --dist loadfile)
 
-.PHONY: help run test test-clock reliability build lint format migrate bench load clean distclean \
+.PHONY: help run test test-clock reliability build lint format migrate bench bench-county load clean distclean \
 	system-packages-run system-packages-test venv-run venv-test services messages check-migrations
 
 help: ## list the targets
@@ -68,14 +68,20 @@ migrate: venv-run ## apply migrations to the local database (DATABASE_URL, defau
 	. scripts/dev-env.sh && DATABASE_URL="$${DATABASE_URL:-}" scripts/ensure-services.sh \
 		&& $(PYTHON) manage.py migrate
 
-# The load test (bench/load.py and its bench/locustfile.py) runs alone, by `make load`.
+# The load test (bench/load.py and its bench/locustfile.py) runs alone, by `make load`, and
+# the county at a year's scale (bench/county.py, its settings and URLs) by `make bench-county`.
 bench: venv-test services ## run the benchmarks in bench/ (kept out of make test)
 	@shopt -s nullglob; scripts=(bench/*.py); \
 	if (( $${#scripts[@]} == 0 )); then echo "bench: no benchmarks in bench/ yet"; exit 0; fi; \
 	for script in "$${scripts[@]}"; do \
-		case "$$script" in bench/load.py|bench/locustfile.py) continue;; esac; \
+		case "$$script" in bench/load.py|bench/locustfile.py|bench/county*.py) continue;; esac; \
 		echo "bench: $$script"; $(TEST_ENV) PYTHONPATH=. $(PYTHON) "$$script"; \
 	done
+
+# COUNTY_ARGS passes options, e.g. make bench-county COUNTY_ARGS="--reuse" (keep the built database).
+COUNTY_ARGS ?=
+bench-county: venv-test services ## the county at scale: 1,000,000 cases, the cockpit, queue, Open311 and locate_grid (bench/README.md)
+	PYTHONPATH=. $(PYTHON) bench/county.py $(COUNTY_ARGS)
 
 # LOAD_ARGS passes options, e.g. make load LOAD_ARGS="--users 20 --run-time 30s".
 LOAD_ARGS ?=

@@ -171,8 +171,9 @@ def ensure_town(username: str = TOWN_OFFICIAL, towns: int = 1):
     return official
 
 
-def build_cases(now, town, cases: int, *, steps: bool = False) -> None:
-    """``cases`` rows in set-based INSERT ... SELECT chunks, then their events and patrols.
+def build_cases(now, town, cases: int, *, steps: bool = False, days: int = DAYS) -> None:
+    """``cases`` rows in set-based INSERT ... SELECT chunks, spread over the last ``days``
+    days, then their events and patrols (``bench/county.py`` builds its county with it too).
 
     Foreign keys are consistent by construction, so their per-row triggers are skipped.
     """
@@ -243,7 +244,7 @@ def build_cases(now, town, cases: int, *, steps: bool = False) -> None:
         FROM generate_series(%(low)s, %(high)s) AS g
         JOIN bench_dash_grid bg ON bg.idx = mod(g * 7, {grids})
         CROSS JOIN LATERAL (
-            SELECT %(now)s - make_interval(secs => mod(g::bigint * 2654435761, {DAYS * 86400}))
+            SELECT %(now)s - make_interval(secs => mod(g::bigint * 2654435761, {days * 86400}))
                 AS created_at
         ) c
         CROSS JOIN LATERAL (
@@ -275,7 +276,7 @@ def build_cases(now, town, cases: int, *, steps: bool = False) -> None:
             rate = high / (time.perf_counter() - started)
             log(f"  built {high:,} / {cases:,} cases ({rate:,.0f} rows/s)")
         build_events(steps=steps)
-        build_patrols(now)
+        build_patrols(now, days)
     finally:
         sql("SET session_replication_role = DEFAULT")
     sql("DROP TABLE bench_dash_grid")
@@ -290,10 +291,12 @@ def build_events(*, steps: bool = False) -> None:
         event + "SELECT id, NULL, 'report', '', 'reported', NULL, 6, '', NULL, created_at "
         "FROM incidents_incident"
     )
+    log("  events: reports")
     sql(
         event + "SELECT id, NULL, 'verify', 'handled', 'closed', NULL, NULL, '', NULL, "
         "closed_at FROM incidents_incident WHERE closed_at IS NOT NULL"
     )
+    log("  events: verifications")
     sql(
         event + "SELECT id, NULL, 'auto_escalate', status, status, 6, 5, '', deadline, "
         "deadline + interval '1 minute' FROM incidents_incident WHERE escalation_count > 0"
@@ -322,8 +325,8 @@ def build_events(*, steps: bool = False) -> None:
     log(f"  events: {scalar('SELECT count(*) FROM incidents_incidentevent'):,}")
 
 
-def build_patrols(now) -> None:
-    """One patrol a day per member of each grid for 180 days; some hollow, few findings."""
+def build_patrols(now, days: int = DAYS) -> None:
+    """One patrol a day per member of each grid for ``days`` days; some hollow, few findings."""
     sql(
         f"""
         INSERT INTO members_patrollog (member_id, grid_id, started_at, ended_at, route, notes,
@@ -336,7 +339,7 @@ def build_patrols(now) -> None:
                                                 ST_MakePoint(bg.x + 0.001, bg.y)), 4326) END,
                '', CASE WHEN mod(d * 3 + bg.idx, 5) = 0 AND bg.idx > 3 THEN '发现问题' ELSE '' END
         FROM bench_dash_grid bg
-        CROSS JOIN generate_series(0, {DAYS - 1}) AS d
+        CROSS JOIN generate_series(0, {days - 1}) AS d
         CROSS JOIN LATERAL (SELECT %s - make_interval(days => d, hours => 5) AS started_at) p
         WHERE bg.member_id IS NOT NULL
         """,

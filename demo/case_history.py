@@ -42,6 +42,9 @@ RETURN_SHARE = 0.06
 # Cases the grid member pushes up to the village by hand once accepted (beyond the grid).
 HAND_ESCALATION_SHARE = 0.08
 REWORK_SHARE = 0.08
+# Cases whose handler asks for a later deadline (延期) while handling, and gets it: the
+# deadline moves on by the stage's whole limit again.
+EXTENSION_SHARE = 0.06
 TOP_LEVEL = Level.PREFECTURE
 # The sweep has not yet seen the deadlines of the last working hours: those cases are
 # overdue when the demo starts, and escalate while it runs, whatever the hour of the seed
@@ -63,6 +66,12 @@ class Step:
     # The report's acceptance deadline, as incident_report keeps it (the assessment's
     # response rate reads it).
     deadline_after: datetime.datetime | None = None
+    # An extension's request and approval: the deadline asked for, and the one it replaced.
+    extended_to: datetime.datetime | None = None
+    extended_from: datetime.datetime | None = None
+    # A dispatch by a rule (demo.cases marks it where the town has one), and a return of
+    # such a dispatch.
+    dispatch_rule_id: int | None = None
 
 
 @dataclass
@@ -147,10 +156,19 @@ def _plan(rng: random.Random) -> list[_Plan]:
             ),
             _Plan(A.DISPATCH, S.DISPATCHED, rng.uniform(0.01, 0.1)),
         ]
-    plan += [
-        _Plan(A.START, S.IN_PROGRESS, rng.uniform(0.02, 0.15), names_department=True),
-        _Plan(A.HANDLE, S.HANDLED, _handling_share(rng), names_department=True),
-    ]
+    plan.append(_Plan(A.START, S.IN_PROGRESS, rng.uniform(0.02, 0.15), names_department=True))
+    if rng.random() < EXTENSION_SHARE:
+        plan += [
+            _Plan(
+                A.EXTEND_REQUEST,
+                S.IN_PROGRESS,
+                rng.uniform(0.5, 0.9),
+                note="需协调多个部门，申请延期",
+                names_department=True,
+            ),
+            _Plan(A.EXTEND_APPROVE, S.IN_PROGRESS, rng.uniform(0.01, 0.05), note="同意延期"),
+        ]
+    plan.append(_Plan(A.HANDLE, S.HANDLED, _handling_share(rng), names_department=True))
     if rng.random() < REWORK_SHARE:
         plan += [
             _Plan(A.REWORK, S.IN_PROGRESS, rng.uniform(0.1, 0.6), note="现场核查未整改到位"),
@@ -250,9 +268,45 @@ class _Walk:
         limit = self.limits.rungs.get((to_level, self.urgency))
         self._restart(moment, limit, Incident.ClockSource.ESCALATION)
 
+    def _extend(self, plan: _Plan, moment: datetime.datetime) -> None:
+        """An extension asked for (the new deadline: the old one plus the stage's whole
+        limit) and approved (incidents.services.deadlines.extension_clock_fields: the time
+        used stays, the clock counts to the deadline asked for). The status stays."""
+        clock, calendar = self.clock, self.limits.calendar
+        step = Step(plan.action, self.status, moment, self.level, self.level, plan.note)
+        step.names_department = plan.names_department
+        if clock is None:
+            return
+        if plan.action == A.EXTEND_REQUEST:
+            deadline = clock.deadline(calendar)
+            asked = calendar.add_minutes(deadline, clock.used + clock.remaining, clock.working)
+            when = timezone.localtime(asked).strftime("%Y-%m-%d %H:%M")
+            step.note = f"{when}\n{plan.note}"
+            step.extended_to, step.extended_from = asked, deadline
+            self.steps.append(step)
+            return
+        request = next((s for s in reversed(self.steps) if s.action == A.EXTEND_REQUEST), None)
+        if request is None or request.extended_to is None or request.extended_to <= moment:
+            return
+        used = clock.used + calendar.minutes_between(clock.start, moment, clock.working)
+        remaining = calendar.minutes_between(moment, request.extended_to, clock.working)
+        step.extended_to, step.extended_from = request.extended_to, request.extended_from
+        self.steps.append(step)
+        self.clock = Clock(
+            Incident.ClockSource.EXTENSION,
+            moment,
+            remaining,
+            clock.working,
+            used=used,
+            percent=clock.percent,
+        )
+
     def take(self, plan: _Plan, moment: datetime.datetime) -> None:
         if plan.action == A.ESCALATE:
             self._climb_by_hand(plan, moment)
+            return
+        if plan.action in (A.EXTEND_REQUEST, A.EXTEND_APPROVE):
+            self._extend(plan, moment)
             return
         self.steps.append(
             Step(

@@ -34,7 +34,9 @@ from grids.models import Grid, Region
 from incidents.models import (
     CallBack,
     Category,
+    DeadlineExtension,
     Department,
+    DispatchRule,
     Incident,
     IncidentEvent,
     IncidentGroupObjectPermission,
@@ -104,6 +106,9 @@ TITLES = {
     "fire-equipment": [("灭火器过期", "楼层灭火器已过有效期。")],
 }
 BATCH = 5000
+# Of the cases of a category that a town's rule sends to a department, the share the rule
+# dispatched (the official accepted and dispatched in one step); the others went by hand.
+AUTO_DISPATCH_SHARE = 0.75
 
 
 @dataclass
@@ -127,6 +132,50 @@ def departments_seed(*, towns: list[Region], handler_username: str) -> list[Depa
     if handler is not None:
         handler.groups.add(*(d.handlers for d in departments if d.code == "urban-management"))
     return departments
+
+
+def dispatch_rules_seed(
+    *, towns: list[Region], departments: list[Department]
+) -> dict[tuple[int, int], DispatchRule]:
+    """Each town sends every other category that has a department of its own straight to
+    that department (a rule per category); the rest are dispatched by hand. A second run
+    finds the same rules. {(town id, category id): rule}"""
+    by_code = {(d.region_id, d.code): d for d in departments}
+    categories = Category.objects.exclude(default_department_code="").order_by("code")
+    rules = {}
+    for town in towns:
+        for category in list(categories)[::2]:
+            department = by_code.get((town.pk, category.default_department_code))
+            if department is None:
+                continue
+            rule, _created = DispatchRule.objects.get_or_create(
+                town=town,
+                category=category,
+                department=department,
+                defaults={"priority": 100, "note": _("Demo rule")},
+            )
+            rules[(town.pk, category.pk)] = rule
+    return rules
+
+
+def _dispatch_by_rule(case: Incident, steps: list[Step], rules: dict, rng) -> None:
+    """Where the town's rule sends the case's category to the department that has it, the
+    first dispatch was (mostly) the rule's: an ``auto_dispatch`` naming the rule, and a
+    return of it names the rule too; the case keeps the rule while nobody returned it."""
+    rule = rules.get((case.town_id, case.category_id))
+    if rule is None or case.assignee_department_id != rule.department_id:
+        return
+    if rng.random() >= AUTO_DISPATCH_SHARE:
+        return
+    first = next((step for step in steps if step.action == A.DISPATCH), None)
+    if first is None:
+        return
+    first.action, first.dispatch_rule_id = A.AUTO_DISPATCH, rule.pk
+    returned = next((step for step in steps if step.action == A.RETURN), None)
+    if returned is None:
+        case.dispatch_rule = rule
+    else:
+        returned.dispatch_rule_id = rule.pk
 
 
 def _clear(towns: list[Region]) -> None:
@@ -153,6 +202,7 @@ def cases_seed(
     _clear(geography.towns)
     categories = list(Category.objects.filter(is_active=True).select_related("group"))
     cast = _cast(geography, departments)
+    rules = dispatch_rules_seed(towns=geography.towns, departments=departments)
     limits = _limits(now)
     swept = swept_until(limits, now)
     grids = geography.grids
@@ -178,7 +228,7 @@ def cases_seed(
                 and case.deadline < now + datetime.timedelta(hours=2)
             ):
                 overdue_soon += 1
-        _insert(cases, rng, cast)
+        _insert(cases, rng, cast, rules)
         bar.update(len(cases))
     bar.close()
     _merge_some(geography.towns)
@@ -324,6 +374,7 @@ def _actor(step: Step, case: Incident, rng, cast: _Cast) -> int | None:
         A.EVALUATE: None,  # rated by the reporter's phone or the tracking link
         A.START: handler,
         A.HANDLE: handler,
+        A.EXTEND_REQUEST: handler,
         A.RETURN: handler,
         A.ESCALATE: members[0],
         A.REWORK: members[0],
@@ -333,21 +384,33 @@ def _actor(step: Step, case: Incident, rng, cast: _Cast) -> int | None:
     }.get(step.action, cast.officials.get(case.town_id))
 
 
-def _insert(cases: list[tuple[Incident, list[Step]]], rng, cast: _Cast) -> None:
+def _insert(cases: list[tuple[Incident, list[Step]]], rng, cast: _Cast, rules: dict) -> None:
     rows = [case for case, _steps in cases]
-    for case in rows:
+    for case, steps in cases:
         _assign(case, rng, cast)
+        _dispatch_by_rule(case, steps, rules, rng)
     Incident.objects.bulk_create(rows, batch_size=1000)
     # Rejections and suspensions carry one of the town's reason codes, as on the case page.
     reasons: dict[str, list] = {}
     for reason in ReasonCode.objects.filter(is_active=True).order_by("order", "pk"):
         reasons.setdefault(reason.kind, []).append(reason)
-    reason_kind = {A.REJECT: ReasonCode.Kind.REJECT, A.SUSPEND: ReasonCode.Kind.SUSPENSION}
-    events = []
+    reason_kind = {
+        A.REJECT: ReasonCode.Kind.REJECT,
+        A.SUSPEND: ReasonCode.Kind.SUSPENSION,
+        A.EXTEND_REQUEST: ReasonCode.Kind.EXTENSION,
+    }
+    events, extensions = [], []
     for case, steps in cases:
-        previous = ""
+        previous, request = "", None
         for step in steps:
             kind = reason_kind.get(step.action)
+            reason = rng.choice(reasons[kind]) if reasons.get(kind) else None
+            if step.action == A.EXTEND_REQUEST:
+                request = _extension(case, step, reason, rng, cast)
+                extensions.append(request)
+            elif step.action == A.EXTEND_APPROVE and request is not None:
+                reason = request.reason
+                _approve(request, step, cast.officials.get(case.town_id))
             events.append(
                 IncidentEvent(
                     incident=case,
@@ -359,15 +422,19 @@ def _insert(cases: list[tuple[Incident, list[Step]]], rng, cast: _Cast) -> None:
                     to_level=step.to_level,
                     note=step.note,
                     department=case.assignee_department if step.names_department else None,
-                    reason=rng.choice(reasons[kind]) if reasons.get(kind) else None,
+                    reason=reason,
+                    dispatch_rule_id=step.dispatch_rule_id,
                     breached_deadline=step.breached,
                     deadline_after=step.deadline_after,
                     created_at=step.at,
                 )
             )
             previous = step.status
-    with _given_times(IncidentEvent):
+    with _given_times(IncidentEvent, DeadlineExtension):
         IncidentEvent.objects.bulk_create(events, batch_size=2000)
+        DeadlineExtension.objects.bulk_create(
+            [row for row in extensions if row.requested_by_id], batch_size=2000
+        )
     handle = Permission.objects.get(
         content_type__app_label="incidents", codename="handle_incident"
     )
@@ -383,6 +450,26 @@ def _insert(cases: list[tuple[Incident, list[Step]]], rng, cast: _Cast) -> None:
         ],
         batch_size=2000,
     )
+
+
+def _extension(case: Incident, step: Step, reason, rng, cast: _Cast) -> DeadlineExtension:
+    """The request of an extension, as incident_extension_request writes it (pending until
+    its approval step, if the history reached it)."""
+    return DeadlineExtension(
+        incident=case,
+        requested_by_id=_actor(step, case, rng, cast),
+        reason=reason,
+        note=step.note.split("\n", 1)[-1],
+        previous_deadline=step.extended_from,
+        requested_deadline=step.extended_to,
+        created_at=step.at,
+    )
+
+
+def _approve(extension: DeadlineExtension, step: Step, official: int | None) -> None:
+    extension.status = DeadlineExtension.Status.APPROVED
+    extension.decided_by_id, extension.decided_at = official, step.at
+    extension.decision_note = step.note
 
 
 @contextmanager

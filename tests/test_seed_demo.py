@@ -25,7 +25,15 @@ from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures
 from demo.members import STREETS
 from grids.models import Grid, Landmark, Region
-from incidents.models import CallBack, CategoryGroup, Incident, IncidentEvent, Level
+from incidents.models import (
+    CallBack,
+    CategoryGroup,
+    DeadlineExtension,
+    DispatchRule,
+    Incident,
+    IncidentEvent,
+    Level,
+)
 from members import personal_data
 from members.models import (
     GridAssignment,
@@ -608,14 +616,17 @@ def test_case_histories_spread_over_the_past_weeks_in_order(town):
     for case in closed.prefetch_related("events")[:50]:
         times = {event.action: event.created_at for event in case.events.all()}
         assert case.closed_at == times["verify"]
-        assert times["report"] < times["accept"] < times["dispatch"] < times["verify"]
+        dispatched = times.get("dispatch") or times["auto_dispatch"]
+        assert times["report"] < times["accept"] < dispatched < times["verify"]
         if case.status == Incident.Status.EVALUATED:
             assert times["evaluate"] > case.closed_at
     # An open case's stage clock started at its last step, and its deadline follows.
     running = cases.filter(status__in=Incident.OPEN_STATUSES, clock_from__isnull=False)
     assert running.count() > 30
     for case in running.prefetch_related("events")[:30]:
-        assert case.clock_from == max(event.created_at for event in case.events.all())
+        # (An extension asked for and not yet decided leaves the clock running.)
+        steps = [e.created_at for e in case.events.all() if e.action != "extend_request"]
+        assert case.clock_from == max(steps)
         assert case.clock_from < case.yellow_at < case.deadline
     for callback in CallBack.objects.filter(incident__town=town).select_related("incident"):
         rated = callback.incident.events.get(action="evaluate").created_at
@@ -637,6 +648,53 @@ def test_the_dashboard_figures_of_the_demo_agree_with_each_other(town):
     assert 0 < headline["escalation_rate"] < 0.3
     callbacks = figures["callbacks"]
     assert 0 < callbacks["on_time"] < callbacks["done"] <= callbacks["opened"]
+
+
+def test_the_demo_extends_some_deadlines_and_its_rules_dispatch_most_of_their_cases(town):
+    """Stop 23's walk: 延期率 and 自动派遣率 read 0 % on the demo's dashboard."""
+    official = User.objects.get(username="demo_town")
+    kpis = dashboard_figures(official, Period.last_days(90))["kpis"]
+
+    assert 0 < kpis["extension_rate"] < 0.15
+    assert 0.2 < kpis["auto_dispatch_rate"] < 0.8
+    assert DispatchRule.objects.filter(town=town, note="示范规则").count() >= 3
+
+
+def test_extensions_and_rule_dispatches_are_whole_records(town):
+    """An approved extension has its request, its decision and the moved clock; a rule's
+    dispatch names its rule, which sends the case's category to the case's department."""
+    extensions = DeadlineExtension.objects.filter(incident__town=town).select_related("incident")
+    approved = extensions.filter(status="approved")
+    assert approved.exists()
+    for extension in approved[:20]:
+        actions = list(
+            extension.incident.events.order_by("created_at", "pk").values_list(
+                "action", "created_at", "reason_id"
+            )
+        )
+        request = next(a for a in actions if a[0] == "extend_request")
+        approval = next(a for a in actions if a[0] == "extend_approve")
+        assert (request[1], approval[1]) == (extension.created_at, extension.decided_at)
+        assert request[2] == approval[2] == extension.reason_id
+        assert extension.previous_deadline < extension.requested_deadline
+        assert extension.requested_by_id
+        assert extension.decided_by_id
+        if extension.incident.clock_source == "extension":
+            assert extension.incident.deadline == extension.requested_deadline
+    assert not extensions.filter(status="pending").exclude(
+        incident__status__in=sorted(Incident.OPEN_STATUSES)
+    )
+    auto = IncidentEvent.objects.filter(incident__town=town, action="auto_dispatch")
+    assert auto.exists()
+    assert not auto.filter(dispatch_rule__isnull=True)
+    for event in auto.select_related("dispatch_rule", "incident")[:50]:
+        rule = event.dispatch_rule
+        assert rule.town_id == event.incident.town_id
+        assert rule.category_id == event.incident.category_id
+        assert event.department_id == rule.department_id
+    kept = Incident.objects.filter(town=town, dispatch_rule__isnull=False)
+    assert kept.exists()
+    assert not kept.exclude(assignee_department=models.F("dispatch_rule__department"))
 
 
 def test_every_staff_inbox_holds_the_notices_of_the_last_weeks(town):

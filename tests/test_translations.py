@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.urls import reverse
@@ -217,3 +218,25 @@ def test_the_catalogue_holds_every_message_of_the_code(settings, tmp_path, monke
         return {e["msgid"] for e in messages(parse_po(path.read_text(encoding="utf-8")))}
 
     assert sorted(msgids(copied) - msgids(PO)) == []
+
+
+def test_the_admin_names_the_sign_in_throttle_and_two_factor_apps_in_chinese(catalogue):
+    """Stop 23's walk: the admin's Axes and OTP headings were in English."""
+    with translation.override("zh-hans"):
+        names = {
+            label: str(apps.get_app_config(label).verbose_name)
+            for label in ("axes", "otp_totp", "otp_static")
+        }
+        models = {
+            str(model._meta.verbose_name_plural)
+            for label in ("axes", "otp_totp", "otp_static")
+            for model in apps.get_app_config(label).get_models()
+        }
+    assert names == {
+        "axes": "登录防护",
+        "otp_totp": "双重认证（验证器）",
+        "otp_static": "双重认证（备用码）",
+    }
+    assert not [name for name in models if re.search("[A-Za-z]", name)], models
+    with translation.override("en"):
+        assert str(apps.get_app_config("otp_totp").verbose_name) == "Two-factor authenticator apps"

@@ -14,7 +14,8 @@ Set-based, in batches:
    second escalation of the same breach impossible, not merely unlikely;
 4. in the same transaction, one digest per receiving region for the officials there (a
    notification row: the outbox that delivery reads), so that every committed batch is
-   announced, even when the sweep dies before the next one, and a rolled-back batch is not.
+   announced, even when the sweep dies before the next one, and a rolled-back batch is not;
+   and the 12345 hotline's outbox rows for the escalated cases that came as its work orders.
 """
 
 import dataclasses
@@ -31,6 +32,7 @@ from grids.models import Region
 from incidents.models import Incident, IncidentEvent, Level, is_at_top
 from incidents.services import notify
 from incidents.services.deadlines import Limits, escalation_clock_fields, escalation_limits
+from incidents.services.hotline_sync import hotline_updates_queue_swept
 from incidents.working_time import Schedule, WorkingCalendar
 
 Action = IncidentEvent.Action
@@ -126,6 +128,8 @@ def _sweep_batch(
         Incident.objects.filter(pk__in=stalled).update(is_stalled_at_top=True, updated_at=now)
     notify.notify_escalation_digests(digests)
     notify.notify_escalation_digests(stalled_digests, stalled=True)
+    # Work orders of the 12345 hotline tell it that they climbed, in this transaction.
+    hotline_updates_queue_swept([pk for ids in groups.values() for pk in ids])
     result.digests += len(digests) + len(stalled_digests)
     result.escalated += len(rows) - len(stalled)
     result.stalled += len(stalled)

@@ -1,6 +1,7 @@
 """The 12345 bridge, back-sync: every status change of a hotline work order's case goes
 back to the hotline, signed, through an outbox (HotlineUpdate) written in the step's own
-transaction, delivered after the commit and retried with backoff by a sweep."""
+transaction, delivered after the commit and retried with backoff by a sweep. So does every
+escalation, by hand or by the sweep: the hotline's operators see the case climb."""
 
 import datetime
 import logging
@@ -13,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 
 from core.webhooks import WebhookError, WebhookMessage, webhook_post
-from incidents.models import HotlineOrder, HotlineUpdate, Incident, IncidentEvent
+from incidents.models import HotlineOrder, HotlineUpdate, Incident, IncidentEvent, Level
 from members.notifications import retry_delay, task_queue_quietly
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ def payload_of(order_id: str, case_code: str, event: IncidentEvent) -> dict:
     """What the hotline receives: see README, "The 12345 bridge"."""
     with translation.override(settings.LANGUAGE_CODE):
         label = str(Incident.Status(event.to_status).label)
+        level_label = str(Level(event.to_level).label) if event.to_level is not None else ""
     return {
         "event_id": event.pk,
         "order_id": order_id,
@@ -33,6 +35,9 @@ def payload_of(order_id: str, case_code: str, event: IncidentEvent) -> dict:
         "status": event.to_status,
         "status_label": label,
         "previous_status": event.from_status,
+        "level": event.to_level,
+        "level_label": level_label,
+        "previous_level": event.from_level,
         "note": event.note,
         "occurred_at": event.created_at.isoformat(),
     }
@@ -64,6 +69,37 @@ def hotline_updates_queue(events: Iterable[tuple[Incident, IncidentEvent]]) -> l
     if ids:
         transaction.on_commit(partial(task_queue_quietly, DELIVER_TASK, ids))
     return ids
+
+
+def hotline_updates_queue_swept(ids: list[int]) -> list[int]:
+    """The escalation sweep's share: outbox rows for the automatic escalations it has just
+    written (set-based, in its batch's transaction) on these cases, for those that came as
+    hotline work orders. One query whatever the batch, and a second only when some did."""
+    if not ids:
+        return []
+    events = list(
+        IncidentEvent.objects.filter(
+            incident_id__in=ids,
+            action=IncidentEvent.Action.AUTO_ESCALATE,
+            incident__source=Incident.Source.HOTLINE,
+            incident__hotline_order__isnull=False,
+        )
+        .exclude(Exists(HotlineUpdate.objects.filter(event=OuterRef("pk"))))
+        .select_related("incident__hotline_order")
+        .order_by("pk")
+    )
+    rows = [
+        HotlineUpdate(
+            order=event.incident.hotline_order,
+            event=event,
+            payload=payload_of(event.incident.hotline_order.order_id, event.incident.code, event),
+        )
+        for event in events
+    ]
+    created = [row.pk for row in HotlineUpdate.objects.bulk_create(rows)]
+    if created:
+        transaction.on_commit(partial(task_queue_quietly, DELIVER_TASK, created))
+    return created
 
 
 def hotline_updates_deliver(*, ids: list[int] | None = None, older_than_seconds: int = 0) -> int:

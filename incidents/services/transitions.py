@@ -507,7 +507,7 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
     from_level = locked.level
     _climb(locked, timezone.now())
     locked.save()
-    IncidentEvent.objects.create(
+    event = IncidentEvent.objects.create(
         incident=locked,
         actor=actor,
         action=Action.ESCALATE,
@@ -517,6 +517,7 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
         to_level=locked.level,
         note=reason,
     )
+    hotline_updates_queue([(locked, event)])
     notify.notify_level(locked, _("Case %(code)s was escalated to you") % {"code": locked.code})
     return locked
 

@@ -95,3 +95,39 @@ def _walk(page, live_server, cast, ladder):
     assert CallBack.objects.get().incident == incident
     journey_shot(page, "resident", "4-rated")
     assert page.problems == []
+
+
+OVERLAPS = """() => {
+  const shown = (selector) => [...document.querySelectorAll(`#portalmap ${selector}`)]
+    .filter((label) => getComputedStyle(label).display !== "none" && label.offsetWidth > 0)
+    .map((label) => ({ text: label.textContent, box: label.getBoundingClientRect() }));
+  const grids = shown(".grid-label"), villages = shown(".village-label");
+  const meet = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return {
+    grids: grids.length,
+    overlaps: villages.flatMap((v) => grids.filter((g) => meet(v.box, g.box))
+      .map((g) => `${v.text} / ${g.text}`)),
+  };
+}"""
+
+
+def test_on_the_phone_map_no_village_name_covers_a_grid_name(page_on_phone, live_server, ladder):
+    """Stop 23's walk (resident-4-form-filled.png): zoomed in, a village's name lay over
+    the name of one of its grids. Once grid names show, the village names give way."""
+    page = page_on_phone
+    page.goto(f"{live_server.url}{reverse('public:new')}")
+    expect(page.locator("#portalmap")).to_have_attribute("data-ready", "true")
+    zoom_in = page.locator("#portalmap .leaflet-control-zoom-in")
+    for _click in range(8):
+        if page.locator("#portalmap.grid-labels-hidden").count() == 0:
+            break
+        zoom_in.click()
+        page.wait_for_timeout(400)
+    expect(page.locator("#portalmap")).not_to_have_class("grid-labels-hidden")
+    page.locator("#portalmap").scroll_into_view_if_needed()
+    found = page.evaluate(OVERLAPS)
+
+    assert found["grids"] > 0
+    assert found["overlaps"] == []
+    journey_shot(page, "resident", "map-zoomed-in")

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from core.webhooks import signature
 from incidents.models import HotlineUpdate, Incident
 from incidents.services import handling, transitions
+from incidents.services.escalation import incidents_escalate_overdue
 from incidents.services.hotline import hotline_order_file
 from incidents.services.hotline_sync import hotline_update_retry, hotline_updates_deliver
 from tests.conftest import NOW, starter_reason
@@ -76,6 +77,9 @@ def test_a_status_change_is_posted_signed_with_its_event_id(
         "status": "accepted",
         "status_label": "已受理",
         "previous_status": "reported",
+        "level": incident.level,
+        "level_label": "网格",
+        "previous_level": incident.level,
         "note": "",
         "occurred_at": NOW.isoformat(),
     }
@@ -263,6 +267,50 @@ def test_the_review_date_sweep_posts_the_resumed_status(
         "suspend",
         "resume",
     ]
+
+
+def test_an_escalation_by_hand_tells_the_hotline_the_new_level(fake_hotline, work_order, cast):
+    incident = work_order()
+    start = incident.level
+
+    transitions.incident_escalate(actor=cast.town_official, incident=incident, reason="超出权限")
+    assert hotline_updates_deliver() == 1
+
+    payload = json.loads(fake_hotline.received[-1]["body"])
+    assert (payload["action"], payload["previous_level"], payload["level"]) == (
+        "escalate",
+        start,
+        start - 1,
+    )
+    assert payload["status"] == payload["previous_status"] == incident.status
+    assert payload["level_label"] == "村（社区）"
+
+
+def test_an_escalation_by_the_sweep_tells_the_hotline_the_new_level(
+    fake_hotline, work_order, cast, report, time_machine
+):
+    """The sweep writes its events set-based; the hotline's work orders among the escalated
+    cases get their outbox rows in the same batch, other cases none."""
+    incident = work_order()
+    other = report()
+    start = incident.level
+    later = max(incident.deadline, other.deadline) + datetime.timedelta(minutes=1)
+    time_machine.move_to(later, tick=False)
+
+    assert incidents_escalate_overdue(now=later).escalated == 2
+    assert hotline_updates_deliver() == 1
+
+    updates = list(HotlineUpdate.objects.select_related("event"))
+    assert [(u.event.incident_id, u.event.action) for u in updates] == [
+        (incident.pk, "auto_escalate")
+    ]
+    payload = json.loads(fake_hotline.received[-1]["body"])
+    assert (payload["previous_level"], payload["level"]) == (start, start - 1)
+    assert payload["order_id"] == "GD-0001"
+    assert updates[0].status == "sent"
+    # A second sweep has nothing to escalate and writes nothing more.
+    assert incidents_escalate_overdue(now=later).escalated == 0
+    assert HotlineUpdate.objects.count() == 1
 
 
 def test_a_platform_administrator_sends_given_up_updates_again_from_the_admin(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grids', '0004_region_patrol_norm'),
-        ('incidents', '0024_source_open311'),
+        ('incidents', '0025_open311_source_backfill'),
         ('members', '0009_patrol_authenticity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
