@@ -7,8 +7,7 @@ cases by (unit, source, category group, department) with a count per indicator a
 and the acceptance, dispatch and return events the same way; every table is a sum of those
 cells. The units, groups and departments are named by three more queries, whatever the
 number of towns or cases. When the facts (incidents.models.facts) cover the two months,
-one grouped query over them replaces the two over cases and events, and one more counts
-the cases open now.
+a query over the day facts and one over the backlog facts replace those two.
 
 Every count carries the queue's filters that select exactly the cases it counts
 (incidents.filters.IncidentQueueFilter); rates link their two counts. Dispatches and
@@ -49,6 +48,7 @@ from grids.models import Region
 from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION
 from incidents.models import (
+    BacklogFact,
     CaseFact,
     CaseFactsWatermark,
     Category,
@@ -248,36 +248,11 @@ def facts_cover(first: datetime.date) -> bool:
 SETS = ("unit", "source", "group", "department")
 
 
-def _grouped(
-    select: list[str], params: list[Any], sql_from: str, keys: tuple[str, ...]
-) -> dict[Hashable, dict]:
-    """Sums by each of ``keys`` alone and in total, in one GROUP BY GROUPING SETS: a row
-    per unit, source, group and department instead of one per combination of them."""
-    names = [expression.rsplit(" AS ", 1)[1] for expression in select]
-    columns = ", ".join(keys)
-    sets = ", ".join(f"({key})" for key in keys)
-    statement = (
-        f"SELECT GROUPING({columns}), {columns}, {', '.join(select)} {sql_from} "  # noqa: S608
-        f"GROUP BY GROUPING SETS ({sets}, ())"
-    )
-    sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
-    with connections[router.db_for_read(CaseFact)].cursor() as cursor:
-        cursor.execute(statement, params)
-        for row in cursor.fetchall():
-            mask, values, numbers = row[0], row[1 : 1 + len(keys)], row[1 + len(keys) :]
-            totals = dict(zip(names, numbers, strict=True))
-            grouped = [i for i in range(len(keys)) if not mask & (1 << (len(keys) - 1 - i))]
-            if not grouped:
-                sums["total"][None] = totals
-            else:
-                sums[SETS[grouped[0]]][values[grouped[0]]] = totals
-    return sums
-
-
 def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dict]:
-    """The period counts of _case_cells and _event_cells, summed from the facts: one
-    query over the region's facts of the two periods' days, a row per unit and source,
-    category group or department (the facts' dimensions, incidents.models.facts)."""
+    """The counts of _case_cells and _event_cells, summed from the facts: the region's
+    day facts of the two periods' days, and its backlog facts (open and overdue at the
+    last refresh). Two queries, a row per unit and source, category group or department
+    (the facts' dimensions, incidents.models.facts)."""
     select: list[str] = []
     params: list[Any] = []
     for tag, period in periods.items():
@@ -287,32 +262,45 @@ def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dic
                 f"AS {name}_{tag}"
             )
             params += [period.start, period.end]
+    days = " OR ".join(["(f.day >= %s AND f.day < %s)"] * len(periods))
+    day_params = [value for period in periods.values() for value in (period.start, period.end)]
+    sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
+    _add_dimensions(sums, region, CaseFact, select, params, f"({days}) AND ", day_params)
+    backlog = ["SUM(f.open) AS open", "SUM(f.overdue) AS overdue"]
+    _add_dimensions(sums, region, BacklogFact, backlog, [], "", [])
+    return sums
+
+
+def _add_dimensions(
+    sums: dict[Hashable, dict],
+    region: Region,
+    model: type[CaseFact] | type[BacklogFact],
+    select: list[str],
+    params: list[Any],
+    condition: str,
+    condition_params: list[Any],
+) -> None:
+    """Add to ``sums`` the region's rows of a facts table: a source row counts for its
+    unit, its source and the total; a category row for its group; a department row for
+    its department."""
     unit = "t.id" if region.level == Region.Level.COUNTY else "t.parent_id"
     statement = (
         f"SELECT f.kind, {unit}, f.source, c.group_id, f.department_id, {', '.join(select)} "  # noqa: S608
-        f"FROM {CaseFact._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
+        f"FROM {model._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
         f"LEFT JOIN {Category._meta.db_table} c ON c.id = f.category_id "
-        f"WHERE ({' OR '.join(['(f.day >= %s AND f.day < %s)'] * len(periods))}) "
-        "AND f.town_id = ANY(ARRAY("
+        f"WHERE {condition}f.town_id = ANY(ARRAY("
         f"SELECT id FROM {Region._meta.db_table} WHERE left(path, length(%s)) = %s)) "
         "GROUP BY 1, 2, 3, 4, 5"
     )
-    for period in periods.values():
-        params += [period.start, period.end]
-    params += [
-        region.path,
-        region.path,
-    ]
     names = [expression.rsplit(" AS ", 1)[1] for expression in select]
-    sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
 
     def add(name: str, key: Hashable, counts: dict) -> None:
         total = sums[name].setdefault(key, {})
         for counter, value in counts.items():
             total[counter] = total.get(counter, 0) + value
 
-    with connections[router.db_for_read(CaseFact)].cursor() as cursor:
-        cursor.execute(statement, params)
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(statement, [*params, *condition_params, region.path, region.path])
         for kind, unit_id, source, group, department, *numbers in cursor.fetchall():
             counts = dict(zip(names, numbers, strict=True))
             if kind == CaseFact.Kind.SOURCE:
@@ -323,29 +311,6 @@ def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dic
                 add("group", group, counts)
             else:
                 add("department", department, counts)
-    return sums
-
-
-def _backlog_sums(cases: QuerySet, unit: str, now: datetime.datetime) -> dict:
-    """The cases open now, and of them overdue, from the cases (a state, not a fact)."""
-    inner, params = (
-        cases.filter(status__in=Incident.OPEN_STATUSES)
-        .order_by()
-        .values(
-            k_unit=F(unit),
-            k_source=F("source"),
-            k_group=F("category__group_id"),
-            k_department=F("assignee_department_id"),
-            k_deadline=F("deadline"),
-        )
-        .query.sql_with_params()
-    )
-    return _grouped(
-        ["count(*) AS open", "count(*) FILTER (WHERE o.k_deadline < %s) AS overdue"],
-        [now, *params],
-        f"FROM ({inner}) AS o",
-        ("o.k_unit", "o.k_source", "o.k_group", "o.k_department"),
-    )
 
 
 def _event_cells(cases: QuerySet, unit: str, periods: dict[str, Period]) -> list[Row]:
@@ -492,18 +457,15 @@ def cockpit_figures(
 ) -> dict:
     """Every table of the cockpit. Six queries, whatever the number of units or cases.
 
-    The period counts come from the facts when they cover both periods (they lag the
-    cases by at most the refresh's interval), else from the cases and events, as they do
-    with ``use_facts=False``. The open and overdue counts always come from the cases.
+    The counts come from the facts when they cover both periods (they lag the cases by
+    at most the refresh's interval: open and overdue are as at the last refresh), else
+    from the cases and events, as they do with ``use_facts=False``.
     """
     periods = {"now": current, "before": previous}
     unit = _unit_field(region)
     cases = cockpit_cases(user, region)
     if use_facts and facts_cover(previous.start):
         sums = _fact_sums(region, periods)
-        for name, totals in _backlog_sums(cases, unit, now).items():
-            for key, counts in totals.items():
-                sums[name].setdefault(key, {}).update(counts)
     else:
         cells = _cells(_case_cells(cases, unit, periods, now), _event_cells(cases, unit, periods))
         sums = {name: _sum(cells, operator.itemgetter(name)) for name in SETS}

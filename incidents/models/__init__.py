@@ -25,7 +25,7 @@ from incidents.models.catalogue import (
     Urgency,
     is_at_top,
 )
-from incidents.models.facts import CaseFact, CaseFactsWatermark, GridMonthFact
+from incidents.models.facts import BacklogFact, CaseFact, CaseFactsWatermark, GridMonthFact
 from incidents.models.handling import (
     AssistingUnit,
     DeadlineExtension,
@@ -40,6 +40,7 @@ from incidents.models.privacy import ReporterPhoneAccess
 
 __all__ = [
     "AssistingUnit",
+    "BacklogFact",
     "ReturnArbitration",
     "DEFAULT_WARNING_PERCENT",
     "Attachment",

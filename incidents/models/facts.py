@@ -82,6 +82,44 @@ class CaseFact(models.Model):
         return f"{self.day} {self.town_id} {self.kind}"
 
 
+class BacklogFact(models.Model):
+    """The cases open at the last refresh, and of them past their deadline then, per
+    town and by one dimension as CaseFact (a state, not a day's count: every refresh
+    recounts it whole)."""
+
+    town = models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=CaseFact.Kind.choices)
+    source = models.CharField(max_length=16, choices=Incident.Source.choices, null=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    open = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("backlog fact")
+        verbose_name_plural = _("backlog facts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["town", "kind", "source", "category", "department"],
+                name="backlog_fact_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.town_id} {self.kind}: {self.open}"
+
+
 class GridMonthFact(models.Model):
     month = models.DateField(_("month"))  # its first day
     grid = models.ForeignKey(

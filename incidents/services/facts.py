@@ -27,7 +27,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents.models import CaseFact, CaseFactsWatermark, GridMonthFact, Incident, IncidentEvent
+from incidents.models import (
+    BacklogFact,
+    CaseFact,
+    CaseFactsWatermark,
+    GridMonthFact,
+    Incident,
+    IncidentEvent,
+)
 
 MARGIN = datetime.timedelta(minutes=5)
 # Days rebuilt each night, and when there are no facts yet: the cockpit's month and the
@@ -176,6 +183,21 @@ FROM (
 GROUP BY 1
 """
 
+OPEN = _strings(Incident.OPEN_STATUSES)
+BACKLOG = BacklogFact._meta.db_table
+BACKLOG_INSERT = f"""
+INSERT INTO {BACKLOG} (town_id, kind, source, category_id, department_id, open, overdue)
+SELECT town_id,
+       CASE GROUPING(source, category_id, assignee_department_id)
+           WHEN 3 THEN 'source' WHEN 5 THEN 'category' ELSE 'department' END,
+       source, category_id, assignee_department_id,
+       count(*), count(*) FILTER (WHERE deadline < %(now)s)
+FROM {CASES} WHERE status IN ({OPEN})
+GROUP BY GROUPING SETS (
+    (town_id, source), (town_id, category_id), (town_id, assignee_department_id)
+)
+"""
+
 FACTS = CaseFact._meta.db_table
 MONTH_FACTS = GridMonthFact._meta.db_table
 
@@ -216,6 +238,12 @@ def _recompute_months(months: list[datetime.date]) -> None:
         )
 
 
+def _recount_backlog(now: datetime.datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {BACKLOG}")
+        cursor.execute(BACKLOG_INSERT, {"now": now})
+
+
 def case_facts_refresh(*, now: datetime.datetime | None = None) -> Refreshed:
     """Recompute the days (and the months) touched by the events since the watermark,
     then move the watermark to ``now``. One transaction; beat runs it every minute."""
@@ -235,6 +263,7 @@ def case_facts_refresh(*, now: datetime.datetime | None = None) -> Refreshed:
         )
         _recompute_days(days)
         _recompute_months(months)
+        _recount_backlog(now)
         watermark.current_at = max(watermark.current_at, now)
         watermark.save(update_fields=["current_at"])
     return Refreshed(days=len(days), months=len(months), current=True)
@@ -276,6 +305,7 @@ def case_facts_rebuild(
     with transaction.atomic():
         _lock()
         _recompute_months(_months(first, end))
+        _recount_backlog(now)
         watermark = CaseFactsWatermark.objects.select_for_update().filter(pk=1).first()
         if watermark is None:
             CaseFactsWatermark.objects.create(
