@@ -9,14 +9,18 @@ in a serializer to produce a nicer error.
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination, _positive_int
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import keyset
 from core.errors import ActionRefused
 
 NON_FIELD_KEY = "non_field_errors"
@@ -26,6 +30,86 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class KeysetPagination(BasePagination):
+    """Pages by signed cursor (core.keyset) for long lists: no ``count`` (counting a
+    million rows on every page is what the keyset avoids), ``next`` and ``previous``
+    links. The view names its ordering: ``keyset_ordering(request)``. A cursor that was
+    changed or belongs to another sort is a 400."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        ordering = view.keyset_ordering(request)
+        size = self.get_page_size(request)
+        try:
+            self.page = keyset.paginate(
+                queryset,
+                ordering,
+                cursor=request.query_params.get(self.cursor_query_param),
+                size=size,
+            )
+        except keyset.InvalidCursor as error:
+            message = _("This cursor is not valid.")
+            raise ValidationError({self.cursor_query_param: [message]}) from error
+        self.request = request
+        return self.page.object_list
+
+    def get_page_size(self, request: Request) -> int:
+        try:
+            return _positive_int(
+                request.query_params[self.page_size_query_param],
+                strict=True,
+                cutoff=self.max_page_size,
+            )
+        except (KeyError, ValueError):
+            return self.page_size
+
+    def _link(self, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        previous = self._link(self.page.previous_cursor)
+        if previous is None and self.page.has_previous:
+            previous = remove_query_param(
+                self.request.build_absolute_uri(), self.cursor_query_param
+            )
+        return Response(
+            {"next": self._link(self.page.next_cursor), "previous": previous, "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The page's cursor: from the next or previous link of an answer.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Cases per page (at most {self.max_page_size}).",
+                "schema": {"type": "integer"},
+            },
+        ]
 
 
 def validation_error_body(error: DjangoValidationError) -> dict[str, list[str]]:

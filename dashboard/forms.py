@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.clusters import MAX_ZOOM, BBox, parse_bbox
 from dashboard.periods import Period
 
 # A trend has one point per day; a longer custom period would only draw a smear.
@@ -102,3 +103,21 @@ class MonthForm(forms.Form):
         """The chosen month's first day; call only after is_valid() (or on an unbound form)."""
         chosen = self.cleaned_data.get("month") if self.is_bound else None
         return chosen or timezone.localdate().replace(day=1)
+
+
+class MapViewForm(PeriodForm):
+    """The map's view: the box in sight (``w,s,e,n`` in degrees) and the zoom, with the
+    page's period; ``list`` asks for a page of the cases in the box from ``offset``."""
+
+    MAX_OFFSET = 1_000_000
+
+    bbox = forms.CharField(label=_("Box in view"), max_length=200)
+    zoom = forms.IntegerField(label=_("Zoom"), min_value=0, max_value=MAX_ZOOM)
+    list = forms.BooleanField(label=_("List the cases"), required=False)
+    offset = forms.IntegerField(label=_("From"), min_value=0, max_value=MAX_OFFSET, required=False)
+
+    def clean_bbox(self) -> BBox:
+        try:
+            return parse_bbox(self.cleaned_data["bbox"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None

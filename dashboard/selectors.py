@@ -36,12 +36,10 @@ bench/dashboard.py.
 """
 
 import datetime
-import json
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import (
     Count,
     DurationField,
@@ -66,7 +64,7 @@ from dashboard.periods import Period
 from dashboard.satisfaction import SATISFIED
 from grids.models import Grid
 from grids.permissions import grids_visible_to
-from grids.selectors import GEOJSON_PRECISION, grid_geojson_for_user
+from grids.selectors import grid_geojson_for_user
 from incidents.models import (
     CallBack,
     Category,
@@ -80,6 +78,7 @@ from members.actors import Actor
 from members.authenticity import member_verdict
 from members.models import GridAssignment, GridMember, PatrolFlag
 from members.permissions import patrol_logs_visible_to
+from members.selectors import visit_coverage_by_grid
 from surveys.selectors import dashboard_survey_satisfaction
 
 BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL)
@@ -87,7 +86,6 @@ BREACH_ACTIONS = (IncidentEvent.Action.AUTO_ESCALATE, IncidentEvent.Action.STALL
 QUIET_DAYS = 28
 TOP_GRIDS = 20
 OVERDUE_LIST_SIZE = 20
-MAP_POINTS = 2000
 
 
 def _opened(period: Period) -> Q:
@@ -144,6 +142,10 @@ def dashboard_figures(
         "by_department": by_department,
         "overdue": overdue_cases(cases, now),
         "workload": member_workload(user, cases, period, now),
+        # As of the period's last day, or today while the period runs.
+        "visit_coverage": visit_coverage_by_grid(
+            grids_visible_to(user), min(period.last_day, timezone.localdate(now))
+        ),
         "survey_satisfaction": dashboard_survey_satisfaction(user),
         "callbacks": callback_figures(cases, period),
         "kpis": dashboard_kpis(cases, period, totals=total),
@@ -572,39 +574,7 @@ def _patrol_figures(user: Actor, period: Period, *, since: datetime.datetime) ->
     return {row["member_id"]: row for row in rows}
 
 
-def dashboard_map(user: Actor, period: Period, *, now: datetime.datetime | None = None) -> dict:
-    """Grid boundaries and the points of the cases opened in the period and still open.
-
-    Two queries. At most ``MAP_POINTS`` points, the newest first; ``truncated`` says more exist.
-    """
-    now = now or timezone.now()
-    rows = list(
-        incidents_visible_to(user)
-        .filter(_opened(period), status__in=Incident.OPEN_STATUSES, location__isnull=False)
-        .annotate(geometry=AsGeoJSON("location", precision=GEOJSON_PRECISION))
-        .values("pk", "code", "title", "status", "deadline", "geometry")
-        .order_by("-created_at", "-pk")[: MAP_POINTS + 1]
-    )
-    statuses = dict(Incident.Status.choices)
-    points = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": row["pk"],
-                "geometry": json.loads(row["geometry"]),
-                "properties": {
-                    "code": row["code"],
-                    "title": row["title"],
-                    "status": str(statuses.get(row["status"], row["status"])),
-                    "overdue": row["deadline"] is not None and row["deadline"] < now,
-                },
-            }
-            for row in rows[:MAP_POINTS]
-        ],
-    }
-    return {
-        "grids": grid_geojson_for_user(user),
-        "cases": points,
-        "truncated": len(rows) > MAP_POINTS,
-    }
+def dashboard_map(user: Actor) -> dict:
+    """The map's grid boundaries: one query. Its cases are read by the box in view
+    (dashboard.maps), points or clusters, never capped."""
+    return {"grids": grid_geojson_for_user(user)}

@@ -12,10 +12,12 @@ from core.replica import lagging_reads
 from core.roles import is_official
 from core.spreadsheets import csv_response, xlsx_response
 from dashboard.cockpit import cockpit_cases, cockpit_figures, heat_map, month_periods
-from dashboard.forms import MonthForm, PeriodForm
+from dashboard.forms import MapViewForm, MonthForm, PeriodForm
+from dashboard.maps import case_layer, case_list
 from dashboard.permissions import cockpit_region_of
 from dashboard.recurring import HISTORY_MONTHS, MIN_CASES, SD_FACTOR, recurring_problems
 from dashboard.selectors import dashboard_figures, dashboard_map
+from dashboard.workload import grid_workload, workload_rule
 from members.authenticity import MEMBER_FLAGGED_SHARE, MEMBER_MIN_PATROLS
 
 
@@ -43,6 +45,24 @@ def home(request):
         "cockpit_region": cockpit_region_of(request.user),
     }
     return render(request, "dashboard/home.html", context)
+
+
+@require_GET
+@never_cache
+@login_required
+@lagging_reads
+def workload(request):
+    """Workload per grid, the overloaded grids first, each with its proposed split or the
+    button that asks for one (members.redivision has the rule)."""
+    if not is_official(request.user):
+        raise PermissionDenied
+    rows = grid_workload(request.user, now=timezone.now())
+    context = {
+        "rows": rows,
+        "overloaded": sum(1 for row in rows if row["overloaded"]),
+        "rule": workload_rule(),
+    }
+    return render(request, "dashboard/workload.html", context)
 
 
 def _cockpit_region(request):
@@ -99,21 +119,48 @@ def cockpit_map(request):
     return JsonResponse(layer, json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
-@never_cache
-@lagging_reads
-def map_data(request):
-    """The map's layers, fetched by the page: a fetch() cannot follow a login redirect."""
+def _map_denial(request) -> JsonResponse | None:
+    """A fetch() cannot follow a login redirect: the map's reads answer 403 in JSON."""
     if not request.user.is_authenticated:
         return JsonResponse({"detail": _("Log in to see the dashboard.")}, status=403)
     if not is_official(request.user):
         return JsonResponse({"detail": _("You may not see the dashboard.")}, status=403)
+    return None
+
+
+@require_GET
+@never_cache
+@lagging_reads
+def map_data(request):
+    """The map's grid boundaries, fetched by the page; its cases come from ``map_cases``."""
+    denial = _map_denial(request)
+    if denial is not None:
+        return denial
     form = PeriodForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return JsonResponse({"detail": form.errors}, status=400)
-    return JsonResponse(
-        dashboard_map(request.user, form.period()), json_dumps_params={"ensure_ascii": False}
-    )
+    return JsonResponse(dashboard_map(request.user), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@never_cache
+@lagging_reads
+def map_cases(request):
+    """The open cases of the period in the map's view (``bbox``, ``zoom``): points, or
+    clusters past ``dashboard.maps.POINT_LIMIT``; with ``list=1``, a page of them."""
+    denial = _map_denial(request)
+    if denial is not None:
+        return denial
+    form = MapViewForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"detail": form.errors}, status=400)
+    period, bbox = form.period(), form.cleaned_data["bbox"]
+    if form.cleaned_data["list"]:
+        offset = form.cleaned_data["offset"] or 0
+        layer = case_list(request.user, period, bbox=bbox, offset=offset)
+    else:
+        layer = case_layer(request.user, period, bbox=bbox, zoom=form.cleaned_data["zoom"])
+    return JsonResponse(layer, json_dumps_params={"ensure_ascii": False})
 
 
 @require_GET

@@ -56,8 +56,12 @@ def validate_boundary_shape(boundary: GEOSGeometry | None) -> None:
         )
 
 
-def validate_grid(grid) -> None:
-    """Raise ValidationError with one message per problem found on the boundary."""
+def validate_grid(grid, *, replacing=None) -> None:
+    """Raise ValidationError with one message per problem found on the boundary.
+
+    ``replacing``: the grid this one is to replace (a half of a proposed split): it may
+    overlap that grid, which it will retire, but no other.
+    """
     validate_boundary_shape(grid.boundary)
     boundary = grid.boundary
     village = grid.village if grid.village_id else None
@@ -74,7 +78,7 @@ def validate_grid(grid) -> None:
             type(grid)
             .objects.active()
             .filter(village__parent_id=village.parent_id, boundary__intersects=boundary)
-            .exclude(pk=grid.pk)
+            .exclude(pk__in=[pk for pk in (grid.pk, getattr(replacing, "pk", None)) if pk])
             .only("code", "name", "boundary")
         )
         for other in neighbours:

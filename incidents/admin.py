@@ -41,6 +41,7 @@ from incidents.permissions import (
     incidents_visible_to,
     town_catalogue_visible_to,
 )
+from incidents.publication import public_cases_changed
 from incidents.services.catalogue import department_save, dispatch_rule_save
 from incidents.services.hotline_sync import hotline_update_retry
 from incidents.services.recalculation import incidents_recalculate_deadlines_after_commit
@@ -138,6 +139,19 @@ class CategoryAdmin(PlatformCatalogueAdminMixin, RecalculateDeadlinesMixin, admi
     search_fields = ["code", "name"]
     list_select_related = ["group"]
     inlines = [TimeLimitInline, CategoryAttributeInline]
+
+    # A category's name and publication are in every public answer about its cases.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        public_cases_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_cases_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_cases_changed()
 
 
 class TownCatalogueAdminMixin:

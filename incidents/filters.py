@@ -5,16 +5,18 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.keyset import Ordering
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
 from incidents.models import Category, CategoryGroup, Department, Incident, IncidentEvent, Level
 from incidents.permissions import departments_visible_to
+from incidents.selectors import QUEUE_DEFAULT_ORDER, QUEUE_ORDERINGS
 from members.personal_data import lookup_hash, normalise_phone
 
 
@@ -272,8 +274,9 @@ class IncidentQueueFilter(django_filters.FilterSet):
         return queryset.filter(conditions[value])
 
     def sort_by(self, queryset, name, value):
-        if value == self.SORT_NEWEST:
-            return queryset.order_by("-created_at", "-pk")
-        return queryset.order_by(
-            "-is_supervised", F("deadline").asc(nulls_last=True), "-created_at", "-pk"
-        )
+        return queryset.order_by(*self.ordering().order_by())
+
+    def ordering(self) -> Ordering:
+        """The keyset ordering of the chosen sort (the pages' cursors follow it)."""
+        data = self.form.cleaned_data if self.form.is_bound and self.is_valid() else {}
+        return QUEUE_ORDERINGS.get(data.get("sort") or "", QUEUE_ORDERINGS[QUEUE_DEFAULT_ORDER])

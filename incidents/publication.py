@@ -11,6 +11,11 @@ A category's ``publication`` decides it (``incidents.models.Publication``):
 
 Only requests that came in through the public door (the web form, Open311) are public at
 all: cases staff filed on patrol, from the hotline or from a department never are.
+
+Public reads may be cached (the Open311 list) under the generation ``PUBLIC_CASES``
+(core.generations). Every service that changes what the public may see of a case, or of
+a category, calls ``public_cases_changed()``: the generation moves once the change
+commits, so the next read computes afresh; a change rolled back moves nothing.
 """
 
 import math
@@ -18,6 +23,7 @@ import math
 from django.contrib.gis.geos import Point
 from django.db.models import Q
 
+from core.generations import generation, generation_bump_on_commit
 from incidents.models import Category, Incident, Publication
 from members.personal_data import mask_text
 
@@ -34,6 +40,22 @@ def published_condition() -> Q:
 
 def published_cases():
     return Incident.objects.filter(published_condition())
+
+
+PUBLIC_CASES = "incidents.public_cases"
+
+
+def public_cases_changed(*sources: str) -> None:
+    """Cases (of these sources; none named: any) changed in this transaction: the public
+    caches follow once it commits. Cases no public door filed are skipped."""
+    if sources and not Incident.PUBLIC_SOURCES.intersection(sources):
+        return
+    generation_bump_on_commit(PUBLIC_CASES)
+
+
+def public_cases_generation() -> int:
+    """Read before the data a public cache stores (core.generations)."""
+    return generation(PUBLIC_CASES)
 
 
 def is_coarse(category: Category) -> bool:

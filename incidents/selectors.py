@@ -7,6 +7,7 @@ from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, W
 from django.utils import timezone
 from django.utils.functional import Promise
 
+from core.keyset import Key, Ordering
 from core.roles import is_official, is_platform_admin
 from grids.jurisdiction import jurisdiction_of
 from grids.models import Grid, covering_paths
@@ -258,8 +259,26 @@ def incident_queue(user: Actor, now: datetime.datetime) -> QuerySet[Incident]:
                 output_field=BooleanField(),
             )
         )
-        .order_by("-is_supervised", F("deadline").asc(nulls_last=True), "-created_at", "-pk")
+        .order_by(*QUEUE_ORDERINGS[QUEUE_DEFAULT_ORDER].order_by())
     )
+
+
+# The queue's sort options, as keyset orderings (core.keyset): the id last, so each case
+# has one place. Indexes of the same shape: incidents/migrations/0027_queue_indexes.
+QUEUE_DEFAULT_ORDER = "due"
+NO_DEADLINE = Incident.NO_DEADLINE
+QUEUE_ORDERINGS = {
+    "due": Ordering(
+        "due",
+        (
+            Key("is_supervised", descending=True, boolean=True),
+            Key("deadline", null_as=NO_DEADLINE),
+            Key("created_at", descending=True),
+            Key("id", descending=True),
+        ),
+    ),
+    "newest": Ordering("newest", (Key("created_at", descending=True), Key("id", descending=True))),
+}
 
 
 def incident_status_counts(

@@ -156,7 +156,8 @@ class GridAssignmentAdmin(SavedByServiceFormAdminMixin, admin.ModelAdmin):
 
 @admin.register(ResidentTag)
 class ResidentTagAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "visit_every_days"]
+    list_editable = ["visit_every_days"]
     search_fields = ["code", "name"]
 
 

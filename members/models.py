@@ -2,7 +2,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.gis.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grids.models import Grid, Region
 from members.authenticity import flag_reason
@@ -112,6 +114,14 @@ class ResidentTag(models.Model):
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=50)
+    # How often a household with someone of this group must be visited; blank: no
+    # required visits. A household follows the shortest interval among its residents'.
+    visit_every_days = models.PositiveSmallIntegerField(
+        _("visit every (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Required visit frequency for a household with someone in this group."),
+    )
 
     class Meta:
         verbose_name = _("key-group tag")
@@ -393,3 +403,211 @@ class Notification(models.Model):
         if not self.kind.endswith("_digest"):
             return []
         return [line.strip() for line in self.body.splitlines() if line.strip()]
+
+
+EDIT_FIELD_LABELS = {
+    "code": _("household code"),
+    "address": _("address"),
+    "name": _("name"),
+    "gender": _("gender"),
+    "birth_date": _("birth date"),
+    "id_number": _("ID number"),
+    "phone": _("phone"),
+    "tags": _("key-group tags"),
+}
+
+
+class HouseholdEdit(models.Model):
+    """One change to the register made from the field (民情日记), logged in the same
+    transaction as the change: who, when, which household or resident, and each field's
+    old and new value. ID numbers and phones appear only masked.
+
+    Written only by members.services.register. Edits made in the admin are not logged here.
+    """
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Added")
+        EDIT = "edit", _("Edited")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="edits"
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="edits",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        related_name="household_edits",
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    # {"field": [old, new], ...}
+    changes = models.JSONField(_("changes"), default=dict)
+    client_key = models.UUIDField(_("client key"), unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("register edit")
+        verbose_name_plural = _("register edits")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["household", "-at"], name="household_edit_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def changes_display(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) for the page; lists (key groups) joined."""
+
+        genders = dict(Resident.Gender.choices)
+
+        def text(value) -> str:
+            if isinstance(value, list):
+                return "、".join(value)
+            return str(genders.get(value, value) or "")
+
+        return [
+            (str(EDIT_FIELD_LABELS.get(field, field)), text(old), text(new))
+            for field, (old, new) in self.changes.items()
+        ]
+
+
+class HouseholdVisit(models.Model):
+    """A visit by a grid member to a household (走访): when, why, what was found."""
+
+    class Purpose(models.TextChoices):
+        ROUTINE = "routine", _("Routine visit")
+        CARE = "care", _("Care for a key group")
+        VERIFY = "verify", _("Check the register")
+        DISPUTE = "dispute", _("Dispute or complaint")
+        POLICY = "policy", _("Policy or notice")
+        OTHER = "other", _("Other")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="visits"
+    )
+    member = models.ForeignKey(
+        GridMember, verbose_name=_("member"), on_delete=models.PROTECT, related_name="visits"
+    )
+    visited_on = models.DateField(_("visited on"))
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    client_key = models.UUIDField(_("client key"), unique=True, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household visit")
+        verbose_name_plural = _("household visits")
+        ordering = ["-visited_on", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-visited_on"], name="household_visit_on_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_on}"
+
+
+class GridSplitProposal(models.Model):
+    """The re-division advisor's proposal to cut an overloaded grid in two
+    (members.redivision): shown on the map, applied only when an official accepts it.
+
+    Written only by members.services.redivision (split_propose, split_accept,
+    split_discard). "first" is the western (or northern) half, with the lower code.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", pgettext_lazy("split proposal", "Accepted")
+        DISCARDED = "discarded", _("Discarded")
+
+    class Axis(models.TextChoices):
+        VERTICAL = "x", _("North-south line (west and east halves)")
+        HORIZONTAL = "y", _("East-west line (north and south halves)")
+
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="split_proposals"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED
+    )
+    axis = models.CharField(_("cut"), max_length=1, choices=Axis.choices)
+    cut_at = models.FloatField(_("cut at (degrees)"))
+    first_boundary = models.MultiPolygonField(_("first half"), srid=4326)
+    second_boundary = models.MultiPolygonField(_("second half"), srid=4326)
+    first_code = models.CharField(_("code of the first half"), max_length=15)
+    second_code = models.CharField(_("code of the second half"), max_length=15)
+    first_name = models.CharField(_("name of the first half"), max_length=100)
+    second_name = models.CharField(_("name of the second half"), max_length=100)
+    # Households of the register with a location on each side, and those without one.
+    first_households = models.PositiveIntegerField(_("households in the first half"))
+    second_households = models.PositiveIntegerField(_("households in the second half"))
+    unlocated_households = models.PositiveIntegerField(_("households without a location"))
+    # The town's median households per grid when the proposal was made (the rule's basis).
+    town_median = models.FloatField(_("town median households per grid"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    first_grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("first new grid"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    second_grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("second new grid"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("grid split proposal")
+        verbose_name_plural = _("grid split proposals")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid"],
+                condition=Q(status="proposed"),
+                name="one_open_split_proposal_per_grid",
+                violation_error_message=_("This grid already has an open split proposal."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed") | Q(decided_at__isnull=False),
+                name="split_decision_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid} → {self.first_code} + {self.second_code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("members:split", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PROPOSED

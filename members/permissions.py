@@ -12,11 +12,13 @@ from django.db.models import Model, Q, QuerySet
 
 from core.roles import GRID_ROLES, is_official, user_roles
 from grids.jurisdiction import Scope, ScopeKind, scope_of
+from grids.models import Grid
 from grids.permissions import assigned_grids
 from members.actors import Actor
 from members.models import (
     GridAssignment,
     GridMember,
+    GridSplitProposal,
     Household,
     PatrolLog,
     PersonalDataAccess,
@@ -71,6 +73,24 @@ def grid_members_overseen_by(user: Actor) -> QuerySet[GridMember]:
         ends_on__isnull=True, grid__village__path__startswith=scope.path
     )
     return GridMember.objects.filter(pk__in=assigned.values("member"))
+
+
+def grids_redivided_by(user: Actor) -> QuerySet[Grid]:
+    """The grids whose workload an official reads and whose split the official may propose,
+    accept or discard: those under the jurisdiction of an official (village staff and
+    above); every grid for platform administrators; none for anyone else."""
+    if not is_official(user):
+        return Grid.objects.none()
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        return Grid.objects.all()
+    if scope.kind is ScopeKind.SUBTREE:
+        return Grid.objects.under(scope.path)
+    return Grid.objects.none()
+
+
+def split_proposals_visible_to(user: Actor) -> QuerySet[GridSplitProposal]:
+    return GridSplitProposal.objects.filter(grid__in=grids_redivided_by(user))
 
 
 def _may_see_register(user: Actor, scope: Scope) -> bool:

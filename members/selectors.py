@@ -6,10 +6,10 @@ the columns its page shows: never a boundary, never a ciphertext.
 
 import datetime
 import uuid
-from typing import cast
+from typing import Any, cast
 
 from django.contrib.gis.db.models.functions import Length
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from guardian.shortcuts import get_users_with_perms
 
 from grids.models import Grid
@@ -19,10 +19,13 @@ from members.models import (
     GridAssignment,
     GridMember,
     Household,
+    HouseholdEdit,
+    HouseholdVisit,
     Notification,
     PatrolFlag,
     PatrolLog,
     Resident,
+    ResidentTag,
     User,
 )
 from members.permissions import (
@@ -169,4 +172,124 @@ def member_review_patrols(
         .defer("grid__boundary")
         .prefetch_related(Prefetch("flags", queryset=PatrolFlag.objects.order_by("kind")))
         .order_by("-started_at")[:limit]
+    )
+
+
+# The register kept from the field: key households and their visits.
+
+
+def _with_visit_figures(
+    households: QuerySet[Household], as_of: datetime.date | None = None
+) -> QuerySet[Any]:
+    """Each household with ``visit_every`` (the shortest required interval among its
+    residents' key groups; None: no required visits) and ``last_visit`` (a date, on or
+    before ``as_of`` when given)."""
+    every = (
+        ResidentTag.objects.filter(residents__household=OuterRef("pk"), visit_every_days__gt=0)
+        .order_by("visit_every_days")
+        .values("visit_every_days")[:1]
+    )
+    visits = HouseholdVisit.objects.filter(household=OuterRef("pk"))
+    if as_of is not None:
+        visits = visits.filter(visited_on__lte=as_of)
+    last = visits.order_by("-visited_on").values("visited_on")[:1]
+    return households.annotate(visit_every=Subquery(every), last_visit=Subquery(last))
+
+
+def _visited_in_time(today: datetime.date, intervals: list[int]) -> Q:
+    """Visited within the household's own interval: one condition per interval that the
+    key groups use (a handful), so that the database compares plain dates."""
+    condition = Q(pk__in=[])
+    for days in intervals:
+        condition |= Q(visit_every=days, last_visit__gte=today - datetime.timedelta(days=days))
+    return condition
+
+
+def _intervals() -> list[int]:
+    days = ResidentTag.objects.filter(visit_every_days__gt=0).values_list(
+        "visit_every_days", flat=True
+    )
+    return sorted({int(value) for value in days if value})
+
+
+def visits_overdue_for(user: Actor, today: datetime.date) -> list[Household]:
+    """The key households of the member's grids whose interval has passed since their last
+    visit (or never visited), the longest waiting first; each with ``due_on``. Two queries."""
+    households = _with_visit_figures(
+        households_visible_to(user)
+        .filter(grid__in=assigned_grids(user))
+        .select_related("grid")
+        .only("code", "address", "grid__name")
+    ).filter(visit_every__isnull=False)
+    overdue = list(
+        # Never visited spelled out: NOT on a NULL comparison is NULL, not true.
+        households.filter(
+            Q(last_visit__isnull=True) | ~_visited_in_time(today, _intervals())
+        ).order_by(F("last_visit").asc(nulls_first=True), "code")
+    )
+    for household in overdue:
+        household.due_on = (
+            household.last_visit + datetime.timedelta(days=household.visit_every)
+            if household.last_visit
+            else None
+        )
+    return overdue
+
+
+def visit_coverage_by_grid(grids: QuerySet[Grid], as_of: datetime.date) -> list[dict]:
+    """Per grid with key households, on the day ``as_of``: its key households, those
+    visited within their interval, and the share; the lowest share first. Two queries."""
+    rows = (
+        _with_visit_figures(Household.objects.filter(grid__in=grids), as_of)
+        .filter(visit_every__isnull=False)
+        .values("grid_id", "grid__code", "grid__name")
+        .annotate(
+            key=Count("pk"),
+            covered=Count("pk", filter=_visited_in_time(as_of, _intervals())),
+        )
+        .order_by("grid__code")
+    )
+    coverage = [
+        {
+            "grid_id": row["grid_id"],
+            "code": row["grid__code"],
+            "name": row["grid__name"],
+            "key": row["key"],
+            "covered": row["covered"],
+            "share": row["covered"] / row["key"],
+        }
+        for row in rows
+    ]
+    return sorted(coverage, key=lambda row: (row["share"], row["code"]))
+
+
+def household_register(user: Actor, pk: int | str) -> Household:
+    """One household of the member's grids with its residents (masked), its visits and
+    its edit log: a fixed number of queries."""
+    edits = HouseholdEdit.objects.select_related("actor", "resident").only(
+        "at",
+        "action",
+        "changes",
+        "actor__username",
+        "actor__first_name",
+        "actor__last_name",
+        "resident__name",
+        "household_id",
+    )
+    visits = HouseholdVisit.objects.select_related("member__user").only(
+        "visited_on",
+        "purpose",
+        "notes",
+        "household_id",
+        "member__user__username",
+        "member__user__first_name",
+        "member__user__last_name",
+    )
+    return (
+        _with_visit_figures(households_lookup(user))
+        .prefetch_related(
+            Prefetch("edits", queryset=edits.order_by("-at", "-id")),
+            Prefetch("visits", queryset=visits.order_by("-visited_on", "-id")),
+        )
+        .get(pk=pk)
     )

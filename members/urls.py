@@ -1,6 +1,14 @@
 from django.urls import path
 
-from members import account_views, patrol_views, review_views, views, workspace_views
+from members import (
+    account_views,
+    patrol_views,
+    redivision_views,
+    register_views,
+    review_views,
+    views,
+    workspace_views,
+)
 
 app_name = "members"
 urlpatterns = [
@@ -9,6 +17,14 @@ urlpatterns = [
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
     path("access-log/", views.access_log, name="access_log"),
     path("grid-members/<int:pk>/", review_views.member_review, name="member_review"),
+    path(
+        "splits/propose/<int:grid_pk>/",
+        redivision_views.split_propose_view,
+        name="split_propose",
+    ),
+    path("splits/<int:pk>/", redivision_views.split_detail, name="split"),
+    path("splits/<int:pk>/accept/", redivision_views.split_accept_view, name="split_accept"),
+    path("splits/<int:pk>/discard/", redivision_views.split_discard_view, name="split_discard"),
     path("accounts/unlock/", account_views.account_unlock, name="account_unlock"),
     path("workspace/", workspace_views.workspace, name="workspace"),
     path("notifications/", workspace_views.notification_list, name="notifications"),
@@ -20,6 +36,15 @@ urlpatterns = [
     ),
     path("households/", workspace_views.household_list, name="households"),
     path("households/<int:pk>/", workspace_views.household_detail, name="household"),
+    path("households/add/", register_views.household_add, name="household_add"),
+    path("households/<int:pk>/edit/", register_views.household_edit, name="household_edit"),
+    path("households/<int:pk>/visit/", register_views.household_visit, name="household_visit"),
+    path("households/<int:pk>/residents/add/", register_views.resident_add, name="resident_add"),
+    path(
+        "households/<int:pk>/residents/<int:resident_pk>/edit/",
+        register_views.resident_edit,
+        name="resident_edit",
+    ),
     path("households/<int:pk>/phone/", workspace_views.household_phone, name="household_phone"),
     path("patrol/", patrol_views.patrol_page, name="patrol"),
     path("patrol/start/", patrol_views.patrol_start, name="patrol_start"),

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -37,6 +38,7 @@ OFFLINE_ASSETS = (
     "js/outbox.js",
     "js/patrol.js",
     "js/quick-report.js",
+    "js/register.js",
     "js/grid-lookup.js",
     "js/logout.js",
     "vendor/htmx/htmx-2.0.8.min.js",
@@ -98,6 +100,7 @@ def workspace(request):
         "patrol": selectors.patrol_running_for(user),
         "notifications": selectors.notifications_unread_for(user, NOTIFICATIONS_SHOWN),
         "unread": unread_count(user),
+        "overdue_visits": selectors.visits_overdue_for(user, timezone.localdate()),
     }
     return render(request, "members/workspace/home.html", context)
 
@@ -154,12 +157,18 @@ def household_list(request):
     elif not form.is_bound:
         households = selectors.households_lookup(request.user)
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "members/workspace/households.html", {"form": form, "page": page})
+    context = {"form": form, "page": page, "overdue_visits": None}
+    if not form.is_bound:
+        # The register opens on the households due for a visit.
+        context["overdue_visits"] = selectors.visits_overdue_for(
+            request.user, timezone.localdate()
+        )
+    return render(request, "members/workspace/households.html", context)
 
 
 def _household(request, pk) -> Household:
     try:
-        return selectors.household_get_for_user(request.user, pk)
+        return selectors.household_register(request.user, pk)
     except Household.DoesNotExist as error:
         raise Http404 from error
 
@@ -167,6 +176,7 @@ def _household(request, pk) -> Household:
 @require_GET
 @grid_member_required
 def household_detail(request, pk):
+    """A household with its residents (masked), its visits and the log of its edits."""
     return render(
         request, "members/workspace/household.html", {"household": _household(request, pk)}
     )

@@ -41,6 +41,7 @@ ASSIGNED_SINCE = datetime.date(2026, 1, 1)
 
 DATA_MIGRATIONS = [
     ("members.migrations.0002_roles", "create_roles"),
+    ("members.migrations.0010_field_register", "set_frequencies"),
     ("incidents.migrations.0002_catalogue_and_calendar", "load"),
     ("incidents.migrations.0003_role_permissions", "grant"),
     ("incidents.migrations.0010_reason_codes", "load"),

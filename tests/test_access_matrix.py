@@ -25,19 +25,28 @@ from incidents.models import Attachment, Category, Incident, IncidentFollower
 from incidents.services.catalogue import department_save
 from incidents.services.reporting import incident_report
 from incidents.services.tracking import tracking_token
+from members.models import GridSplitProposal
 from members.notifications import notifications_create
 from members.services import resident_save
 from members.services.patrols import patrol_start
 from surveys.models import Audience, Question
 from surveys.services import QuestionData, question_save
 from tests.conftest import make_member, make_user
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, box
 from tests.surveys.conftest import make_survey
 
 pytestmark = pytest.mark.django_db
 
 # URL keyword arguments that name an object (others are formats, codes or public tokens).
-OBJECT_KWARGS = {"pk", "attachment_id", "client_key", "question_pk", "case_pk"}
+OBJECT_KWARGS = {
+    "pk",
+    "attachment_id",
+    "client_key",
+    "question_pk",
+    "case_pk",
+    "resident_pk",
+    "grid_pk",
+}
 # Routes whose objects govern every town (the catalogue): any staff account reads them.
 CATALOGUE_WIDE = {"api:category-detail", "api:reasoncode-detail"}
 
@@ -89,6 +98,31 @@ def other_town(cast, ladder):
         bulletin=_other_county_bulletin(ladder),
         village=ladder.w1,
         grid=ladder.b1,
+        split=_other_town_split(ladder, cast.other_official),
+    )
+
+
+def _other_town_split(ladder, official) -> GridSplitProposal:
+    """An open proposal to split B1, written as the service would (B1, alone in its
+    town, is never above its town's median)."""
+    x_min, y_min, x_max, y_max = ladder.b1.boundary.extent
+    middle = (x_min + x_max) / 2
+    return GridSplitProposal.objects.create(
+        grid=ladder.b1,
+        axis=GridSplitProposal.Axis.VERTICAL,
+        cut_at=middle,
+        first_boundary=box(x_min, y_min, middle, y_max),
+        second_boundary=box(middle, y_min, x_max, y_max),
+        first_code="331081113001002",
+        second_code="331081113001003",
+        first_name="南湾一网格（西）",
+        second_name="南湾一网格（东）",
+        first_households=0,
+        second_households=0,
+        unlocated_households=0,
+        town_median=1,
+        proposed_by=official,
+        proposed_at=timezone.now(),
     )
 
 
@@ -130,8 +164,16 @@ def _objects(o, own_token: str) -> dict[str, dict]:
         "members:patrol_stop": {"client_key": o.patrol.client_key},
         "members:patrol_summary": {"client_key": o.patrol.client_key},
         "members:household_phone": {"pk": o.household.pk},
+        "members:household_edit": {"pk": o.household.pk},
+        "members:household_visit": {"pk": o.household.pk},
+        "members:resident_add": {"pk": o.household.pk},
+        "members:resident_edit": {"pk": o.household.pk, "resident_pk": o.resident.pk},
         "members:member_review": {"pk": o.member.pk},
         "members:notification_open": {"pk": o.notification.pk},
+        "members:split_propose": {"grid_pk": o.grid.pk},
+        "members:split": {"pk": o.split.pk},
+        "members:split_accept": {"pk": o.split.pk},
+        "members:split_discard": {"pk": o.split.pk},
         "incidents:callback_close": case,
         "incidents:reporter_phone": case,
         # The tracking link of a case of one's own (with a result to show) and the other
@@ -234,6 +276,7 @@ def test_no_role_of_one_town_reaches_an_object_of_the_other(other_town, this_tow
     assert Incident.objects.values_list("status", "level").get(pk=other_town.case.pk) == before
     assert not IncidentFollower.objects.exists()
     assert not other_town.patrol.__class__.objects.get(pk=other_town.patrol.pk).ended_at
+    assert GridSplitProposal.objects.get(pk=other_town.split.pk).is_open
 
 
 def test_the_other_towns_own_official_reaches_them(other_town, cast):
@@ -247,6 +290,7 @@ def test_the_other_towns_own_official_reaches_them(other_town, cast):
         reverse("api:case-detail", kwargs={"pk": case.pk}),
         reverse("api:resident-detail", kwargs={"pk": other_town.resident.pk}),
         reverse("api:department-detail", kwargs={"pk": other_town.department.pk}),
+        reverse("members:split", kwargs={"pk": other_town.split.pk}),
     ]
 
     assert {url: client.get(url).status_code for url in urls} == dict.fromkeys(urls, 200)

@@ -192,6 +192,8 @@ survey = Survey.objects.filter(is_template=False, audience="residents").first()
 garbage = Category.objects.get(code="garbage")
 near = {"category": garbage.pk, "latitude": case.location.y, "longitude": case.location.x}
 bulletin = Bulletin.objects.first()
+import dashboard.maps
+dashboard.maps.POINT_LIMIT = 1  # the map's clusters: their SQL on SpatiaLite
 member = GridMember.objects.get(user__username="demo_member")
 visits = {
     None: [
@@ -212,6 +214,8 @@ visits = {
         reverse("incidents:queue"), reverse("incidents:queue") + "?overdue=on",
         reverse("incidents:detail", args=[case.pk]),
         reverse("dashboard:home"), reverse("dashboard:map"),
+        reverse("dashboard:map_cases") + "?bbox=120,27,123,30&zoom=10",
+        reverse("dashboard:map_cases") + "?bbox=120,27,123,30&zoom=10&list=1&offset=5",
         reverse("surveys:list"), reverse("surveys:results", args=[survey.pk]),
         reverse("members:resident_list"), "/api/grids/", "/api/cases/", "/api/schema/",
         reverse("members:notifications"), reverse("members:member_review", args=[member.pk]),

@@ -25,6 +25,7 @@ from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures
 from demo.members import STREETS
 from grids.models import Grid, Landmark, Region
+from grids.validation import metric_area, validate_grid
 from incidents.models import (
     CallBack,
     CategoryGroup,
@@ -38,7 +39,9 @@ from members import personal_data
 from members.models import (
     GridAssignment,
     GridMember,
+    GridSplitProposal,
     Household,
+    HouseholdVisit,
     Notification,
     PatrolFlag,
     PatrolLog,
@@ -46,11 +49,14 @@ from members.models import (
     ResidentTag,
     User,
 )
+from members.redivision import is_overloaded, town_median_households
+from members.selectors import visit_coverage_by_grid
 from surveys.models import Answer, Audience, Response, Survey
 from surveys.respondents import respondent_key
-from tests.conftest import NOW
+from tests.conftest import NOW, TODAY
 
 PASSWORD = "Demo-2026-grid"
+OVERLOADED = "331081112001002"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -139,6 +145,11 @@ def _content() -> dict:
             Response.objects.values_list(
                 "survey__token", "respondent_key", "role", "grid__code", "village__code"
             ).order_by("survey__token", "respondent_key")
+        ),
+        "visits": list(
+            HouseholdVisit.objects.values_list(
+                "household__code", "member__user__username", "visited_on", "purpose", "client_key"
+            ).order_by("household__code", "visited_on", "client_key")
         ),
         "answers": list(
             Answer.objects.values_list(
@@ -257,15 +268,54 @@ def test_every_grid_has_a_full_time_leader_and_half_a_part_timer(town):
 def test_seeds_two_thousand_households_and_five_thousand_residents_a_town(town):
     grids = Grid.objects.all()
 
-    assert Household.objects.count() == 3 * 2000
-    assert Resident.objects.count() == 3 * 5000
-    assert {g.households for g in grids} == {50}
-    assert sum(g.population for g in grids) == 3 * 5000
-    assert Household.objects.filter(grid__village__parent=town).count() == 2000
+    # S Town's overloaded grid has 50 households and 125 residents more (a new estate).
+    assert Household.objects.count() == 3 * 2000 + 50
+    assert Resident.objects.count() == 3 * 5000 + 125
+    assert sorted({g.households for g in grids}) == [50, 100]
+    assert Grid.objects.get(households=100).code == OVERLOADED
+    assert sum(g.population for g in grids) == 3 * 5000 + 125
+    assert Household.objects.filter(grid__village__parent=town).count() == 2050
     household = Household.objects.order_by("code").first()
     assert re.fullmatch(r"331081112\d{6}\d{4}", household.code)
     assert household.code.startswith(household.grid.code)
     assert household.address in {f"新街社区{street}1号" for street in STREETS}
+
+
+def test_the_overloaded_grid_gets_a_valid_proposed_split(town):
+    """The issue's "done": a seeded overloaded grid gets a valid proposed split."""
+    grid = Grid.objects.get(code=OVERLOADED)
+    proposal = GridSplitProposal.objects.get(grid=grid)
+    median = town_median_households(grid)
+
+    assert median == 50
+    assert is_overloaded(grid.households, median)
+    assert proposal.status == GridSplitProposal.Status.PROPOSED
+    assert proposal.proposed_by.username == "demo_town"
+    assert proposal.first_households + proposal.second_households == 100
+    assert abs(proposal.first_households - proposal.second_households) <= 1
+    assert proposal.unlocated_households == 0
+    # The next numbers of the first community, west (or north) first.
+    last = max(
+        int(code[-3:])
+        for code in Grid.objects.filter(village=grid.village).values_list("code", flat=True)
+    )
+    village = grid.village.code
+    assert (proposal.first_code, proposal.second_code) == (
+        f"{village}{last + 1:03d}",
+        f"{village}{last + 2:03d}",
+    )
+    first, second = proposal.first_boundary, proposal.second_boundary
+    if proposal.axis == GridSplitProposal.Axis.VERTICAL:
+        assert first.centroid.x < second.centroid.x
+    else:
+        assert first.centroid.y > second.centroid.y
+    for code, boundary in ((proposal.first_code, first), (proposal.second_code, second)):
+        half = Grid(code=code, name="半", kind=grid.kind, village=grid.village, boundary=boundary)
+        validate_grid(half, replacing=grid)
+    assert metric_area(first.union(second).sym_difference(grid.boundary)) < 1
+    # Nothing is applied by itself.
+    assert grid.is_active
+    assert not Grid.objects.filter(code__in=[proposal.first_code, proposal.second_code]).exists()
 
 
 def test_residents_have_valid_wenling_id_numbers_and_mobile_phones(town):
@@ -273,7 +323,7 @@ def test_residents_have_valid_wenling_id_numbers_and_mobile_phones(town):
     id_numbers = [personal_data.decrypt(r.id_number_encrypted) for r in residents]
     phones = [personal_data.decrypt(r.phone_encrypted) for r in residents]
 
-    assert len(set(id_numbers)) == 3 * 5000
+    assert len(set(id_numbers)) == 3 * 5000 + 125
     for resident, number, phone in zip(residents, id_numbers, phones, strict=True):
         assert personal_data.normalise_id_number(number) == number
         assert number.startswith("331081")
@@ -401,6 +451,18 @@ def test_cases_dispatched_to_a_department_are_shared_with_its_handlers(town):
     assert all(handler.has_perm("incidents.handle_incident", case) for case in shared[:5])
 
 
+def test_most_key_households_are_visited_in_time_and_some_are_overdue(town):
+    grids = Grid.objects.filter(village__parent=town)
+
+    coverage = visit_coverage_by_grid(grids, TODAY)
+
+    key = sum(row["key"] for row in coverage)
+    covered = sum(row["covered"] for row in coverage)
+    assert key > 100
+    assert 0.75 < covered / key < 0.95
+    assert HouseholdVisit.objects.filter(household__grid__in=grids).count() > key
+
+
 def test_a_second_run_leaves_the_same_state(town):
     before = _content()
 
@@ -408,7 +470,7 @@ def test_a_second_run_leaves_the_same_state(town):
 
     after = _content()
     assert after == before
-    assert len(after["residents"]) == 3 * 5000
+    assert len(after["residents"]) == 3 * 5000 + 125
     assert GridMember.objects.count() == 3 * 60
     assert len(after["cases"]) == 3 * 600
     assert len(after["surveys"]) == 2

@@ -7,7 +7,15 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from grids.models import Grid, Region
-from members.models import GridAssignment, GridMember, Household, Resident, User
+from grids.validation import metric_area
+from members.models import (
+    GridAssignment,
+    GridMember,
+    GridSplitProposal,
+    Household,
+    Resident,
+    User,
+)
 
 
 def _seed(**options) -> str:
@@ -43,8 +51,12 @@ def test_seeds_more_towns_grids_and_residents(db):
         assert Grid.objects.within(town).count() == 11
     assert GridMember.objects.count() == 33 + 17
     assert GridAssignment.objects.filter(is_leader=True).count() == 33
-    assert Household.objects.count() == 33 * 4
-    assert Resident.objects.count() == 33 * 12
+    # S Town's second grid is overloaded: twice as many households as the others.
+    assert Household.objects.count() == 33 * 4 + 4
+    assert Resident.objects.count() == 33 * 12 + 12
+    overloaded = Grid.objects.get(households=8)
+    assert overloaded == Grid.objects.within(towns[0]).order_by("code")[1]
+    assert GridSplitProposal.objects.get().grid == overloaded
     assert _overlapping_active_grids() == []
     assert not any(a.boundary.intersects(b.boundary) for a in towns for b in towns if a != b)
 
@@ -56,6 +68,10 @@ def test_another_layout_retires_the_grids_it_moves(db):
 
     assert Grid.objects.filter(is_active=True).count() == 3 * 16  # the default county
     assert _overlapping_active_grids() == []
+    # One open proposal on a grid in use, cut from that grid's boundary of today.
+    proposal = GridSplitProposal.objects.get(status="proposed", grid__is_active=True)
+    halves = proposal.first_boundary.union(proposal.second_boundary)
+    assert metric_area(halves.sym_difference(proposal.grid.boundary)) < 1
     assert User.objects.filter(username="demo_leader").count() == 1
 
 

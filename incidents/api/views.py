@@ -22,7 +22,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.api import requires
+from core.api import KeysetPagination, requires
+from core.keyset import Ordering
 from grids.models import Grid
 from incidents import permissions, selectors
 from incidents.api import serializers as s
@@ -158,7 +159,15 @@ class CaseViewSet(
 ):
     serializer_class = s.CaseListSerializer
     filterset_class = IncidentQueueFilter
+    pagination_class = KeysetPagination
     queryset = Incident.objects.none()
+
+    def keyset_ordering(self, request) -> Ordering:
+        """The queue's sort (an unknown one is refused by the filter before this)."""
+        sort = request.query_params.get("sort") or selectors.QUEUE_DEFAULT_ORDER
+        return selectors.QUEUE_ORDERINGS.get(
+            sort, selectors.QUEUE_ORDERINGS[selectors.QUEUE_DEFAULT_ORDER]
+        )
 
     def get_queryset(self):
         return selectors.incident_queue(self.request.user, timezone.now())

@@ -1,8 +1,11 @@
 """A case, its history, its number and its photos: the loop's own records."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -17,6 +20,9 @@ from incidents.models.catalogue import (
     Urgency,
 )
 from incidents.querysets import IncidentQuerySet
+
+# Where a case without a deadline (closed, suspended) sorts in the queue: after every other.
+NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
 
 
 class Incident(models.Model):
@@ -87,6 +93,7 @@ class Incident(models.Model):
     # Meta lists them again: tests/incidents/test_open_statuses.py holds the two together).
     # The public doors: the residents' web form and Open311 clients (apps, other systems).
     PUBLIC_SOURCES = frozenset({Source.RESIDENT, Source.OPEN311})
+    NO_DEADLINE = NO_DEADLINE
     OPEN_STATUSES = frozenset(
         {Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS, Status.HANDLED}
     )
@@ -296,8 +303,6 @@ class Incident(models.Model):
                 name="incident_suspended_review_idx",
                 condition=Q(status="suspended"),
             ),
-            # The facts: the cases received on a day (incidents.services.facts).
-            models.Index(fields=["created_at"], name="incident_created_idx"),
             # "Closed in the period" on the dashboard.
             models.Index(
                 fields=["closed_at"],
@@ -314,6 +319,28 @@ class Incident(models.Model):
                 name="incident_dispatch_rule_idx",
                 condition=Q(dispatch_rule__isnull=False),
             ),
+            # The queue's keyset orderings (incidents.selectors.QUEUE_ORDERINGS), key for
+            # key, so a page is an index range read however deep: "due" over every case
+            # and over the open ones (the "open" filter; OPEN_STATUSES written out), and
+            # "newest".
+            models.Index(
+                F("is_supervised").desc(),
+                Coalesce(F("deadline"), Value(NO_DEADLINE)).asc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="incident_queue_due_idx",
+            ),
+            models.Index(
+                F("is_supervised").desc(),
+                Coalesce(F("deadline"), Value(NO_DEADLINE)).asc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="incident_queue_open_due_idx",
+                condition=Q(
+                    status__in=["reported", "accepted", "dispatched", "in_progress", "handled"]
+                ),
+            ),
+            models.Index(F("created_at").desc(), F("id").desc(), name="incident_queue_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

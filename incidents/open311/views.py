@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.replica import lagging_reads
 from incidents.models import Category, CategoryAttribute, Incident, Open311Client
 from incidents.open311 import serializers
+from incidents.open311.cache import cached_list
 from incidents.open311.forms import RequestForm, form_errors, parsed_request
 from incidents.open311.renderers import errors, respond
 from incidents.open311.services import open311_request_create
@@ -118,8 +119,14 @@ def requests(request, fmt):
     return _list_requests(request, fmt)
 
 
-@lagging_reads
 def _list_requests(request, fmt):
+    """Cached (incidents.open311.cache): the public cases change far less often than
+    they are read."""
+    return cached_list(request, fmt, lambda: _list_requests_afresh(request, fmt))
+
+
+@lagging_reads
+def _list_requests_afresh(request, fmt):
     params = request.GET
     incidents = _requests()
     if ids := params.get("service_request_id", "").strip():

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from grids.models import Region
 from incidents.models import Incident, IncidentEvent, Level, is_at_top
+from incidents.publication import public_cases_changed
 from incidents.services import notify
 from incidents.services.deadlines import Limits, escalation_clock_fields, escalation_limits
 from incidents.services.hotline_sync import hotline_updates_queue_swept
@@ -126,6 +127,7 @@ def _sweep_batch(
         Incident.objects.filter(pk__in=ids).update(**changes)
     if stalled:
         Incident.objects.filter(pk__in=stalled).update(is_stalled_at_top=True, updated_at=now)
+    public_cases_changed()
     notify.notify_escalation_digests(digests)
     notify.notify_escalation_digests(stalled_digests, stalled=True)
     # Work orders of the 12345 hotline tell it that they climbed, in this transaction.

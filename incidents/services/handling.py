@@ -21,6 +21,7 @@ from incidents.models import (
     ReasonCode,
     ReturnArbitration,
 )
+from incidents.publication import public_cases_changed
 from incidents.services import notify
 from incidents.services.bulk import incidents_update_each
 from incidents.services.cohandling import (
@@ -206,6 +207,7 @@ def incident_extension_decide(
         for name, value in clock.items():
             setattr(locked, name, value)
         locked.save(update_fields=[*clock, "updated_at"])
+        public_cases_changed(locked.source)
     action = Action.EXTEND_APPROVE if approve else Action.EXTEND_REFUSE
     record_event(locked, actor=actor, action=action, note=note.strip(), reason=extension.reason)
     title = (
@@ -367,6 +369,7 @@ def _resume_batch(now: datetime.datetime, batch_size: int) -> int:
         [(row.pk, *(getattr(row, name) for name in RESUMED_FIELDS)) for row in rows],
         RESUMED_FIELDS,
     )
+    public_cases_changed()
     notify.notify_resumed_digests(digests)
     return len(rows)
 

@@ -27,6 +27,7 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent, TimeLimit
+from incidents.publication import public_cases_changed
 from incidents.services.bulk import incidents_update_each
 from incidents.services.deadlines import Clock, escalation_limits
 from incidents.working_time import WorkingCalendar, limit_minutes
@@ -174,6 +175,7 @@ def _batch(run: _Run, batch_size: int) -> int:
     if changed and not run.dry_run:
         incidents_update_each(changed, UPDATED)
         _insert_events(events, run.note)
+        public_cases_changed()
     return len(rows)
 
 

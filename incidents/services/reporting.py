@@ -24,6 +24,7 @@ from incidents.models import (
     Level,
     Urgency,
 )
+from incidents.publication import public_cases_changed
 from incidents.services import notify
 from incidents.services.attachments import attachment_save
 from incidents.services.deadlines import stage_clock_fields
@@ -177,6 +178,7 @@ def incident_report(
         # (first response within the limit) reads it here, whatever the case did later.
         deadline_after=incident.deadline,
     )
+    public_cases_changed(incident.source)
     if incident.patrol is not None:
         _keep_finding(incident.patrol, incident.description)
     for upload in photos:

@@ -24,7 +24,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from incidents.models import Attachment, Category, Incident, IncidentEvent, IncidentFollower
-from incidents.publication import COARSE_CELL_DEGREES
+from incidents.publication import COARSE_CELL_DEGREES, public_cases_changed
 
 Status = Incident.Status
 FINISHED = sorted({*Incident.CLOSED_STATUSES, Status.REJECTED, Status.MERGED})
@@ -86,6 +86,7 @@ def incidents_anonymise_expired(*, now: datetime.datetime, dry_run: bool) -> Ret
                 storage.delete(name)
 
     transaction.on_commit(delete_files)
+    public_cases_changed()
     cell = COARSE_CELL_DEGREES
     return RetentionCounts(
         reporter_contacts=expired["reporter_contacts"].update(

@@ -20,6 +20,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from grids.jurisdiction import jurisdiction_covers
 from incidents import permissions
 from incidents.models import Department, Incident, IncidentEvent, Level, ReasonCode, is_at_top
+from incidents.publication import public_cases_changed
 from incidents.services import callbacks, followers, notify
 from incidents.services.cohandling import assisting_units_set, require_parts_reported
 from incidents.services.deadlines import (
@@ -145,6 +146,7 @@ def _move(
     )
     # A hotline work order's case tells the hotline, in this step's transaction.
     hotline_updates_queue([(incident, event)])
+    public_cases_changed(incident.source)
     return event
 
 
@@ -507,6 +509,7 @@ def incident_escalate(*, actor: User, incident: Incident, reason: str) -> Incide
     from_level = locked.level
     _climb(locked, timezone.now())
     locked.save()
+    public_cases_changed(locked.source)
     event = IncidentEvent.objects.create(
         incident=locked,
         actor=actor,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import keyset
 from core.forms import add_service_errors
 from core.roles import is_official
 from incidents import exports, permissions, selectors
@@ -52,13 +53,23 @@ def _queue_filter(request) -> tuple[IncidentQueueFilter, object]:
 @login_required
 @permission_required(VIEW_INCIDENTS, raise_exception=True)
 def queue(request):
+    """Pages by keyset cursor (core.keyset); the counts per status, which read every case in
+    the filter, only on the first page."""
     filterset, incidents = _queue_filter(request)
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    ordering = filterset.ordering()
+    try:
+        page = keyset.paginate(
+            incidents, ordering, cursor=request.GET.get("cursor"), size=PAGE_SIZE
+        )
+    except keyset.InvalidCursor:
+        page = keyset.paginate(incidents, ordering, cursor=None, size=PAGE_SIZE)
+    status_counts = selectors.incident_status_counts(incidents) if page.is_first else None
     context = {
         "filter": filterset,
         "page": page,
         "callbacks": selectors.callbacks_open_for(request.user),
-        "status_counts": selectors.incident_status_counts(incidents),
+        "status_counts": status_counts,
+        "total": sum(count for _v, _l, count in status_counts) if status_counts else None,
         "bulk_form": BulkForm(departments=selectors.bulk_departments(request.user))
         if is_official(request.user)
         else None,

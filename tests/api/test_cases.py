@@ -122,5 +122,5 @@ def test_list_query_count_does_not_grow_with_cases(api, cast, report):
         report()
     with CaptureQueriesContext(connection) as six_cases:
         response = client.get("/api/cases/")
-    assert response.json()["count"] == 6
+    assert len(response.json()["results"]) == 6
     assert len(six_cases.captured_queries) == len(one_case.captured_queries) <= 8

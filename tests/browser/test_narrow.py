@@ -76,6 +76,13 @@ def test_a_grid_members_pages_fit_360_px(narrow, live_server, cast, ladder):
         reverse("members:patrol"),
         reverse("incidents:quick_report"),
         reverse("members:households"),
+        reverse("members:household", args=[cast.resident_record.household.pk]),
+        reverse("members:household_edit", args=[cast.resident_record.household.pk]),
+        reverse(
+            "members:resident_edit",
+            args=[cast.resident_record.household.pk, cast.resident_record.pk],
+        ),
+        reverse("members:household_visit", args=[cast.resident_record.household.pk]),
         reverse("members:notifications"),
         reverse("incidents:detail", args=[case.pk]),
         reverse("password_change"),

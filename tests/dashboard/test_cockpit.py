@@ -305,7 +305,7 @@ def test_every_count_opens_exactly_its_cases_in_the_queue(client, cast, ladder):
         response = client.get(url)
         assert response.status_code == 200
         assert response.context["filter"].is_valid(), url
-        assert response.context["page"].paginator.count == count, url
+        assert response.context["total"] == count, url
 
 
 def test_the_heat_map_counts_the_cases_of_each_grid_in_the_month(client, cast, ladder):
@@ -330,7 +330,7 @@ def test_the_heat_map_counts_the_cases_of_each_grid_in_the_month(client, cast, l
             QUEUE,
             {"grid": feature["id"], "created_from": "2026-11-01", "created_to": "2026-11-23"},
         )
-        assert queue.context["page"].paginator.count == feature["properties"]["cases"]
+        assert queue.context["total"] == feature["properties"]["cases"]
 
 
 # --- recurring problems -------------------------------------------------------------------
@@ -380,7 +380,7 @@ def test_a_recurring_problem_links_to_its_cases(client, cast, ladder):
     [problem] = response.context["problems"]
     assert problem["count"] == 4
     queue = client.get(f"{QUEUE}?{problem['query']}")
-    assert queue.context["page"].paginator.count == 4
+    assert queue.context["total"] == 4
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -467,5 +467,5 @@ def test_the_api_gives_the_page_figures_with_their_cases(client, cast, ladder):
     assert set(rate) == {"rate", "count", "of"}
     url = received["now"]["cases_url"]
     queue = client.get(url.removeprefix("http://testserver"))
-    assert queue.context["page"].paginator.count == 8
+    assert queue.context["total"] == 8
     assert body["units"][0]["indicators"]["return_rate"]["now"]["count"]["cases_url"] is None

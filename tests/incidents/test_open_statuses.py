@@ -46,7 +46,7 @@ def _bench_module(name):
     return module
 
 
-@pytest.mark.parametrize("name", ["escalation", "dashboard"])
+@pytest.mark.parametrize("name", ["escalation", "dashboard", "map"])
 def test_the_benchmarks_build_their_open_cases_on_the_open_statuses(name):
     assert set(_bench_module(name).OPEN) == Incident.OPEN_STATUSES
 

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from incidents.models import Category
+from tests.members.redivision import overload
 
 
 @pytest.fixture
@@ -24,3 +25,10 @@ def photo():
         return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
     return _photo
+
+
+@pytest.fixture
+def overloaded(cast, ladder):
+    """S Town's grids A1 (100 households, overloaded), A2 and A3 (40 each): the median is
+    40, the bar 60. A1's 100 households lie at fixed spots spread over the grid."""
+    return overload(ladder)

@@ -2,7 +2,8 @@
 
 Taizhou → T City (Wenling) → 3 towns by default (S Town (Shitang) and two neighbours, so
 that the county's cockpit compares towns) → 8 villages and communities each → 40 grids,
-60 grid members, 2,000 households and 5,000 residents per town, and a residents' and a
+60 grid members, 2,000 households and 5,000 residents per town (and one overloaded grid
+in S Town with 50 more households and an open proposal to split it), and a residents' and a
 grid members' survey round answered in S Town; options scale it up or down for
 benchmarks. Every phase is one transaction, and a second run leaves the same state.
 """
@@ -25,7 +26,9 @@ from demo.cases import cases_seed, departments_seed
 from demo.geography import MAX_GRIDS_PER_TOWN, MAX_TOWNS, geography_seed
 from demo.members import accounts_seed, demo_password_hash, members_seed, register_seed
 from demo.patrols import patrols_seed
+from demo.redivision import overloaded_grid_seed, redivision_seed
 from demo.surveys import surveys_seed
+from demo.visits import visits_seed
 
 DEFAULT_TOWNS = 3  # a county worth a cockpit: S Town and two neighbours
 DEFAULT_PASSWORD = "Demo-2026-grid"  # noqa: S105 - printed on purpose: demo accounts only
@@ -96,8 +99,16 @@ class Command(BaseCommand):
                 seed=seed,
                 progress=progress,
             )
+            overloaded_grid_seed(
+                geography=geography,
+                households_per_grid=options["households_per_grid"],
+                residents_per_household=options["residents_per_household"],
+                seed=seed,
+            )
         with self._phase("accounts"):
             accounts = accounts_seed(geography=geography, password_hash=password_hash, seed=seed)
+        with self._phase("re-division advisor"):
+            redivision_seed(geography=geography, proposer="demo_town")
         with self._phase("departments and cases"):
             departments = departments_seed(
                 towns=geography.towns, handler_username="demo_department"
@@ -112,6 +123,8 @@ class Command(BaseCommand):
             )
         with self._phase("patrols"):
             patrols_seed(grids=geography.grids, seed=seed, now=now)
+        with self._phase("household visits"):
+            visits_seed(grids=geography.grids, seed=seed, now=now)
         with self._phase("surveys"):
             surveys = surveys_seed(geography=geography, seed=seed, progress=progress, now=now)
         with self._phase("assessment"):

@@ -3,8 +3,8 @@
  *
  * Static assets: cache first (their URLs change with their content in production).
  * Workspace pages and the grids map data: network first, the last copy when offline, so
- * that a member can open the workspace, the report form and the patrol page without
- * signal. Posts are never touched: the page's outbox keeps and resends them.
+ * that a member can open the workspace, the report form, the patrol page and the
+ * household pages already opened without signal. Posts are never touched: the page's outbox keeps and resends them.
  */
 "use strict";
 
@@ -43,8 +43,12 @@ self.addEventListener("activate", function (event) {
   );
 });
 
+// The register's pages (households, their forms) once opened with a signal: a member
+// records a visit or an edit at a door without one.
+var REGISTER = "{% url 'members:households' %}";
+
 function isShell(url) {
-  return SHELL.indexOf(url.pathname) !== -1;
+  return SHELL.indexOf(url.pathname) !== -1 || url.pathname.indexOf(REGISTER) === 0;
 }
 
 function networkFirst(request) {

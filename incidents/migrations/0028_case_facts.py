@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("grids", "0004_region_patrol_norm"),
-        ("incidents", "0025_open311_source_backfill"),
+        ("incidents", "0027_queue_indexes"),
         ("members", "0009_patrol_authenticity"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -144,10 +144,6 @@ class Migration(migrations.Migration):
                 "verbose_name": "grid month fact",
                 "verbose_name_plural": "grid month facts",
             },
-        ),
-        migrations.AddIndex(
-            model_name="incident",
-            index=models.Index(fields=["created_at"], name="incident_created_idx"),
         ),
         migrations.AddIndex(
             model_name="incidentevent",
