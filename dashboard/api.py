@@ -81,7 +81,7 @@ def cockpit_api(request: Request) -> Response:
         queue_url=reverse("incidents:queue"),
         now=timezone.now(),
     )
-    problems = recurring_problems(cockpit_cases(request.user, region), current)
+    problems = recurring_problems(cockpit_cases(request.user, region), current, region=region)
     return Response(
         {
             "region": {"id": region.pk, "code": region.code, "name": region.name},

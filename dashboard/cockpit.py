@@ -6,7 +6,8 @@ source, category group and assigned department. Two grouped queries give all of 
 cases by (unit, source, category group, department) with a count per indicator and period,
 and the acceptance, dispatch and return events the same way; every table is a sum of those
 cells. The units, groups and departments are named by three more queries, whatever the
-number of towns or cases.
+number of towns or cases. When the facts (incidents.models.facts) cover the two months,
+a query over the day facts and one over the backlog facts replace those two.
 
 Every count carries the queue's filters that select exactly the cases it counts
 (incidents.filters.IncidentQueueFilter); rates link their two counts. Dispatches and
@@ -14,14 +15,27 @@ returns are events, not cases (a case can be returned twice), so they have no li
 """
 
 import datetime
+import functools
 import json
+import operator
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connections, router
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +47,16 @@ from dashboard.satisfaction import SATISFIED
 from grids.models import Region
 from grids.permissions import grids_visible_to
 from grids.selectors import GEOJSON_PRECISION
-from incidents.models import CategoryGroup, Department, Incident, IncidentEvent
+from incidents.models import (
+    BacklogFact,
+    CaseFact,
+    CaseFactsWatermark,
+    Category,
+    CategoryGroup,
+    Department,
+    Incident,
+    IncidentEvent,
+)
 from incidents.permissions import incidents_visible_to
 from members.actors import Actor
 
@@ -41,6 +64,22 @@ Action = IncidentEvent.Action
 BREACHES = (Action.AUTO_ESCALATE, Action.STALL)
 PERIODS = ("now", "before")  # the chosen period and the one it is compared with
 KEYS = ("unit", "source", "group", "department")
+# The counters summed from the facts: every one of COUNTERS.
+FACT_COUNTS = (
+    "opened",
+    "escalated",
+    "registered",
+    "registered_closed",
+    "closed",
+    "on_time",
+    "reworked",
+    "extended",
+    "rated",
+    "satisfied",
+    "dispatches",
+    "auto_dispatches",
+    "returns",
+)
 
 
 def month_periods(month: datetime.date, today: datetime.date) -> tuple[Period, Period]:
@@ -200,6 +239,80 @@ def _case_cells(
     )
 
 
+def facts_cover(first: datetime.date) -> bool:
+    """Whether the facts (incidents.models.facts) cover every day from ``first`` on."""
+    covers_from = CaseFactsWatermark.objects.values_list("covers_from", flat=True).first()
+    return covers_from is not None and covers_from <= first
+
+
+SETS = ("unit", "source", "group", "department")
+
+
+def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dict]:
+    """The counts of _case_cells and _event_cells, summed from the facts: the region's
+    day facts of the two periods' days, and its backlog facts (open and overdue at the
+    last refresh). Two queries, a row per unit and source, category group or department
+    (the facts' dimensions, incidents.models.facts)."""
+    select: list[str] = []
+    params: list[Any] = []
+    for tag, period in periods.items():
+        for name in FACT_COUNTS:
+            select.append(
+                f"COALESCE(SUM(f.{name}) FILTER (WHERE f.day >= %s AND f.day < %s), 0) "
+                f"AS {name}_{tag}"
+            )
+            params += [period.start, period.end]
+    days = " OR ".join(["(f.day >= %s AND f.day < %s)"] * len(periods))
+    day_params = [value for period in periods.values() for value in (period.start, period.end)]
+    sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
+    _add_dimensions(sums, region, CaseFact, select, params, f"({days}) AND ", day_params)
+    backlog = ["SUM(f.open) AS open", "SUM(f.overdue) AS overdue"]
+    _add_dimensions(sums, region, BacklogFact, backlog, [], "", [])
+    return sums
+
+
+def _add_dimensions(
+    sums: dict[Hashable, dict],
+    region: Region,
+    model: type[CaseFact] | type[BacklogFact],
+    select: list[str],
+    params: list[Any],
+    condition: str,
+    condition_params: list[Any],
+) -> None:
+    """Add to ``sums`` the region's rows of a facts table: a source row counts for its
+    unit, its source and the total; a category row for its group; a department row for
+    its department."""
+    unit = "t.id" if region.level == Region.Level.COUNTY else "t.parent_id"
+    statement = (
+        f"SELECT f.kind, {unit}, f.source, c.group_id, f.department_id, {', '.join(select)} "  # noqa: S608
+        f"FROM {model._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
+        f"LEFT JOIN {Category._meta.db_table} c ON c.id = f.category_id "
+        f"WHERE {condition}f.town_id = ANY(ARRAY("
+        f"SELECT id FROM {Region._meta.db_table} WHERE left(path, length(%s)) = %s)) "
+        "GROUP BY 1, 2, 3, 4, 5"
+    )
+    names = [expression.rsplit(" AS ", 1)[1] for expression in select]
+
+    def add(name: str, key: Hashable, counts: dict) -> None:
+        total = sums[name].setdefault(key, {})
+        for counter, value in counts.items():
+            total[counter] = total.get(counter, 0) + value
+
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(statement, [*params, *condition_params, region.path, region.path])
+        for kind, unit_id, source, group, department, *numbers in cursor.fetchall():
+            counts = dict(zip(names, numbers, strict=True))
+            if kind == CaseFact.Kind.SOURCE:
+                add("unit", unit_id, counts)
+                add("source", source, counts)
+                add("total", None, counts)
+            elif kind == CaseFact.Kind.CATEGORY:
+                add("group", group, counts)
+            else:
+                add("department", department, counts)
+
+
 def _event_cells(cases: QuerySet, unit: str, periods: dict[str, Period]) -> list[Row]:
     counts: dict[str, Any] = {}
     accepted = Q(action=Action.ACCEPT)
@@ -260,9 +373,20 @@ def _sum(cells: Iterable[dict], key: Callable[[dict], Hashable]) -> dict:
     return totals
 
 
+@functools.lru_cache(maxsize=4096)
+def _encoded(items: tuple[tuple[str, str], ...]) -> str:
+    return urlencode(items)
+
+
 def _figure(value: int, params: dict[str, str] | None, base: dict[str, str], queue: str) -> dict:
-    url = f"{queue}?{urlencode({**base, **params})}" if params is not None else ""
-    return {"value": value, "url": url}
+    """The count and its link; the filters' parts are encoded once (a page has thousands
+    of links, and the same drill-down recurs in every row)."""
+    if params is None:
+        return {"value": value, "url": ""}
+    base_items, params_items = tuple(base.items()), tuple(params.items())
+    if set(base) & set(params):
+        return {"value": value, "url": f"{queue}?{urlencode({**base, **params})}"}
+    return {"value": value, "url": f"{queue}?{_encoded(base_items)}&{_encoded(params_items)}"}
 
 
 def _row(
@@ -329,19 +453,31 @@ def cockpit_figures(
     *,
     queue_url: str,
     now: datetime.datetime,
+    use_facts: bool = True,
 ) -> dict:
-    """Every table of the cockpit. Five queries, whatever the number of units or cases."""
+    """Every table of the cockpit. Six queries, whatever the number of units or cases.
+
+    The counts come from the facts when they cover both periods (they lag the cases by
+    at most the refresh's interval: open and overdue are as at the last refresh), else
+    from the cases and events, as they do with ``use_facts=False``.
+    """
     periods = {"now": current, "before": previous}
     unit = _unit_field(region)
     cases = cockpit_cases(user, region)
-    cells = _cells(_case_cells(cases, unit, periods, now), _event_cells(cases, unit, periods))
+    if use_facts and facts_cover(previous.start):
+        sums = _fact_sums(region, periods)
+    else:
+        cells = _cells(_case_cells(cases, unit, periods, now), _event_cells(cases, unit, periods))
+        sums = {name: _sum(cells, operator.itemgetter(name)) for name in SETS}
+        sums["total"] = _sum(cells, lambda _cell: None)
+    sums["department"].pop(None, None)
     units = list(Region.objects.filter(parent=region).order_by("code").values("pk", "name"))
     groups = list(CategoryGroup.objects.order_by("order", "name").values("pk", "name"))
     # A county's towns each have their own 综合行政执法队: a department is named with its town.
     departments = {
         pk: f"{name} · {region_name}"
         for pk, name, region_name in Department.objects.filter(
-            pk__in=[cell["department"] for cell in cells if cell["department"] is not None] or [0]
+            pk__in=list(sums["department"]) or [0]
         )
         .order_by("region__path", "name")
         .values_list("pk", "name", "region__name")
@@ -351,14 +487,8 @@ def cockpit_figures(
     def table(rows: Iterable[tuple[str, dict, dict[str, str]]]) -> list[dict]:
         return [_row(name, totals, base, periods, queue_url) for name, totals, base in rows]
 
-    by_unit = _sum(cells, lambda cell: cell["unit"])
-    by_source = _sum(cells, lambda cell: cell["source"])
-    by_group = _sum(cells, lambda cell: cell["group"])
-    by_department = _sum(
-        (cell for cell in cells if cell["department"] is not None),
-        lambda cell: cell["department"],
-    )
-    total = _sum(cells, lambda cell: None).get(None, {})
+    by_unit, by_source, by_group, by_department = (sums[name] for name in SETS)
+    total = sums["total"].get(None, {})
     return {
         "region": region,
         "current": current,

@@ -88,7 +88,7 @@ def cockpit(request):
     figures = cockpit_figures(
         request.user, region, current, previous, queue_url=queue, now=timezone.now()
     )
-    problems = recurring_problems(cockpit_cases(request.user, region), current)
+    problems = recurring_problems(cockpit_cases(request.user, region), current, region=region)
     context = {
         "form": form,
         "figures": figures,

@@ -339,6 +339,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.hotline_updates_deliver_pending_task",
         "schedule": 60.0,
     },
+    # The cockpit's facts (incidents.services.facts): the days touched in the last minute,
+    # and nightly, after the sweeps, the recent days recomputed whole.
+    "case-facts-refresh": {
+        "task": "incidents.tasks.case_facts_refresh_task",
+        "schedule": 60.0,
+    },
+    "case-facts-rebuild-recent": {
+        "task": "incidents.tasks.case_facts_rebuild_recent_task",
+        "schedule": crontab(hour=3, minute=20),
+    },
     # Last month's assessment bulletins, on the first three days of a month (a month
     # already closed is left alone, so the later runs only catch a county that was missed).
     "assessment-close-last-month": {

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from incidents.services.escalation import incidents_escalate_overdue
+from incidents.services.facts import case_facts_rebuild_recent, case_facts_refresh
 from incidents.services.handling import incidents_resume_due
 from incidents.services.hotline_sync import hotline_updates_deliver
 from incidents.services.recalculation import incidents_recalculate_deadlines
@@ -49,3 +50,15 @@ def hotline_updates_deliver_task(ids: list[int]) -> int:
 def hotline_updates_deliver_pending_task() -> int:
     """Beat runs this every minute: what the hotline has not taken yet, retried."""
     return hotline_updates_deliver(older_than_seconds=30)
+
+
+@shared_task
+def case_facts_refresh_task() -> int:
+    """Beat runs this every minute: the days touched since the last run, recomputed."""
+    return case_facts_refresh().days
+
+
+@shared_task
+def case_facts_rebuild_recent_task() -> int:
+    """Beat runs this nightly, after the sweeps: the recent days recomputed whole."""
+    return case_facts_rebuild_recent()

@@ -25,6 +25,7 @@ from incidents.models.catalogue import (
     Urgency,
     is_at_top,
 )
+from incidents.models.facts import BacklogFact, CaseFact, CaseFactsWatermark, GridMonthFact
 from incidents.models.handling import (
     AssistingUnit,
     DeadlineExtension,
@@ -39,18 +40,22 @@ from incidents.models.privacy import ReporterPhoneAccess
 
 __all__ = [
     "AssistingUnit",
+    "BacklogFact",
     "ReturnArbitration",
     "DEFAULT_WARNING_PERCENT",
     "Attachment",
     "CalendarDay",
     "CalendarYear",
     "CallBack",
+    "CaseFact",
+    "CaseFactsWatermark",
     "Category",
     "CategoryAttribute",
     "CategoryGroup",
     "DeadlineExtension",
     "Department",
     "DispatchRule",
+    "GridMonthFact",
     "EscalationLimit",
     "Incident",
     "IncidentEvent",

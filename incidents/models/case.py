@@ -494,6 +494,8 @@ class IncidentEvent(models.Model):
             ),
             # The dashboard's KPIs: events of some actions in a period.
             models.Index(fields=["action", "created_at"], name="event_action_created_idx"),
+            # The facts' refresh: the events since its watermark, and a day's events.
+            models.Index(fields=["created_at"], name="event_created_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
