@@ -67,7 +67,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--raw",
         action="store_true",
-        help="county view: count from the cases and events, not from the facts",
+        help="count from the cases and events, not from the facts",
     )
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
@@ -352,9 +352,10 @@ def build_patrols(now, days: int = DAYS) -> None:
 
 
 def prepare_facts(*, raw: bool) -> None:
-    """The cockpit's facts (incidents.services.facts): rebuilt from the cases, timed, then
-    one refresh after 100 events on as many cases, timed (the beat runs one a minute).
-    With ``--raw`` there are no facts, and the cockpit counts from the cases and events."""
+    """The facts (incidents.services.facts) of the cockpit and the town dashboard: rebuilt
+    from the cases, timed, then one refresh after 100 events on as many cases, timed (the
+    beat runs one a minute). With ``--raw`` there are no facts, and the page counts from
+    the cases and events."""
     import datetime
 
     from django.utils import timezone
@@ -371,7 +372,7 @@ def prepare_facts(*, raw: bool) -> None:
     CaseFact.objects.all().delete()
     GridMonthFact.objects.all().delete()
     if raw:
-        log("no facts (--raw): the cockpit counts from the cases and events")
+        log("no facts (--raw): the page counts from the cases and events")
         return
     today = timezone.localdate()
     started = time.perf_counter()
@@ -452,8 +453,7 @@ def main() -> int:
         log(f"keeping the {kept:,} cases built before (--rebuild to build again)")
     cases = scalar(in_region, [region.path + "%"])
 
-    if county:
-        prepare_facts(raw=args.raw)
+    prepare_facts(raw=args.raw)
 
     client = Client()
     client.force_login(official)

@@ -288,7 +288,8 @@ def _add_dimensions(
         f"SELECT f.kind, {unit}, f.source, c.group_id, f.department_id, {', '.join(select)} "  # noqa: S608
         f"FROM {model._meta.db_table} f JOIN {Region._meta.db_table} t ON t.id = f.town_id "
         f"LEFT JOIN {Category._meta.db_table} c ON c.id = f.category_id "
-        f"WHERE {condition}f.town_id = ANY(ARRAY("
+        f"WHERE {condition}f.kind IN ('source', 'category', 'department') "
+        "AND f.town_id = ANY(ARRAY("
         f"SELECT id FROM {Region._meta.db_table} WHERE left(path, length(%s)) = %s)) "
         "GROUP BY 1, 2, 3, 4, 5"
     )
@@ -309,7 +310,7 @@ def _add_dimensions(
                 add("total", None, counts)
             elif kind == CaseFact.Kind.CATEGORY:
                 add("group", group, counts)
-            else:
+            elif kind == CaseFact.Kind.DEPARTMENT:
                 add("department", department, counts)
 
 

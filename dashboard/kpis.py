@@ -34,16 +34,20 @@ def _events(cases: QuerySet, period: Period) -> QuerySet:
     return IncidentEvent.objects.filter(_in_period(period), incident__in=cases.values("pk"))
 
 
-def dashboard_kpis(cases: QuerySet, period: Period, *, totals: dict) -> dict:
+def dashboard_kpis(
+    cases: QuerySet, period: Period, *, totals: dict, steps: dict | None = None
+) -> dict:
     """受理/立案 counts, closure, extension, return and automatic dispatch rates, the
     breakdown of each reasoned step by reason, and returns per receiving unit.
 
     ``totals`` are the case counts that dashboard.selectors sums from its facts (one pass
     over the cases for every figure): ``opened`` (received in the period), ``closed``
     (closed in the period), ``extended`` (of those, with an approved extension) and
-    ``suspended`` (on hold now).
+    ``suspended`` (on hold now). ``steps``: the event counts of ``_event_counts`` when
+    the caller has them (from the facts, dashboard.selectors); else one query counts them.
     """
-    steps = _event_counts(cases, period)
+    if steps is None:
+        steps = _event_counts(cases, period)
     return {
         "received": totals["opened"],
         "registered": steps["registered"],

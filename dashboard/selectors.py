@@ -40,6 +40,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import connections, router
 from django.db.models import (
     Count,
     DurationField,
@@ -59,21 +60,29 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from core.figures import Row, rate
+from core.roles import GRID_ROLES, MANAGER_ROLES, user_roles
+from dashboard.cockpit import facts_cover
 from dashboard.kpis import dashboard_kpis
 from dashboard.periods import Period
 from dashboard.satisfaction import SATISFIED
-from grids.models import Grid
-from grids.permissions import grids_visible_to
+from grids.jurisdiction import ScopeKind, jurisdiction_of, scope_of
+from grids.models import Grid, Region
+from grids.permissions import assigned_grids, grids_visible_to
 from grids.selectors import grid_geojson_for_user
 from incidents.models import (
     CallBack,
+    CaseFact,
     Category,
     Department,
     Incident,
     IncidentEvent,
     Supervision,
 )
-from incidents.permissions import incidents_visible_to
+from incidents.permissions import (
+    assisted_incident_ids,
+    incidents_visible_to,
+    shared_incident_ids,
+)
 from members.actors import Actor
 from members.authenticity import member_verdict
 from members.models import GridAssignment, GridMember, PatrolFlag
@@ -109,34 +118,40 @@ def _has_event(*actions: str) -> Exists:
 
 
 def dashboard_figures(
-    user: Actor, period: Period, *, now: datetime.datetime | None = None
+    user: Actor,
+    period: Period,
+    *,
+    now: datetime.datetime | None = None,
+    use_facts: bool = True,
 ) -> dict:
     """All figures of the dashboard page except the map (see ``dashboard_map``).
 
-    The cases are read three times (opened by status and day; the facts by category, grid
-    and department; closed by day); headline, breakdowns and the handling indicators'
-    case counts are sums of the facts.
+    The period's counts come from the day facts (incidents.models.facts) when they cover
+    the period and the user sees exactly the cases of whole towns (``_facts_scope``): one
+    query over the facts; else, and with ``use_facts=False``, from the cases (opened by
+    status and day; the cells by category, grid and department; closed by day). The
+    figures of now (open, overdue, traffic lights, supervision, suspended) are always
+    counted from the open cases, live.
     """
     now = now or timezone.now()
     cases = incidents_visible_to(user)
-    opened = _opened_by_status_and_day(cases, period)
-    facts = _facts(cases, period, now)
-    closed_per_day = _closed_per_day(cases, period)
-    names = _names(facts)
-    by_category_and_grid = _sum(facts, lambda row: (row["category_id"], row["grid_id"]))
-    cells = [
-        {"category_id": c, "grid_id": g, **total} for (c, g), total in by_category_and_grid.items()
-    ]
-    total = _sum(cells, lambda row: None).get(None, dict.fromkeys(SUMMED, 0))
-    by_village = _by_village(cells, names)
-    grid_rows = _grid_rows(cells, names)
-    by_department = _by_department(facts, names)
+    scope = _facts_scope(user, period) if use_facts else None
+    if scope is not None:
+        counts = _counts_from_facts(scope, period, _backlog_cells(cases, now))
+    else:
+        counts = _counts_from_cases(cases, period, now)
+    dims = counts["dims"]
+    names = _names(dims)
+    total = dims["total"].get(None, dict.fromkeys(SUMMED, 0))
+    by_village = _by_village(dims["grid"], names)
+    grid_rows = _grid_rows(dims["grid"], names)
+    by_department = _by_department(dims["department"], names)
     return {
         "period": period,
         "now": now,
-        "headline": _headline(opened, facts, total),
-        "trend": _trend(period, opened, closed_per_day),
-        "by_category": _by_category(cells, names),
+        "headline": _headline(counts["by_status"], counts["escalated"], counts["handling"], total),
+        "trend": _trend(period, counts["opened_per_day"], counts["closed_per_day"]),
+        "by_category": _by_category(dims["category"], names),
         "by_village": by_village,
         "by_grid": _top_grids(grid_rows),
         "by_department": by_department,
@@ -148,7 +163,7 @@ def dashboard_figures(
         ),
         "survey_satisfaction": dashboard_survey_satisfaction(user),
         "callbacks": callback_figures(cases, period),
-        "kpis": dashboard_kpis(cases, period, totals=total),
+        "kpis": dashboard_kpis(cases, period, totals=total, steps=counts["steps"]),
         "rankings": unit_rankings(villages=by_village, grids=grid_rows, departments=by_department),
     }
 
@@ -180,12 +195,8 @@ def _opened_by_status_and_day(cases: QuerySet, period: Period) -> list[dict]:
 
 FACT_KEYS = ("category_id", "grid_id", "assignee_department_id")
 RATED = tuple(f"rated_{value}" for value in Incident.Satisfaction.values)
-SUMMED = (
-    "opened",
-    "closed",
-    "on_time",
-    "reworked",
-    *RATED,
+PERIOD_SUMMED = ("opened", "closed", "on_time", "reworked", *RATED, "extended")
+NOW_SUMMED = (
     "open",
     "green",
     "yellow",
@@ -193,22 +204,52 @@ SUMMED = (
     "stalled",
     "supervised",
     "supervision_overdue",
-    "extended",
     "suspended",
 )
+SUMMED = (*PERIOD_SUMMED, *NOW_SUMMED)
+DIMENSIONS = ("category", "grid", "department")
+BACKLOG = Q(status__in=Incident.OPEN_STATUSES)
+SUSPENDED = Q(status=Incident.Status.SUSPENDED)
 
 
-def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict]:
+def _now_counts(now: datetime.datetime) -> dict[str, Count]:
+    """The counts of the open cases now (and of those on hold): always from the cases."""
+    backlog = BACKLOG
+    return {
+        "open": Count("pk", filter=backlog),
+        # The traffic lights of the open cases (Incident.light_at), red being overdue.
+        "green": Count(
+            "pk",
+            filter=backlog
+            & Q(deadline__gte=now)
+            & (Q(yellow_at__isnull=True) | Q(yellow_at__gt=now)),
+        ),
+        "yellow": Count("pk", filter=backlog & Q(deadline__gte=now, yellow_at__lte=now)),
+        "overdue": Count("pk", filter=backlog & Q(deadline__lt=now)),
+        "stalled": Count("pk", filter=backlog & Q(is_stalled_at_top=True)),
+        "supervised": Count("pk", filter=backlog & Q(is_supervised=True)),
+        "supervision_overdue": Count(
+            "pk",
+            filter=backlog
+            & Q(
+                Exists(
+                    Supervision.objects.filter(
+                        incident=OuterRef("pk"), ended_at__isnull=True, deadline__lt=now
+                    )
+                )
+            ),
+        ),
+        # For the handling indicators (dashboard.kpis): the cases on hold now.
+        "suspended": Count("pk", filter=SUSPENDED),
+    }
+
+
+def _cells(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict]:
     """One GROUP BY over every case that counts for any figure, by category, grid and
     department: the finest grain that all breakdowns and the headline are sums of."""
-    opened, closed, backlog, suspended = (
-        _opened(period),
-        _closed(period),
-        Q(status__in=Incident.OPEN_STATUSES),
-        Q(status=Incident.Status.SUSPENDED),
-    )
+    opened, closed = _opened(period), _closed(period)
     return list(
-        cases.filter(opened | closed | backlog | suspended)
+        cases.filter(opened | closed | BACKLOG | SUSPENDED)
         .values(*FACT_KEYS)
         .annotate(
             opened=Count("pk", filter=opened),
@@ -223,38 +264,190 @@ def _facts(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict
                 f"rated_{value}": Count("pk", filter=closed & Q(satisfaction=value))
                 for value in Incident.Satisfaction.values
             },
-            open=Count("pk", filter=backlog),
-            # The traffic lights of the open cases (Incident.light_at), red being overdue.
-            green=Count(
-                "pk",
-                filter=backlog
-                & Q(deadline__gte=now)
-                & (Q(yellow_at__isnull=True) | Q(yellow_at__gt=now)),
-            ),
-            yellow=Count("pk", filter=backlog & Q(deadline__gte=now, yellow_at__lte=now)),
-            overdue=Count("pk", filter=backlog & Q(deadline__lt=now)),
-            stalled=Count("pk", filter=backlog & Q(is_stalled_at_top=True)),
-            supervised=Count("pk", filter=backlog & Q(is_supervised=True)),
-            supervision_overdue=Count(
-                "pk",
-                filter=backlog
-                & Q(
-                    Exists(
-                        Supervision.objects.filter(
-                            incident=OuterRef("pk"), ended_at__isnull=True, deadline__lt=now
-                        )
-                    )
-                ),
-            ),
-            # For the handling indicators (dashboard.kpis): extensions among the closed
-            # cases, and the cases on hold now.
+            # For the handling indicators (dashboard.kpis): extensions among the closed.
             extended=Count(
                 "pk", filter=closed & Q(_has_event(IncidentEvent.Action.EXTEND_APPROVE))
             ),
-            suspended=Count("pk", filter=suspended),
+            **_now_counts(now),
         )
         .order_by()
     )
+
+
+def _backlog_cells(cases: QuerySet, now: datetime.datetime) -> list[dict]:
+    """The open cases (and those on hold) now, by category, grid and department: the
+    figures of now beside the facts' counts of the period. One query."""
+    rows = list(
+        cases.filter(BACKLOG | SUSPENDED)
+        .values(*FACT_KEYS)
+        .annotate(**_now_counts(now))
+        .order_by()
+    )
+    for row in rows:
+        row.update(dict.fromkeys(PERIOD_SUMMED, 0))
+    return rows
+
+
+def _counts_from_cases(cases: QuerySet, period: Period, now: datetime.datetime) -> dict:
+    """Every count of the page but those of the lists, from the cases: three queries (the
+    handling indicators' event counts are then dashboard.kpis's own query)."""
+    opened_rows = _opened_by_status_and_day(cases, period)
+    cells = _cells(cases, period, now)
+    closed_per_day = _closed_per_day(cases, period)
+    by_status: dict[str, int] = {}
+    opened_per_day: dict[datetime.date, int] = {}
+    for row in opened_rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["count"]
+        opened_per_day[row["day"]] = opened_per_day.get(row["day"], 0) + row["count"]
+    handled = [row["handling"] for row in cells if row["handling"] is not None]
+    return {
+        "dims": {
+            "category": _sum(cells, lambda row: row["category_id"]),
+            "grid": _sum(cells, lambda row: row["grid_id"]),
+            "department": _sum(cells, lambda row: row["assignee_department_id"]),
+            "total": _sum(cells, lambda row: None),
+        },
+        "by_status": by_status,
+        "escalated": sum(row["escalated"] for row in opened_rows),
+        "handling": sum(handled, datetime.timedelta()),
+        "opened_per_day": opened_per_day,
+        "closed_per_day": closed_per_day,
+        "steps": None,
+    }
+
+
+def _facts_scope(user: Actor, period: Period) -> str | None:
+    """The path of the regions whose towns' facts hold exactly the cases ``user`` sees
+    (incidents_visible_to), when the facts cover ``period``; else None (count the cases).
+
+    That is a manager of a town or a region above it (or a platform administrator: every
+    town) who sees no case outside it: none reported, shared, assisted or in an assigned
+    grid elsewhere. Two queries at most (the watermark, and whether such a case exists).
+    """
+    scope = scope_of(user)
+    if scope.kind is ScopeKind.ALL:
+        path = ""
+    else:
+        roles = user_roles(user)
+        jurisdiction = jurisdiction_of(user) if roles & MANAGER_ROLES else None
+        if jurisdiction is None or jurisdiction.level > Region.Level.TOWN:
+            return None
+        path = jurisdiction.path
+    if not facts_cover(period.start):
+        return None
+    if path and _visible_elsewhere(user, path).exists():
+        return None
+    return path
+
+
+def _visible_elsewhere(user: Actor, path: str) -> QuerySet:
+    """The cases ``user`` sees outside the regions under ``path``: incidents_visible_to's
+    other grants."""
+    condition = Q(reporter=user) | shared_incident_ids(user) | assisted_incident_ids(user)
+    if user_roles(user) & GRID_ROLES:
+        condition |= Q(grid__in=assigned_grids(user))
+    return Incident.objects.filter(condition).exclude(grid__village__path__startswith=path)
+
+
+# The day facts of the towns under a path, summed per dimension over a period; a source
+# row is summed per day (the trend), the others over the whole period.
+FACT_COLUMNS = (
+    "opened",
+    "escalated",
+    "closed",
+    "on_time",
+    "reworked",
+    "extended",
+    *RATED,
+    "handling",
+    "dispatches",
+    "auto_dispatches",
+    "returns",
+    "auto_returns",
+    "registered",
+    "registered_closed",
+)
+FACTS_SUMS = f"""
+SELECT f.kind, CASE WHEN f.kind = %(source)s THEN f.day END, f.category_id, f.department_id,
+       f.grid_id, f.status, {", ".join(f"SUM(f.{name})" for name in FACT_COLUMNS)}
+FROM {CaseFact._meta.db_table} f
+WHERE f.day >= %(start)s AND f.day < %(end)s
+  AND f.town_id = ANY(ARRAY(SELECT id FROM {Region._meta.db_table}
+                            WHERE left(path, length(%(path)s)) = %(path)s))
+GROUP BY 1, 2, 3, 4, 5, 6
+"""  # noqa: S608 (table names and the code's own column names; values are parameters)
+
+
+def _counts_from_facts(path: str, period: Period, backlog: list[dict]) -> dict:
+    """The counts of ``_counts_from_cases``, the period's from the day facts of the towns
+    under ``path`` (one query), those of now from ``backlog`` (``_backlog_cells``)."""
+    with connections[router.db_for_read(CaseFact)].cursor() as cursor:
+        cursor.execute(
+            FACTS_SUMS,
+            {
+                "source": CaseFact.Kind.SOURCE,
+                "start": period.start,
+                "end": period.end,
+                "path": path,
+            },
+        )
+        rows = cursor.fetchall()
+    Kind = CaseFact.Kind
+    dims: dict[str, dict] = {name: {} for name in (*DIMENSIONS, "total")}
+    by_status: dict[str, int] = {}
+    opened_per_day: dict[datetime.date, int] = {}
+    closed_per_day: dict[datetime.date, int] = {}
+    steps = dict.fromkeys(
+        ("dispatches", "auto_dispatches", "returns", "registered", "registered_closed"), 0
+    )
+    steps["auto_returned"] = 0
+    escalated, handling = 0, 0
+    dimension = {Kind.CATEGORY: "category", Kind.DEPARTMENT: "department", Kind.GRID: "grid"}
+    for kind, day, category, department, grid, status, *numbers in rows:
+        counts = dict(zip(FACT_COLUMNS, numbers, strict=True))
+        if kind == Kind.STATUS:
+            if counts["opened"]:
+                by_status[status] = by_status.get(status, 0) + counts["opened"]
+            continue
+        if kind == Kind.SOURCE:
+            if counts["opened"]:
+                opened_per_day[day] = counts["opened"]
+            if counts["closed"]:
+                closed_per_day[day] = counts["closed"]
+            escalated += counts["escalated"]
+            handling += counts["handling"]
+            for step in steps:
+                steps[step] += counts["auto_returns" if step == "auto_returned" else step]
+            _add(dims["total"], None, counts)
+        elif counts["opened"] or counts["closed"]:
+            # A unit counts when a case of it was received or closed in the period (or is
+            # open now, below); a row of events only does not make it a unit of the page.
+            key = {"category": category, "department": department, "grid": grid}
+            _add(dims[dimension[kind]], key[dimension[kind]], counts)
+    for row in backlog:
+        for name, column in (
+            ("category", "category_id"),
+            ("grid", "grid_id"),
+            ("department", "assignee_department_id"),
+        ):
+            _add(dims[name], row[column], row)
+        _add(dims["total"], None, row)
+    return {
+        "dims": dims,
+        "by_status": by_status,
+        "escalated": escalated,
+        "handling": datetime.timedelta(microseconds=handling),
+        "opened_per_day": opened_per_day,
+        "closed_per_day": closed_per_day,
+        "steps": steps,
+    }
+
+
+def _add(totals: dict, key: Hashable, counts: dict) -> None:
+    """Add ``counts``' SUMMED fields (zero when absent) to ``totals[key]``."""
+    total = totals.setdefault(key, dict.fromkeys(SUMMED, 0))
+    for field in SUMMED:
+        total[field] += counts.get(field, 0)
 
 
 def _closed_per_day(cases: QuerySet, period: Period) -> dict[datetime.date, int]:
@@ -268,7 +461,7 @@ def _closed_per_day(cases: QuerySet, period: Period) -> dict[datetime.date, int]
     )
 
 
-def _names(facts: list[dict]) -> dict:
+def _names(dims: dict) -> dict:
     """Names of the categories, grids and departments that occur: one query each."""
     categories = {
         row["pk"]: row
@@ -276,20 +469,20 @@ def _names(facts: list[dict]) -> dict:
     }
     grids = {
         row["pk"]: row
-        for row in Grid.objects.filter(pk__in={row["grid_id"] for row in facts}).values(
+        for row in Grid.objects.filter(pk__in=set(dims["grid"])).values(
             "pk", "code", "name", "village__code", "village__name"
         )
     }
     departments = dict(
-        Department.objects.filter(
-            pk__in={row["assignee_department_id"] for row in facts} - {None}
-        ).values_list("pk", "name")
+        Department.objects.filter(pk__in=set(dims["department"]) - {None}).values_list(
+            "pk", "name"
+        )
     )
     return {"categories": categories, "grids": grids, "departments": departments}
 
 
 def _sum(rows: Iterable[Row], key: Callable[[Row], Hashable]) -> dict:
-    """Sum the fact rows by ``key(row)``."""
+    """Sum the rows' SUMMED fields by ``key(row)``."""
     totals: dict = {}
     for row in rows:
         group = key(row)
@@ -302,14 +495,12 @@ def _sum(rows: Iterable[Row], key: Callable[[Row], Hashable]) -> dict:
     return totals
 
 
-def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
-    """``total``: the fact sums over every case (``SUMMED``)."""
-    handled = [row["handling"] for row in facts if row["handling"] is not None]
-    by_status: dict[str, int] = {}
-    for row in opened_rows:
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["count"]
+def _headline(
+    by_status: dict[str, int], escalated: int, handling: datetime.timedelta, total: dict
+) -> dict:
+    """``by_status``: the cases opened in the period by their status now; ``handling``: the
+    sum of the handling times of the cases closed in it; ``total``: the sums (SUMMED)."""
     opened = sum(by_status.values())
-    escalated = sum(row["escalated"] for row in opened_rows)
     ratings = [
         {"value": value, "label": label, "count": total[f"rated_{value}"]}
         for value, label in Incident.Satisfaction.choices
@@ -321,9 +512,7 @@ def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
         "closed": total["closed"],
         "closed_on_time": total["on_time"],
         "on_time_rate": rate(total["on_time"], total["closed"]),
-        "average_handling": sum(handled, datetime.timedelta()) / total["closed"]
-        if total["closed"]
-        else None,
+        "average_handling": handling / total["closed"] if total["closed"] else None,
         "escalated": escalated,
         "escalation_rate": rate(escalated, opened),
         "reworked": total["reworked"],
@@ -347,10 +536,11 @@ def _headline(opened_rows: list[dict], facts: list[dict], total: dict) -> dict:
     }
 
 
-def _trend(period: Period, opened_rows: list[dict], closed: dict) -> list[dict]:
-    opened: dict[datetime.date, int] = {}
-    for row in opened_rows:
-        opened[row["day"]] = opened.get(row["day"], 0) + row["count"]
+def _trend(
+    period: Period,
+    opened: dict[datetime.date, int],
+    closed: dict[datetime.date, int],
+) -> list[dict]:
     days = (period.start + datetime.timedelta(days=n) for n in range(period.days))
     return [
         {"day": day, "opened": opened.get(day, 0), "closed": closed.get(day, 0)} for day in days
@@ -372,7 +562,7 @@ def _rows(totals: dict, describe: Callable[[Any], dict]) -> list[dict]:
     ]
 
 
-def _by_category(facts: list[dict], names: dict) -> list[dict]:
+def _by_category(totals: dict, names: dict) -> list[dict]:
     categories = names["categories"]
 
     def describe(pk: int) -> dict:
@@ -383,22 +573,25 @@ def _by_category(facts: list[dict], names: dict) -> list[dict]:
             "sort": (category["group__order"], category["order"], category["name"]),
         }
 
-    rows = _rows(_sum(facts, lambda row: row["category_id"]), describe)
+    rows = _rows(totals, describe)
     return sorted(rows, key=lambda row: row["sort"])
 
 
-def _by_village(facts: list[dict], names: dict) -> list[dict]:
+def _by_village(grid_totals: dict, names: dict) -> list[dict]:
     grids = names["grids"]
 
     def describe(code: str) -> dict:
         return {"name": villages[code], "code": code}
 
     villages = {grid["village__code"]: grid["village__name"] for grid in grids.values()}
-    rows = _rows(_sum(facts, lambda row: grids[row["grid_id"]]["village__code"]), describe)
+    by_village: dict = {}
+    for pk, total in grid_totals.items():
+        _add(by_village, grids[pk]["village__code"], total)
+    rows = _rows(by_village, describe)
     return sorted(rows, key=lambda row: row["code"])
 
 
-def _grid_rows(facts: list[dict], names: dict) -> list[dict]:
+def _grid_rows(grid_totals: dict, names: dict) -> list[dict]:
     """Every grid with a case that counts, unsorted (the breakdown and the ranking)."""
     grids = names["grids"]
 
@@ -406,7 +599,7 @@ def _grid_rows(facts: list[dict], names: dict) -> list[dict]:
         grid = grids[pk]
         return {"name": grid["name"], "code": grid["code"], "village": grid["village__name"]}
 
-    return _rows(_sum(facts, lambda row: row["grid_id"]), describe)
+    return _rows(grid_totals, describe)
 
 
 def _top_grids(grid_rows: list[dict]) -> list[dict]:
@@ -415,14 +608,11 @@ def _top_grids(grid_rows: list[dict]) -> list[dict]:
     return rows[:TOP_GRIDS]
 
 
-def _by_department(facts: list[dict], names: dict) -> list[dict]:
+def _by_department(department_totals: dict, names: dict) -> list[dict]:
     """Departments are judged like grids: the cases dispatched to them, on time or not."""
     departments = names["departments"]
-    dispatched = [row for row in facts if row["assignee_department_id"] is not None]
-    rows = _rows(
-        _sum(dispatched, lambda row: row["assignee_department_id"]),
-        lambda pk: {"name": departments[pk]},
-    )
+    dispatched = {pk: total for pk, total in department_totals.items() if pk is not None}
+    rows = _rows(dispatched, lambda pk: {"name": departments[pk]})
     return sorted(rows, key=lambda row: (-row["opened"], row["name"]))
 
 

@@ -23,14 +23,19 @@ from incidents.models.catalogue import Category, Department
 
 class CaseFact(models.Model):
     """The counts of one local day and town, by one dimension (``kind``): per source,
-    per category or per assigned department (null: none), the other two columns empty.
-    A day has a bounded number of rows, whatever the number of cases: towns × (sources +
-    categories + departments), and the cockpit sums a month of them in a few ms."""
+    per category, per assigned department (null: none), per grid or per current status,
+    the other key columns empty. A day has a bounded number of rows, whatever the number
+    of cases: towns × (sources + categories + departments + grids + statuses), and the
+    cockpit and the town dashboard sum a month of them in a few ms."""
 
     class Kind(models.TextChoices):
         SOURCE = "source"
         CATEGORY = "category"
         DEPARTMENT = "department"
+        # For the town dashboard (dashboard.selectors): per grid, and per current status
+        # of the cases received that day.
+        GRID = "grid"
+        STATUS = "status"
 
     day = models.DateField(_("day"))
     town = models.ForeignKey(
@@ -48,6 +53,10 @@ class CaseFact(models.Model):
         null=True,
         related_name="+",
     )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Incident.Status.choices, null=True)
     # Cases received (created) that day, and of them escalated at least once.
     opened = models.IntegerField(default=0)
     escalated = models.IntegerField(default=0)
@@ -58,12 +67,18 @@ class CaseFact(models.Model):
     extended = models.IntegerField(default=0)
     rated = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)
+    rated_satisfied = models.IntegerField(default=0)
+    rated_basically_satisfied = models.IntegerField(default=0)
+    rated_dissatisfied = models.IntegerField(default=0)
+    # The sum of their handling times (closed_at - created_at), in microseconds.
+    handling = models.BigIntegerField(default=0)
     # Events of that day: dispatches (by hand and by rule), returns, acceptances (立案,
     # one per case at most: only a reported case is accepted) and of those the cases
     # closed now.
     dispatches = models.IntegerField(default=0)
     auto_dispatches = models.IntegerField(default=0)
     returns = models.IntegerField(default=0)
+    auto_returns = models.IntegerField(default=0)  # returns of a dispatch by a rule
     registered = models.IntegerField(default=0)
     registered_closed = models.IntegerField(default=0)
 
@@ -72,7 +87,16 @@ class CaseFact(models.Model):
         verbose_name_plural = _("case facts")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "town", "kind", "source", "category", "department"],
+                fields=[
+                    "day",
+                    "town",
+                    "kind",
+                    "source",
+                    "category",
+                    "department",
+                    "grid",
+                    "status",
+                ],
                 name="case_fact_key",
                 nulls_distinct=False,
             )

@@ -55,13 +55,27 @@ COUNTS = (
     "extended",
     "rated",
     "satisfied",
+    "rated_satisfied",
+    "rated_basically_satisfied",
+    "rated_dissatisfied",
+    "handling",
     "dispatches",
     "auto_dispatches",
     "returns",
+    "auto_returns",
     "registered",
     "registered_closed",
 )
-KEYS = ("day", "town_id", "kind", "source", "category_id", "department_id")
+KEYS = (
+    "day",
+    "town_id",
+    "kind",
+    "source",
+    "category_id",
+    "department_id",
+    "grid_id",
+    "status",
+)
 SATISFIED = (Incident.Satisfaction.SATISFIED, Incident.Satisfaction.BASICALLY_SATISFIED)
 BREACHES = (Action.AUTO_ESCALATE, Action.STALL)
 DISPATCHES = (Action.DISPATCH, Action.AUTO_DISPATCH)
@@ -83,15 +97,20 @@ CLOSED = _strings(Incident.CLOSED_STATUSES)
 # {evented} stand for the days' time ranges on those columns (_ranges): ranges written out
 # let the planner estimate the rows, and probe the indexes rather than hash whole tables.
 DAY = "({column} AT TIME ZONE %(tz)s)::date"
+SATISFACTION = Incident.Satisfaction
+# The case's keys in every part of the union below.
+CASE_KEYS = "i.town_id, i.category_id, i.source, i.assignee_department_id, i.grid_id, i.status"
+CASE_KEYS_NAMED = (
+    "i.town_id, i.category_id, i.source, i.assignee_department_id AS department_id, "
+    "i.grid_id, i.status"
+)
 FACTS_SELECT = f"""
 WITH cells AS (
-    SELECT {DAY.format(column="i.created_at")} AS day, i.town_id, i.category_id, i.source,
-           i.assignee_department_id AS department_id,
+    SELECT {DAY.format(column="i.created_at")} AS day, {CASE_KEYS_NAMED},
            1 AS opened, (i.escalation_count > 0)::int AS escalated, {_zeros(COUNTS[2:])}
     FROM {CASES} i WHERE {{created}}
     UNION ALL
-    SELECT {DAY.format(column="i.closed_at")}, i.town_id, i.category_id, i.source,
-           i.assignee_department_id,
+    SELECT {DAY.format(column="i.closed_at")}, {CASE_KEYS},
            0, 0, 1,
            (NOT EXISTS (SELECT 1 FROM {EVENTS} e WHERE e.incident_id = i.id
                         AND e.action IN ({_strings(BREACHES)})))::int,
@@ -101,15 +120,19 @@ WITH cells AS (
                     AND e.action = '{Action.EXTEND_APPROVE}'))::int,
            (i.satisfaction <> '')::int,
            (i.satisfaction IN ({_strings(SATISFIED)}))::int,
-           0, 0, 0, 0, 0
+           (i.satisfaction = '{SATISFACTION.SATISFIED}')::int,
+           (i.satisfaction = '{SATISFACTION.BASICALLY_SATISFIED}')::int,
+           (i.satisfaction = '{SATISFACTION.DISSATISFIED}')::int,
+           (extract(epoch FROM i.closed_at - i.created_at) * 1000000)::bigint,
+           0, 0, 0, 0, 0, 0
     FROM {CASES} i WHERE i.status IN ({CLOSED}) AND ({{closed}})
     UNION ALL
-    SELECT {DAY.format(column="e.created_at")}, i.town_id, i.category_id, i.source,
-           i.assignee_department_id,
-           {_zeros(COUNTS[:8])},
+    SELECT {DAY.format(column="e.created_at")}, {CASE_KEYS},
+           {_zeros(COUNTS[:12])},
            (e.action IN ({_strings(DISPATCHES)}))::int,
            (e.action = '{Action.AUTO_DISPATCH}')::int,
            (e.action = '{Action.RETURN}')::int,
+           (e.action = '{Action.RETURN}' AND e.dispatch_rule_id IS NOT NULL)::int,
            (e.action = '{Action.ACCEPT}')::int,
            (e.action = '{Action.ACCEPT}' AND i.status IN ({CLOSED}))::int
     FROM {EVENTS} e JOIN {CASES} i ON i.id = e.incident_id
@@ -117,12 +140,14 @@ WITH cells AS (
       AND ({{evented}})
 )
 SELECT day, town_id,
-       CASE GROUPING(source, category_id, department_id)
-           WHEN 3 THEN 'source' WHEN 5 THEN 'category' ELSE 'department' END,
-       source, category_id, department_id,
-       {", ".join(f"sum({name})::int" for name in COUNTS)}
+       CASE GROUPING(source, category_id, department_id, grid_id, status)
+           WHEN 15 THEN 'source' WHEN 23 THEN 'category' WHEN 27 THEN 'department'
+           WHEN 29 THEN 'grid' ELSE 'status' END,
+       source, category_id, department_id, grid_id, status,
+       {", ".join(f"sum({name})::{'bigint' if name == 'handling' else 'int'}" for name in COUNTS)}
 FROM cells GROUP BY GROUPING SETS (
-    (day, town_id, source), (day, town_id, category_id), (day, town_id, department_id)
+    (day, town_id, source), (day, town_id, category_id), (day, town_id, department_id),
+    (day, town_id, grid_id), (day, town_id, status)
 )
 """
 
