@@ -436,7 +436,7 @@ def _counts_from_facts(path: str, period: Period, backlog: list[dict]) -> dict:
         "dims": dims,
         "by_status": by_status,
         "escalated": escalated,
-        "handling": datetime.timedelta(microseconds=handling),
+        "handling": datetime.timedelta(microseconds=int(handling)),
         "opened_per_day": opened_per_day,
         "closed_per_day": closed_per_day,
         "steps": steps,
