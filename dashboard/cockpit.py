@@ -267,7 +267,8 @@ def _fact_sums(region: Region, periods: dict[str, Period]) -> dict[Hashable, dic
     sums: dict[Hashable, dict] = {name: {} for name in (*SETS, "total")}
     _add_dimensions(sums, region, CaseFact, select, params, f"({days}) AND ", day_params)
     backlog = ["SUM(f.open) AS open", "SUM(f.overdue) AS overdue"]
-    _add_dimensions(sums, region, BacklogFact, backlog, [], "", [])
+    # A backlog row of cases on hold only (no open case) is no unit of the cockpit.
+    _add_dimensions(sums, region, BacklogFact, backlog, [], "f.open > 0 AND ", [])
     return sums
 
 

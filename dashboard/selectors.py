@@ -70,6 +70,7 @@ from grids.models import Grid, Region
 from grids.permissions import assigned_grids, grids_visible_to
 from grids.selectors import grid_geojson_for_user
 from incidents.models import (
+    BacklogFact,
     CallBack,
     CaseFact,
     Category,
@@ -83,6 +84,7 @@ from incidents.permissions import (
     incidents_visible_to,
     shared_incident_ids,
 )
+from incidents.selectors import QUEUE_ORDERINGS
 from members.actors import Actor
 from members.authenticity import member_verdict
 from members.models import GridAssignment, GridMember, PatrolFlag
@@ -130,14 +132,15 @@ def dashboard_figures(
     the period and the user sees exactly the cases of whole towns (``_facts_scope``): one
     query over the facts; else, and with ``use_facts=False``, from the cases (opened by
     status and day; the cells by category, grid and department; closed by day). The
-    figures of now (open, overdue, traffic lights, supervision, suspended) are always
-    counted from the open cases, live.
+    figures of now (open, overdue, traffic lights, supervision, on hold) then come from
+    the backlog facts, as at their last refresh (a minute ago at most; ``now`` is then
+    the refresh's moment for them), in one more query.
     """
     now = now or timezone.now()
     cases = incidents_visible_to(user)
     scope = _facts_scope(user, period) if use_facts else None
     if scope is not None:
-        counts = _counts_from_facts(scope, period, _backlog_cells(cases, now))
+        counts = _counts_from_facts(scope, period)
     else:
         counts = _counts_from_cases(cases, period, now)
     dims = counts["dims"]
@@ -274,18 +277,32 @@ def _cells(cases: QuerySet, period: Period, now: datetime.datetime) -> list[dict
     )
 
 
-def _backlog_cells(cases: QuerySet, now: datetime.datetime) -> list[dict]:
-    """The open cases (and those on hold) now, by category, grid and department: the
-    figures of now beside the facts' counts of the period. One query."""
-    rows = list(
-        cases.filter(BACKLOG | SUSPENDED)
-        .values(*FACT_KEYS)
-        .annotate(**_now_counts(now))
-        .order_by()
-    )
-    for row in rows:
-        row.update(dict.fromkeys(PERIOD_SUMMED, 0))
-    return rows
+BACKLOG_SUMS = f"""
+SELECT f.kind, f.category_id, f.department_id, f.grid_id,
+       {", ".join(f"SUM(f.{name})" for name in NOW_SUMMED)}
+FROM {BacklogFact._meta.db_table} f
+WHERE f.kind IN (%(source)s, %(category)s, %(department)s, %(grid)s)
+  AND f.town_id = ANY(ARRAY(SELECT id FROM {Region._meta.db_table}
+                            WHERE left(path, length(%(path)s)) = %(path)s))
+GROUP BY 1, 2, 3, 4
+"""  # noqa: S608 (table names and the code's own column names; values are parameters)
+
+
+def _backlog_from_facts(path: str) -> list[tuple]:
+    """The backlog facts of the towns under ``path``: per kind and key, NOW_SUMMED."""
+    Kind = CaseFact.Kind
+    with connections[router.db_for_read(BacklogFact)].cursor() as cursor:
+        cursor.execute(
+            BACKLOG_SUMS,
+            {
+                "source": Kind.SOURCE,
+                "category": Kind.CATEGORY,
+                "department": Kind.DEPARTMENT,
+                "grid": Kind.GRID,
+                "path": path,
+            },
+        )
+        return cursor.fetchall()
 
 
 def _counts_from_cases(cases: QuerySet, period: Period, now: datetime.datetime) -> dict:
@@ -335,18 +352,40 @@ def _facts_scope(user: Actor, period: Period) -> str | None:
         path = jurisdiction.path
     if not facts_cover(period.start):
         return None
-    if path and _visible_elsewhere(user, path).exists():
+    if path and _sees_cases_elsewhere(user, path):
         return None
     return path
 
 
-def _visible_elsewhere(user: Actor, path: str) -> QuerySet:
-    """The cases ``user`` sees outside the regions under ``path``: incidents_visible_to's
-    other grants."""
-    condition = Q(reporter=user) | shared_incident_ids(user) | assisted_incident_ids(user)
+def _sees_cases_elsewhere(user: Actor, path: str) -> bool:
+    """Whether ``user`` sees a case outside the regions under ``path`` by one of
+    incidents_visible_to's other grants (reported, shared, assisted, an assigned grid).
+    One query: an EXISTS per grant, each an index probe (OR-ed in one WHERE, they would
+    scan every case)."""
+    grants = [Q(reporter=user), *_alternatives(shared_incident_ids(user))]
+    grants += _alternatives(assisted_incident_ids(user))
     if user_roles(user) & GRID_ROLES:
-        condition |= Q(grid__in=assigned_grids(user))
-    return Incident.objects.filter(condition).exclude(grid__village__path__startswith=path)
+        grants.append(Q(grid__in=assigned_grids(user)))
+    parts = [
+        Incident.objects.filter(grant)
+        .exclude(grid__village__path__startswith=path)
+        .values("pk")[:1]
+        .query.sql_with_params()
+        for grant in grants
+    ]
+    with connections[router.db_for_read(Incident)].cursor() as cursor:
+        cursor.execute(
+            "SELECT " + " OR ".join(f"EXISTS ({sql})" for sql, _params in parts),
+            [param for _sql, params in parts for param in params],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def _alternatives(condition: Q) -> list[Q]:
+    """The parts of an OR of conditions (the condition itself when it is not one)."""
+    if condition.connector != Q.OR or condition.negated:
+        return [condition]
+    return [child if isinstance(child, Q) else Q(child) for child in condition.children]
 
 
 # The day facts of the towns under a path, summed per dimension over a period; a source
@@ -378,9 +417,9 @@ GROUP BY 1, 2, 3, 4, 5, 6
 """  # noqa: S608 (table names and the code's own column names; values are parameters)
 
 
-def _counts_from_facts(path: str, period: Period, backlog: list[dict]) -> dict:
-    """The counts of ``_counts_from_cases``, the period's from the day facts of the towns
-    under ``path`` (one query), those of now from ``backlog`` (``_backlog_cells``)."""
+def _counts_from_facts(path: str, period: Period) -> dict:
+    """The counts of ``_counts_from_cases`` from the facts of the towns under ``path``:
+    the period's from the day facts, those of now from the backlog facts. Two queries."""
     with connections[router.db_for_read(CaseFact)].cursor() as cursor:
         cursor.execute(
             FACTS_SUMS,
@@ -424,14 +463,13 @@ def _counts_from_facts(path: str, period: Period, backlog: list[dict]) -> dict:
             # open now, below); a row of events only does not make it a unit of the page.
             key = {"category": category, "department": department, "grid": grid}
             _add(dims[dimension[kind]], key[dimension[kind]], counts)
-    for row in backlog:
-        for name, column in (
-            ("category", "category_id"),
-            ("grid", "grid_id"),
-            ("department", "assignee_department_id"),
-        ):
-            _add(dims[name], row[column], row)
-        _add(dims["total"], None, row)
+    for kind, category, department, grid, *numbers in _backlog_from_facts(path):
+        counts = dict(zip(NOW_SUMMED, numbers, strict=True))
+        if kind == Kind.SOURCE:
+            _add(dims["total"], None, counts)
+        else:
+            key = {"category": category, "department": department, "grid": grid}
+            _add(dims[dimension[kind]], key[dimension[kind]], counts)
     return {
         "dims": dims,
         "by_status": by_status,
@@ -636,7 +674,8 @@ def unit_rankings(*, villages: list[dict], grids: list[dict], departments: list[
 
 
 def overdue_cases(cases: QuerySet, now: datetime.datetime) -> list[Incident]:
-    """The ``OVERDUE_LIST_SIZE`` open cases longest past their deadline, supervised first."""
+    """The ``OVERDUE_LIST_SIZE`` open cases longest past their deadline, supervised first
+    (then the newest first among those due at the same moment, as in the queue)."""
     return list(
         cases.filter(_open_overdue(now))
         .select_related("category", "grid", "handling_region", "assignee_department")
@@ -654,7 +693,8 @@ def overdue_cases(cases: QuerySet, now: datetime.datetime) -> list[Incident]:
             "handling_region__name",
             "assignee_department__name",
         )
-        .order_by("-is_supervised", "deadline", "pk")[:OVERDUE_LIST_SIZE]
+        # The queue's "due" order, which its index of the open cases reads in order.
+        .order_by(*QUEUE_ORDERINGS["due"].order_by())[:OVERDUE_LIST_SIZE]
     )
 
 

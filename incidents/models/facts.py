@@ -108,8 +108,9 @@ class CaseFact(models.Model):
 
 class BacklogFact(models.Model):
     """The cases open at the last refresh, and of them past their deadline then, per
-    town and by one dimension as CaseFact (a state, not a day's count: every refresh
-    recounts it whole)."""
+    town and by one dimension as CaseFact (source, category, department or grid; a
+    state, not a day's count: every refresh recounts it whole). A row with no open case
+    counts cases on hold only."""
 
     town = models.ForeignKey(
         Region, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
@@ -126,15 +127,27 @@ class BacklogFact(models.Model):
         null=True,
         related_name="+",
     )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
     open = models.IntegerField(default=0)
     overdue = models.IntegerField(default=0)
+    # For the town dashboard (dashboard.selectors): the open cases' traffic lights then
+    # (red is overdue), those stalled at the top of the ladder, supervised, past a
+    # supervision's deadline; and the cases on hold (not open: counted beside).
+    green = models.IntegerField(default=0)
+    yellow = models.IntegerField(default=0)
+    stalled = models.IntegerField(default=0)
+    supervised = models.IntegerField(default=0)
+    supervision_overdue = models.IntegerField(default=0)
+    suspended = models.IntegerField(default=0)
 
     class Meta:
         verbose_name = _("backlog fact")
         verbose_name_plural = _("backlog facts")
         constraints = [
             models.UniqueConstraint(
-                fields=["town", "kind", "source", "category", "department"],
+                fields=["town", "kind", "source", "category", "department", "grid"],
                 name="backlog_fact_key",
                 nulls_distinct=False,
             )

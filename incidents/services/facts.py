@@ -34,6 +34,7 @@ from incidents.models import (
     GridMonthFact,
     Incident,
     IncidentEvent,
+    Supervision,
 )
 
 MARGIN = datetime.timedelta(minutes=5)
@@ -210,16 +211,31 @@ GROUP BY 1
 
 OPEN = _strings(Incident.OPEN_STATUSES)
 BACKLOG = BacklogFact._meta.db_table
+SUPERVISIONS = Supervision._meta.db_table
 BACKLOG_INSERT = f"""
-INSERT INTO {BACKLOG} (town_id, kind, source, category_id, department_id, open, overdue)
+INSERT INTO {BACKLOG} (town_id, kind, source, category_id, department_id, grid_id, open, overdue,
+                       green, yellow, stalled, supervised, supervision_overdue, suspended)
 SELECT town_id,
-       CASE GROUPING(source, category_id, assignee_department_id)
-           WHEN 3 THEN 'source' WHEN 5 THEN 'category' ELSE 'department' END,
-       source, category_id, assignee_department_id,
-       count(*), count(*) FILTER (WHERE deadline < %(now)s)
-FROM {CASES} WHERE status IN ({OPEN})
+       CASE GROUPING(source, category_id, assignee_department_id, grid_id)
+           WHEN 7 THEN 'source' WHEN 11 THEN 'category' WHEN 13 THEN 'department'
+           ELSE 'grid' END,
+       source, category_id, assignee_department_id, grid_id,
+       count(*) FILTER (WHERE open),
+       count(*) FILTER (WHERE open AND deadline < %(now)s),
+       count(*) FILTER (WHERE open AND deadline >= %(now)s
+                        AND (yellow_at IS NULL OR yellow_at > %(now)s)),
+       count(*) FILTER (WHERE open AND deadline >= %(now)s AND yellow_at <= %(now)s),
+       count(*) FILTER (WHERE open AND is_stalled_at_top),
+       count(*) FILTER (WHERE open AND is_supervised),
+       count(*) FILTER (WHERE open AND EXISTS (
+           SELECT 1 FROM {SUPERVISIONS} s WHERE s.incident_id = c.id
+           AND s.ended_at IS NULL AND s.deadline < %(now)s)),
+       count(*) FILTER (WHERE NOT open)
+FROM (SELECT *, status IN ({OPEN}) AS open FROM {CASES}
+      WHERE status IN ({OPEN}) OR status = '{Incident.Status.SUSPENDED}') AS c
 GROUP BY GROUPING SETS (
-    (town_id, source), (town_id, category_id), (town_id, assignee_department_id)
+    (town_id, source), (town_id, category_id), (town_id, assignee_department_id),
+    (town_id, grid_id)
 )
 """
 
