@@ -87,7 +87,7 @@ from incidents.permissions import (
 from incidents.selectors import QUEUE_ORDERINGS
 from members.actors import Actor
 from members.authenticity import member_verdict
-from members.models import GridAssignment, GridMember, PatrolFlag
+from members.models import GridAssignment, GridMember, PatrolFlag, User
 from members.permissions import patrol_logs_visible_to
 from members.selectors import visit_coverage_by_grid
 from surveys.selectors import dashboard_survey_satisfaction
@@ -344,6 +344,8 @@ def _facts_scope(user: Actor, period: Period) -> str | None:
     scope = scope_of(user)
     if scope.kind is ScopeKind.ALL:
         path = ""
+    elif scope.kind is not ScopeKind.SUBTREE or not isinstance(user, User):
+        return None
     else:
         roles = user_roles(user)
         jurisdiction = jurisdiction_of(user) if roles & MANAGER_ROLES else None
@@ -352,12 +354,12 @@ def _facts_scope(user: Actor, period: Period) -> str | None:
         path = jurisdiction.path
     if not facts_cover(period.start):
         return None
-    if path and _sees_cases_elsewhere(user, path):
+    if path and isinstance(user, User) and _sees_cases_elsewhere(user, path):
         return None
     return path
 
 
-def _sees_cases_elsewhere(user: Actor, path: str) -> bool:
+def _sees_cases_elsewhere(user: User, path: str) -> bool:
     """Whether ``user`` sees a case outside the regions under ``path`` by one of
     incidents_visible_to's other grants (reported, shared, assisted, an assigned grid).
     One query: an EXISTS per grant, each an index probe (OR-ed in one WHERE, they would

@@ -118,4 +118,8 @@ class Migration(migrations.Migration):
             model_name='casefact',
             constraint=models.UniqueConstraint(fields=('day', 'town', 'kind', 'source', 'category', 'department', 'grid', 'status'), name='case_fact_key', nulls_distinct=False),
         ),
+        migrations.AddIndex(
+            model_name='incident',
+            index=models.Index(condition=models.Q(('status__in', ['reported', 'accepted', 'dispatched', 'in_progress', 'handled'])), fields=['assignee_user'], name='incident_open_assignee_idx'),
+        ),
     ]
