@@ -119,7 +119,9 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(fields=('day', 'town', 'kind', 'source', 'category', 'department', 'grid', 'status'), name='case_fact_key', nulls_distinct=False),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(condition=models.Q(('status__in', ['reported', 'accepted', 'dispatched', 'in_progress', 'handled'])), fields=['assignee_user'], name='incident_open_assignee_idx'),
+            model_name="incident",
+            index=models.Index(
+                fields=["assignee_user", "status"], name="incident_assignee_status_idx"
+            ),
         ),
     ]
