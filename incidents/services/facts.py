@@ -209,6 +209,12 @@ FROM (
 GROUP BY 1
 """
 
+# The same for the cases %(ids)s.
+CASES_DAYS = DIRTY_DAYS.replace(
+    f"SELECT DISTINCT incident_id AS id FROM {EVENTS} WHERE created_at >= %(since)s",
+    "SELECT unnest(%(ids)s::bigint[]) AS id",
+)
+
 OPEN = _strings(Incident.OPEN_STATUSES)
 BACKLOG = BacklogFact._meta.db_table
 SUPERVISIONS = Supervision._meta.db_table
@@ -307,17 +313,44 @@ def case_facts_refresh(*, now: datetime.datetime | None = None) -> Refreshed:
         with connection.cursor() as cursor:
             cursor.execute(DIRTY_DAYS, _params(since=watermark.current_at - MARGIN))
             touched = cursor.fetchall()
-        days = sorted(day for day, _received in touched if day >= watermark.covers_from)
-        months = sorted(
-            {day.replace(day=1) for day, received in touched if received}
-            - {day.replace(day=1) for day, _received in touched if day < watermark.covers_from}
-        )
-        _recompute_days(days)
-        _recompute_months(months)
-        _recount_backlog(now)
+        days, months = _recompute_touched(touched, watermark.covers_from, now)
         watermark.current_at = max(watermark.current_at, now)
         watermark.save(update_fields=["current_at"])
-    return Refreshed(days=len(days), months=len(months), current=True)
+    return Refreshed(days=days, months=months, current=True)
+
+
+def _recompute_touched(
+    touched: list[tuple[datetime.date, bool]], covers_from: datetime.date, now: datetime.datetime
+) -> tuple[int, int]:
+    """Recompute the (day, received that day) of DIRTY_DAYS's rows that the facts cover,
+    their months, and the backlog. The number of days and months."""
+    days = sorted(day for day, _received in touched if day >= covers_from)
+    months = sorted(
+        {day.replace(day=1) for day, received in touched if received}
+        - {day.replace(day=1) for day, _received in touched if day < covers_from}
+    )
+    _recompute_days(days)
+    _recompute_months(months)
+    _recount_backlog(now)
+    return len(days), len(months)
+
+
+def case_facts_recompute_cases(ids: list[int], *, now: datetime.datetime | None = None) -> int:
+    """Recompute at once the days (and months) the cases ``ids`` count on, for a change
+    that writes no event (incidents.services.regrid moves cases to another grid). The
+    number of days recomputed; none while there are no facts."""
+    if not ids or not facts_kept():
+        return 0
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock()
+        covers_from = CaseFactsWatermark.objects.values_list("covers_from", flat=True).first()
+        if covers_from is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(CASES_DAYS, _params(ids=ids))
+            touched = cursor.fetchall()
+        return _recompute_touched(touched, covers_from, now)[0]
 
 
 def _days(first: datetime.date, end: datetime.date) -> list[datetime.date]:

@@ -13,6 +13,7 @@ from typing import Any
 from grids.models import Grid
 from incidents.models import Incident
 from incidents.publication import public_cases_changed
+from incidents.services.facts import case_facts_recompute_cases
 
 ACTIVE_STATUSES = sorted({*Incident.OPEN_STATUSES, Incident.Status.SUSPENDED})
 
@@ -20,12 +21,15 @@ ACTIVE_STATUSES = sorted({*Incident.OPEN_STATUSES, Incident.Status.SUSPENDED})
 def incidents_follow_grid_split(*, old: Grid, halves: list[Grid]) -> int:
     """Move the old grid's open and suspended cases to the halves; the number moved."""
     active = Incident.objects.filter(grid=old, status__in=ACTIVE_STATUSES)
+    ids = list(active.values_list("pk", flat=True))
     moved = 0
     for half in halves:
         moved += active.filter(location__coveredby=half.boundary).update(grid=half)
     moved += active.update(grid=halves[0])
     if moved:
         public_cases_changed()
+        # No event is written: the facts (per grid) are recomputed for these cases now.
+        case_facts_recompute_cases(ids)
     return moved
 
 

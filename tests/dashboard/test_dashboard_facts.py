@@ -20,7 +20,12 @@ from incidents.models import (
     Level,
     Supervision,
 )
-from incidents.services.facts import case_facts_rebuild, case_facts_refresh
+from incidents.services.facts import (
+    case_facts_differences,
+    case_facts_rebuild,
+    case_facts_refresh,
+)
+from incidents.services.regrid import incidents_follow_grid_split
 from tests.conftest import NOW, TODAY
 from tests.dashboard.test_cockpit import at, event, fill, make_case
 
@@ -183,3 +188,14 @@ def test_the_page_reads_the_facts_in_constant_queries(client, cast, ladder):
     assert figures == dashboard_figures(
         cast.town_official, figures["period"], now=figures["now"], use_facts=False
     )
+
+
+def test_cases_moved_by_a_grid_split_are_counted_in_their_new_grid_at_once(cast, ladder, facts):
+    moved = incidents_follow_grid_split(old=ladder.a1, halves=[ladder.a2])
+    period = PERIODS["last 90 days"]
+
+    from_facts = dashboard_figures(cast.town_official, period, now=NOW)
+
+    assert moved > 0
+    assert from_facts == dashboard_figures(cast.town_official, period, now=NOW, use_facts=False)
+    assert case_facts_differences(since=SINCE, until=TODAY) == []
