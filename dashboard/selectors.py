@@ -148,6 +148,15 @@ def dashboard_figures(
         counts = _counts_from_cases(cases, period, now)
     dims = counts["dims"]
     names = _names(dims)
+    # A fact may still name a category, grid or department deleted since its day (their
+    # keys have no constraint): it is left out until the nightly rebuild drops it.
+    for name, known in (("category", "categories"), ("grid", "grids")):
+        dims[name] = {key: sums for key, sums in dims[name].items() if key in names[known]}
+    dims["department"] = {
+        key: sums
+        for key, sums in dims["department"].items()
+        if key is None or key in names["departments"]
+    }
     total = dims["total"].get(None, dict.fromkeys(SUMMED, 0))
     by_village = _by_village(dims["grid"], names)
     grid_rows = _grid_rows(dims["grid"], names)
