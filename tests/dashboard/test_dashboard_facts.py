@@ -13,6 +13,7 @@ from django.urls import reverse
 from dashboard.periods import Period
 from dashboard.selectors import dashboard_figures
 from incidents.models import (
+    CaseFact,
     Category,
     DispatchRule,
     Incident,
@@ -199,3 +200,18 @@ def test_cases_moved_by_a_grid_split_are_counted_in_their_new_grid_at_once(cast,
     assert moved > 0
     assert from_facts == dashboard_figures(cast.town_official, period, now=NOW, use_facts=False)
     assert case_facts_differences(since=SINCE, until=TODAY) == []
+
+
+def test_a_fact_of_a_deleted_grid_is_left_out(cast, ladder, facts):
+    CaseFact.objects.create(
+        day=TODAY, town=ladder.town, kind=CaseFact.Kind.GRID, grid_id=999_999, opened=3
+    )
+    period = PERIODS["last 7 days"]
+
+    figures = dashboard_figures(cast.town_official, period, now=NOW)
+
+    assert 999_999 not in {row.get("pk") for row in figures["by_grid"]}
+    assert (
+        figures["by_grid"]
+        == (dashboard_figures(cast.town_official, period, now=NOW, use_facts=False)["by_grid"])
+    )
