@@ -122,6 +122,23 @@ def drop_database(url: str) -> None:
     connection.close()
 
 
+def facts_ready(log, *, rebuild: bool = False) -> None:
+    """The cockpit's facts (incidents.services.facts), where this commit keeps them: rebuilt
+    after a build or when a kept database has none yet, else brought up to date."""
+    from django.core.management import call_command, get_commands
+
+    if "rebuild_case_facts" not in get_commands():
+        return
+    from incidents.models import CaseFactsWatermark
+    from incidents.services.facts import case_facts_refresh
+
+    if rebuild or not CaseFactsWatermark.objects.filter(pk=1).exists():
+        log("rebuild_case_facts")
+        call_command("rebuild_case_facts")
+    else:
+        log(f"case_facts_refresh: {case_facts_refresh()}")
+
+
 def seed_shape(args: argparse.Namespace) -> dict[str, str]:
     """``seed_demo``'s options for the county: grids per town, households and their size."""
     grids_per_town = max(1, args.grids // args.towns)
@@ -147,7 +164,7 @@ def counts() -> dict[str, int]:
 
 def build(args: argparse.Namespace) -> float:
     """Seed the ladder and people when they differ, then the cases; the seconds it took."""
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
     from django.utils import timezone
 
     from members.models import User
@@ -164,6 +181,7 @@ def build(args: argparse.Namespace) -> float:
         found = counts()
     elif found["cases"] == args.cases and not args.rebuild:
         log(f"keeping the {found['cases']:,} cases built before")
+        facts_ready(log)
         return 0.0
     log(f"seeded: {found}")
     county = User.objects.select_related("jurisdiction").get(username=COUNTY_OFFICIAL)
@@ -175,9 +193,7 @@ def build(args: argparse.Namespace) -> float:
         steps=True,
         days=DAYS,
     )
-    if "rebuild_case_facts" in get_commands():
-        log("rebuild_case_facts")
-        call_command("rebuild_case_facts")
+    facts_ready(log, rebuild=True)
     for table in ("incidents_incident", "incidents_incidentevent", "members_patrollog"):
         log(f"VACUUM ANALYZE {table}")
         sql(f"VACUUM ANALYZE {table}")
