@@ -7,6 +7,7 @@ includes this partial by name, as it includes the surveys meant for the member.
 from django import template
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from incidents.models import Incident
@@ -54,3 +55,15 @@ def patrol_cases(context: template.Context, patrol_id: int) -> dict:
         "empty_text": _("No case was reported from this patrol."),
         "now": timezone.now(),
     }
+
+
+@register.simple_tag
+def light_badge(light: str) -> str:
+    """A case's traffic light, as incidents/_light.html writes it, without an include per
+    row (the queue shows 50): "green", "yellow", "red", or nothing without a clock."""
+    if not light:
+        return ""
+    label = {"red": _("Overdue"), "yellow": _("Deadline near")}.get(light) or _("On time")
+    return format_html(
+        '<span class="light light-{}" data-light="{}">{}</span>', light, light, label
+    )
