@@ -7,7 +7,8 @@ It seeds the demo town (``seed_demo --cases-per-grid 0``) and builds ``--cases``
 it with ``bench/dashboard.py``'s set-based builder (kept between runs; rebuilt when the
 count differs or with ``--rebuild``). It then renders the queue as the town official
 (``demo_town``, who sees every case) with Django's test client under the production
-settings (DEBUG off, cached templates), for several filters:
+settings (DEBUG off, cached templates, templates rendered without the test environment's
+instrumentation), for several filters:
 
 - the first page ``--firsts`` times (the first render warms up): it carries the counts per
   status and the total;
@@ -110,6 +111,12 @@ def setup_django(url: str) -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's host "testserver" is allowed
+    # ... but templates render as in production: the test environment's instrumented
+    # render sends a signal per template, on which the test client copies the context.
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    Template._render = _TestState.saved_data.template_render
     call_command("migrate", verbosity=0, interactive=False)
     if not (ROOT / "var" / "bench-static" / "staticfiles.json").exists():
         call_command("collectstatic", verbosity=0, interactive=False)  # the hashed names
