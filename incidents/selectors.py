@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -301,7 +302,7 @@ def incident_status_counts(
     ``cap + 1`` (more than ``cap``: show "cap+"). One statement: a bounded
     ``COUNT(*) FROM (... LIMIT cap + 1)`` per status."""
     parts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     try:
         for index, value in enumerate(Status.values):
             bounded = incidents.filter(status=value).order_by().values("pk")[: cap + 1]
