@@ -138,3 +138,25 @@ class TestBoundedStatusCounts:
             report(title=f"另一案件{number}")
 
         assert first_page() == with_six
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", [{}, {"q": "案件1"}, {"open": "true"}, {"status": "reported"}, {"region": "town"}]
+)
+def test_bounded_counts_under_the_cap_equal_exact_ones(client, cast, report, ladder, query):
+    for number in range(4):
+        report(title=f"案件{number}")
+    if query.get("region") == "town":
+        query = {"region": ladder.town.pk}
+    client.force_login(cast.town_official)
+
+    response = client.get(QUEUE, query)
+
+    shown = {value: count for value, _l, count in response.context["status_counts"]}
+    filterset = response.context["filter"]
+    exact = dict.fromkeys(Incident.Status.values, 0)
+    for status in filterset.qs.values_list("status", flat=True):
+        exact[status] += 1
+    assert shown == exact
+    assert sum(shown.values()) == (1 if "q" in query else 4)
