@@ -2,6 +2,8 @@
 the traffic light without an include per row, and the first page's bounded counts per
 status (incidents.selectors.STATUS_COUNT_CAP)."""
 
+from pathlib import Path
+
 import pytest
 from django import forms
 from django.db import connection
@@ -160,3 +162,33 @@ def test_bounded_counts_under_the_cap_equal_exact_ones(client, cast, report, lad
         exact[status] += 1
     assert shown == exact
     assert sum(shown.values()) == (1 if "q" in query else 4)
+
+
+# The rows as incidents/_queue.html wrote them before the tag (whitespace aside).
+OLD_ROWS = Path(__file__).with_name("old_queue_rows.html")
+
+
+def _squeeze(html: str) -> str:
+    return "".join(line.strip() for line in html.splitlines())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("selectable", [True, False])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_rows_tag_writes_what_the_row_template_wrote(cast, report, selectable, language):
+    from django.template import engines
+    from django.utils import timezone, translation
+
+    from incidents.templatetags.case_tags import queue_rows
+
+    cases = [report(title=f"<b>案件{number}</b> & co") for number in range(3)]
+    Incident.objects.filter(pk=cases[0].pk).update(is_supervised=True)
+    Incident.objects.filter(pk=cases[1].pk).update(deadline=None)
+    rows = list(selectors.incident_queue(cast.town_official, timezone.now()))
+    with translation.override(language):
+        ours = queue_rows(rows, selectable)
+        template = engines["django"].from_string(OLD_ROWS.read_text())
+        theirs = template.render({"rows": rows, "bulk_form": selectable})
+
+    assert _squeeze(ours) == _squeeze(theirs)
+    assert "&lt;b&gt;案件0&lt;/b&gt; &amp; co" in ours
