@@ -31,6 +31,7 @@ from members.models import GridAssignment, GridSplitProposal, Household, Residen
 from members.permissions import grids_redivided_by
 from members.redivision import OVERLOAD_FACTOR, is_overloaded, town_median_households
 from members.services import grid_assign_member, grid_unassign_member
+from members.signals import grid_split
 
 FIRST, SECOND, BOTH, NEITHER = "first", "second", "both", "neither"
 PLACEMENTS = (FIRST, SECOND, BOTH, NEITHER)
@@ -283,6 +284,8 @@ def split_accept(
         targets = {FIRST: halves[:1], SECOND: halves[1:], BOTH: halves}.get(placement, [])
         for half in targets:
             grid_assign_member(member=assignment.member, grid=half, is_leader=assignment.is_leader)
+    # The apps above hand over what lives on the old grid (incidents: its open cases).
+    grid_split.send(sender=GridSplitProposal, old=grid, halves=halves)
     proposal.status = GridSplitProposal.Status.ACCEPTED
     proposal.decided_by, proposal.decided_at = actor, timezone.now()
     proposal.first_grid, proposal.second_grid = halves

@@ -40,6 +40,9 @@ def test_a_household_edited_offline_lands_once_and_is_logged(phone, live_server,
     log_in(page, live_server, cast.member.username, edit)
     expect(page).to_have_url(f"{live_server.url}{edit}")
     assert_fits_the_screen(page)
+    # The service worker is installed before the signal goes: its script fetched offline
+    # would fail (a console error), as it would for a member who lost the signal at once.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
 
     page.context.set_offline(True)
     page.fill("#id_address", "东山村新村路9号")

@@ -8,6 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from grids.models import Grid
+from incidents.models import Category, Incident
+from incidents.permissions import incidents_visible_to
+from incidents.services.reporting import incident_report
 from grids.validation import validate_grid
 from members.models import GridAssignment, GridSplitProposal, Household, PatrolLog, Resident
 from members.services.redivision import (
@@ -236,3 +239,58 @@ def test_a_proposal_cut_from_an_older_boundary_gives_way_and_cannot_be_accepted(
     assert fresh.pk != stale.pk
     stale.refresh_from_db()
     assert stale.status == GridSplitProposal.Status.DISCARDED
+
+
+def test_the_old_grids_open_cases_follow_the_half_that_holds_them(overloaded, cast, ladder):
+    """Closed cases keep the retired grid (their history); open and suspended ones move to
+    the half that covers their place, so that the new grids' members see and check them."""
+    proposal = split_propose(actor=cast.town_official, grid=overloaded)
+    garbage = Category.objects.get(code="garbage")
+
+    def report(location=None):
+        return incident_report(
+            actor=cast.member,
+            category=garbage,
+            title="垃圾堆放",
+            description="网格调整前上报",
+            source=Incident.Source.PATROL,
+            location=location,
+            grid=overloaded,
+        )
+
+    north = report(proposal.first_boundary.point_on_surface)
+    south = report(proposal.second_boundary.point_on_surface)
+    suspended = report(proposal.second_boundary.point_on_surface)
+    Incident.objects.filter(pk=suspended.pk).update(
+        status=Incident.Status.SUSPENDED,
+        suspended_from=Incident.Status.ACCEPTED,
+        review_on=NOW.date(),
+        deadline=None,
+    )
+    closed = report(proposal.second_boundary.point_on_surface)
+    Incident.objects.filter(pk=closed.pk).update(status=Incident.Status.CLOSED)
+    nowhere = report()
+    elsewhere = report(proposal.first_boundary.point_on_surface)
+    Incident.objects.filter(pk=elsewhere.pk).update(
+        grid=ladder.a2, location=ladder.a2.boundary.point_on_surface
+    )
+    member, leader = cast.member.grid_member, cast.leader.grid_member
+
+    proposal = split_accept(
+        actor=cast.town_official,
+        proposal=proposal,
+        placements={member.pk: FIRST, leader.pk: SECOND},
+    )
+
+    grids = dict(Incident.objects.values_list("pk", "grid_id"))
+    first, second = proposal.first_grid_id, proposal.second_grid_id
+    assert grids == {
+        north.pk: first,
+        south.pk: second,
+        suspended.pk: second,
+        closed.pk: overloaded.pk,
+        nowhere.pk: first,
+        elsewhere.pk: ladder.a2.pk,
+    }
+    visible = set(incidents_visible_to(cast.member).values_list("pk", flat=True))
+    assert {north.pk, nowhere.pk} <= visible
