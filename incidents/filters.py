@@ -293,6 +293,22 @@ class IncidentQueueFilter(django_filters.FilterSet):
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*self.ordering().order_by())
 
+    def statuses(self) -> frozenset[str] | None:
+        """The statuses a case can have and pass the filter (None: any), for the bounded
+        counts per status (incidents.selectors.incident_status_counts)."""
+        if not (self.form.is_bound and self.is_valid()):
+            return None
+        data = self.form.cleaned_data
+        allowed = frozenset(Incident.Status.values)
+        if data.get("status"):
+            allowed &= {data["status"]}
+        if data.get("open") or data.get("overdue"):
+            allowed &= Incident.OPEN_STATUSES
+        closed = data.get("outcome") in (self.OUTCOME_CLOSED, self.OUTCOME_ON_TIME)
+        if closed or data.get("closed_from") or data.get("closed_to"):
+            allowed &= Incident.CLOSED_STATUSES
+        return allowed
+
     def ordering(self) -> Ordering:
         """The keyset ordering of the chosen sort (the pages' cursors follow it)."""
         data = self.form.cleaned_data if self.form.is_bound and self.is_valid() else {}

@@ -63,7 +63,11 @@ def queue(request):
         )
     except keyset.InvalidCursor:
         page = keyset.paginate(incidents, ordering, cursor=None, size=PAGE_SIZE)
-    status_counts = selectors.incident_status_counts(incidents) if page.is_first else None
+    status_counts = (
+        selectors.incident_status_counts(incidents, statuses=filterset.statuses())
+        if page.is_first
+        else None
+    )
     cap = selectors.STATUS_COUNT_CAP
     context = {
         "filter": filterset,

@@ -192,3 +192,37 @@ def test_the_rows_tag_writes_what_the_row_template_wrote(cast, report, selectabl
 
     assert _squeeze(ours) == _squeeze(theirs)
     assert "&lt;b&gt;案件0&lt;/b&gt; &amp; co" in ours
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, None),
+        ({"status": "accepted"}, {"accepted"}),
+        ({"open": "true"}, set(Incident.OPEN_STATUSES)),
+        ({"overdue": "true", "status": "closed"}, set()),
+        ({"closed_from": "2026-11-01"}, set(Incident.CLOSED_STATUSES)),
+        ({"outcome": "on_time", "status": "evaluated"}, {"evaluated"}),
+        ({"source": "hotline"}, set(Incident.Status.values)),
+    ],
+)
+def test_the_filter_names_the_statuses_it_lets_through(query, expected):
+    from incidents.filters import IncidentQueueFilter
+
+    statuses = IncidentQueueFilter(query or None, queryset=Incident.objects.none()).statuses()
+
+    assert statuses == (None if expected is None else frozenset(expected))
+
+
+@pytest.mark.django_db
+def test_statuses_the_filter_excludes_count_nothing_without_a_subquery(report):
+    for number in range(3):
+        report(title=f"案件{number}")
+
+    with CaptureQueriesContext(connection) as captured:
+        counts = selectors.incident_status_counts(
+            Incident.objects.all(), statuses={"reported", "closed"}
+        )
+
+    assert {value: count for value, _l, count in counts if count} == {"reported": 3}
+    assert captured[0]["sql"].count("SELECT COUNT(*)") == 2
