@@ -259,3 +259,24 @@ def test_the_pages_answer_on_the_embedded_database(embedded):
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     assert len(answers) > 25
     assert {page: code for page, code in answers.items() if code != 200} == {}
+
+
+FACTS = """
+from incidents.tasks import case_facts_rebuild_recent_task, case_facts_refresh_task
+print(case_facts_refresh_task(), case_facts_rebuild_recent_task())
+"""
+
+
+@pytest.mark.slow
+def test_the_beats_facts_tasks_do_nothing_on_the_embedded_database(embedded):
+    """The cockpit's facts are PostgreSQL's; beat runs their refresh every minute on the
+    embedded database too, which must not fail (the cockpit counts from the cases)."""
+    env, _output = embedded
+
+    tasks = _manage("shell", "-v0", "-c", FACTS, env=env, timeout=60)
+    command = _manage("rebuild_case_facts", env=env, timeout=60)
+
+    assert tasks.returncode == 0, tasks.stderr
+    assert tasks.stdout.strip().splitlines()[-1] == "0 0"
+    assert command.returncode == 0, command.stderr
+    assert "PostgreSQL only" in command.stdout

@@ -213,6 +213,14 @@ def _params(**params: Any) -> dict[str, Any]:
     return {"tz": settings.TIME_ZONE, **params}
 
 
+def facts_kept() -> bool:
+    """The facts' statements are PostgreSQL's (GROUPING SETS, advisory locks, AT TIME
+    ZONE). On the embedded SpatiaLite database of ``make run`` no facts are kept: the
+    refresh and rebuilds do nothing, and the cockpit counts from the cases, as it does
+    wherever facts do not cover a period."""
+    return connection.vendor == "postgresql"
+
+
 def _lock() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -248,6 +256,8 @@ def case_facts_refresh(*, now: datetime.datetime | None = None) -> Refreshed:
     """Recompute the days (and the months) touched by the events since the watermark,
     then move the watermark to ``now``. One transaction; beat runs it every minute."""
     now = now or timezone.now()
+    if not facts_kept():
+        return Refreshed(days=0, months=0, current=False)
     with transaction.atomic():
         _lock()
         watermark = CaseFactsWatermark.objects.select_for_update().filter(pk=1).first()
@@ -290,7 +300,10 @@ def case_facts_rebuild(
 ) -> int:
     """Recompute every day from the first of ``since``'s month to today, a chunk of days
     per transaction, then the months; the facts cover those days from then on. A rebuild
-    killed midway leaves whole days behind and the watermark as it was. Returns the days."""
+    killed midway leaves whole days behind and the watermark as it was. Returns the days
+    (none where no facts are kept: facts_kept)."""
+    if not facts_kept():
+        return 0
     now = now or timezone.now()
     first = since.replace(day=1)
     end = timezone.localdate(now) + datetime.timedelta(days=1)

@@ -7,7 +7,12 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from incidents.services.facts import FIRST_DAYS, case_facts_differences, case_facts_rebuild
+from incidents.services.facts import (
+    FIRST_DAYS,
+    case_facts_differences,
+    case_facts_rebuild,
+    facts_kept,
+)
 
 
 class Command(BaseCommand):
@@ -24,6 +29,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, days=None, since=None, check=False, **options):
+        if not facts_kept():
+            self.stdout.write(
+                "No facts are kept on this database (PostgreSQL only): the cockpit counts"
+                " from the cases."
+            )
+            return
         today = timezone.localdate()
         if since is None:
             since = today - datetime.timedelta(days=FIRST_DAYS if days is None else days)
