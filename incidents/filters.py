@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from core.keyset import Ordering
+from core.widgets import PlainSelect
 from grids.models import Grid, Region
 from grids.permissions import grids_visible_to, regions_visible_to
 from incidents.models import Category, CategoryGroup, Department, Incident, IncidentEvent, Level
@@ -92,33 +93,40 @@ class IncidentQueueFilter(django_filters.FilterSet):
         label=_("Open cases only"), method="filter_open", widget=forms.CheckboxInput
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Incident.Status.choices, empty_label=_("All statuses")
+        label=_("Status"),
+        choices=Incident.Status.choices,
+        empty_label=_("All statuses"),
+        widget=PlainSelect,
     )
     category = django_filters.ModelChoiceFilter(
         label=_("Category"),
         queryset=Category.objects.only("pk", "name"),
         empty_label=_("All categories"),
+        widget=PlainSelect,
     )
     category_group = django_filters.ModelChoiceFilter(
         label=_("Category group"),
         field_name="category__group",
         queryset=CategoryGroup.objects.only("pk", "name"),
         empty_label=_("All groups"),
+        widget=PlainSelect,
     )
     village = django_filters.ModelChoiceFilter(
         label=_("Village or community"),
         field_name="grid__village",
         queryset=_villages,
         empty_label=_("All villages"),
+        widget=PlainSelect,
     )
     grid = django_filters.ModelChoiceFilter(
-        label=_("Grid"), queryset=_grids, empty_label=_("All grids")
+        label=_("Grid"), queryset=_grids, empty_label=_("All grids"), widget=PlainSelect
     )
     region = RegionFilter(
         label=_("Town or county"),
         queryset=_regions,
         method="filter_region",
         empty_label=_("All towns"),
+        widget=PlainSelect,
     )
     # Not "department": the bulk form of the queue page has a field of that name.
     assigned_department = django_filters.ModelChoiceFilter(
@@ -126,17 +134,24 @@ class IncidentQueueFilter(django_filters.FilterSet):
         field_name="assignee_department",
         queryset=_departments,
         empty_label=_("All departments"),
+        widget=PlainSelect,
     )
     level = django_filters.ChoiceFilter(
-        label=_("Ladder level"), choices=Level.choices, empty_label=_("All levels")
+        label=_("Ladder level"),
+        choices=Level.choices,
+        empty_label=_("All levels"),
+        widget=PlainSelect,
     )
     source = django_filters.ChoiceFilter(
-        label=_("Source"), choices=Incident.Source.choices, empty_label=_("All sources")
+        label=_("Source"),
+        choices=Incident.Source.choices,
+        empty_label=_("All sources"),
+        widget=PlainSelect,
     )
     supervised = django_filters.BooleanFilter(
         label=_("Supervised"),
         field_name="is_supervised",
-        widget=forms.Select(
+        widget=PlainSelect(
             choices=[("", _("Either")), ("true", _("Supervised")), ("false", _("Not supervised"))]
         ),
     )
@@ -174,12 +189,14 @@ class IncidentQueueFilter(django_filters.FilterSet):
         ],
         method="filter_outcome",
         empty_label=_("Any outcome"),
+        widget=PlainSelect,
     )
     sort = django_filters.ChoiceFilter(
         label=_("Order"),
         choices=[(SORT_DUE, _("Due soonest (supervised first)")), (SORT_NEWEST, _("Newest"))],
         method="sort_by",
         empty_label=None,
+        widget=PlainSelect,
     )
 
     class Meta:
@@ -275,6 +292,22 @@ class IncidentQueueFilter(django_filters.FilterSet):
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*self.ordering().order_by())
+
+    def statuses(self) -> frozenset[str] | None:
+        """The statuses a case can have and pass the filter (None: any), for the bounded
+        counts per status (incidents.selectors.incident_status_counts)."""
+        if not (self.form.is_bound and self.is_valid()):
+            return None
+        data = self.form.cleaned_data
+        allowed = frozenset(Incident.Status.values)
+        if data.get("status"):
+            allowed &= {data["status"]}
+        if data.get("open") or data.get("overdue"):
+            allowed &= Incident.OPEN_STATUSES
+        closed = data.get("outcome") in (self.OUTCOME_CLOSED, self.OUTCOME_ON_TIME)
+        if closed or data.get("closed_from") or data.get("closed_to"):
+            allowed &= Incident.CLOSED_STATUSES
+        return allowed
 
     def ordering(self) -> Ordering:
         """The keyset ordering of the chosen sort (the pages' cursors follow it)."""

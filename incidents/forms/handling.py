@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import PlainSelect
 from incidents.models import Category, Department
 
 BULK_MAX = 200
@@ -57,9 +58,13 @@ class BulkForm(forms.Form):
             (SUPERVISE, _("Start supervision")),
             (EXPORT, _("Export (CSV)")),
         ],
+        widget=PlainSelect,
     )
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=PlainSelect,
     )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 

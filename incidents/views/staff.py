@@ -53,8 +53,8 @@ def _queue_filter(request) -> tuple[IncidentQueueFilter, object]:
 @login_required
 @permission_required(VIEW_INCIDENTS, raise_exception=True)
 def queue(request):
-    """Pages by keyset cursor (core.keyset); the counts per status, which read every case in
-    the filter, only on the first page."""
+    """Pages by keyset cursor (core.keyset); the counts per status, bounded at
+    selectors.STATUS_COUNT_CAP each, only on the first page."""
     filterset, incidents = _queue_filter(request)
     ordering = filterset.ordering()
     try:
@@ -63,13 +63,23 @@ def queue(request):
         )
     except keyset.InvalidCursor:
         page = keyset.paginate(incidents, ordering, cursor=None, size=PAGE_SIZE)
-    status_counts = selectors.incident_status_counts(incidents) if page.is_first else None
+    status_counts = (
+        selectors.incident_status_counts(incidents, statuses=filterset.statuses())
+        if page.is_first
+        else None
+    )
+    cap = selectors.STATUS_COUNT_CAP
     context = {
         "filter": filterset,
         "page": page,
         "callbacks": selectors.callbacks_open_for(request.user),
         "status_counts": status_counts,
-        "total": sum(count for _v, _l, count in status_counts) if status_counts else None,
+        "status_count_cap": cap,
+        # Past the cap a status counts as the cap, and the total reads "N+".
+        "total": sum(min(count, cap) for _v, _l, count in status_counts)
+        if status_counts
+        else None,
+        "total_capped": bool(status_counts) and any(c > cap for _v, _l, c in status_counts),
         "bulk_form": BulkForm(departments=selectors.bulk_departments(request.user))
         if is_official(request.user)
         else None,

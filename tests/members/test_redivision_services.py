@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from grids.models import Grid
+from grids.validation import validate_grid
 from incidents.models import Category, Incident
 from incidents.permissions import incidents_visible_to
 from incidents.services.reporting import incident_report
-from grids.validation import validate_grid
 from members.models import GridAssignment, GridSplitProposal, Household, PatrolLog, Resident
 from members.services.redivision import (
     BOTH,
