@@ -10,7 +10,8 @@ What one run does, printing each step:
    ``DATABASE_URL`` is ignored, ``LOAD_DATABASE_URL`` sets the default), migrates it and
    seeds the demo town with ``manage.py seed_demo``, with enough grids that every
    simulated grid member has an account of their own (a member has one running patrol at
-   most). ``--keep-database`` skips this step when the database is already there.
+   most), then builds the dashboard's facts (``manage.py rebuild_case_facts``).
+   ``--keep-database`` skips this step when the database is already there.
 2. **Build.** The production image's build steps, ``scripts/build.sh`` (DEBUG off), into
    ``var/load/static``.
 3. **Servers**, as docker-compose.yml starts them (commands read from that file): gunicorn
@@ -434,6 +435,10 @@ def prepare(args: argparse.Namespace, env: dict) -> Path:
         log(f"seeding the demo town ({grids_for(members)} grids)")
         grids = str(grids_for(members))
         manage(env, "seed_demo", "--grids-per-town", grids, "--password", PASSWORD)
+        # As a deployment does once after migrating (README, "Facts"): the dashboard and
+        # the cockpit read the facts from then on.
+        log("rebuilding the dashboard's facts")
+        manage(env, "rebuild_case_facts")
     accounts = member_accounts(args.database_url)
     if len(accounts) < members:
         raise SystemExit(
