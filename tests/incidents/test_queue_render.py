@@ -2,6 +2,7 @@
 the traffic light without an include per row, and the first page's bounded counts per
 status (incidents.selectors.STATUS_COUNT_CAP)."""
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from core.widgets import PlainSelect
 from incidents import selectors
 from incidents.models import Incident
 from incidents.templatetags.case_tags import light_badge
+from tests.conftest import NOW
 
 QUEUE = reverse("incidents:queue")
 CHOICES = [
@@ -23,6 +25,10 @@ CHOICES = [
     ("Group & co", [(1, "one"), (2, "two")]),
     (3, "three"),
 ]
+
+# Dates in these tests are the suite's fixed NOW's, whatever day the suite runs.
+pytestmark = pytest.mark.time_machine(NOW, tick=False)
+DAY = datetime.timedelta(days=1)
 
 
 @pytest.mark.parametrize("value", [None, "", "a", 2, [3]])
@@ -201,7 +207,7 @@ def test_the_rows_tag_writes_what_the_row_template_wrote(cast, report, selectabl
         ({"status": "accepted"}, {"accepted"}),
         ({"open": "true"}, set(Incident.OPEN_STATUSES)),
         ({"overdue": "true", "status": "closed"}, set()),
-        ({"closed_from": "2026-11-01"}, set(Incident.CLOSED_STATUSES)),
+        ({"closed_from": (NOW.date() - DAY * 20).isoformat()}, set(Incident.CLOSED_STATUSES)),
         ({"outcome": "on_time", "status": "evaluated"}, {"evaluated"}),
         ({"source": "hotline"}, set(Incident.Status.values)),
     ],
